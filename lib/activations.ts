@@ -1,0 +1,54 @@
+/**
+ * Activation functions and what "saturated" means for each.
+ *
+ * Saturation rule: a sigmoid unit is saturated when its output is within 0.01 of 0 or 1 (its slope
+ * σ' = σ(1-σ) is then below 0.0099, a 25x cut of the best case 0.25); a tanh unit when |output| > 0.99
+ * (slope below 0.02); a ReLU unit when its output is exactly 0 (slope 0: a "dead" unit for that example).
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export type Activation = 'sigmoid' | 'relu' | 'tanh';
+export const ACTIVATIONS: readonly Activation[] = ['sigmoid', 'relu', 'tanh'];
+export const SATURATION_MARGIN = 0.01;
+
+export function activate(kind: Activation, z: tf.Tensor): tf.Tensor {
+  switch (kind) {
+    case 'sigmoid':
+      return tf.sigmoid(z);
+    case 'relu':
+      return tf.relu(z);
+    case 'tanh':
+      return tf.tanh(z);
+  }
+}
+
+/** Fraction (scalar in [0, 1]) of the activation's outputs `a` that are saturated, per the rule above. */
+export function saturationFraction(kind: Activation, a: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => {
+    let saturated: tf.Tensor;
+    switch (kind) {
+      case 'sigmoid':
+        saturated = tf.logicalOr(tf.less(a, SATURATION_MARGIN), tf.greater(a, 1 - SATURATION_MARGIN));
+        break;
+      case 'tanh':
+        saturated = tf.greater(tf.abs(a), 1 - SATURATION_MARGIN);
+        break;
+      case 'relu':
+        saturated = tf.equal(a, 0);
+        break;
+    }
+    return tf.mean(tf.cast(saturated, 'float32')) as tf.Scalar;
+  });
+}
+
+/** Human text of the rule, for plot titles and notebook prose. */
+export function saturationRule(kind: Activation): string {
+  switch (kind) {
+    case 'sigmoid':
+      return 'σ(z) < 0.01 or > 0.99';
+    case 'tanh':
+      return '|tanh(z)| > 0.99';
+    case 'relu':
+      return 'ReLU output exactly 0';
+  }
+}

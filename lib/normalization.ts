@@ -1,0 +1,77 @@
+/**
+ * Normalisation inside the network, placed between a Linear layer and its activation as in the study.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** PyTorch's `BatchNorm1d` defaults. */
+export const BN_EPS = 1e-5;
+/** Weight of the new batch in the running statistics (PyTorch `momentum=0.1`; tfjs would call it 0.9). */
+export const BN_MOMENTUM = 0.1;
+
+/** The parameters and running statistics of one BatchNorm layer over `width` features. */
+export interface BatchNormState {
+  gamma: tf.Variable;
+  beta: tf.Variable;
+  runningMean: tf.Variable;
+  runningVar: tf.Variable;
+}
+
+export function createBatchNorm(width: number, name: string): BatchNormState {
+  return {
+    gamma: tf.variable(tf.ones([width]), true, `${name}/gamma`),
+    beta: tf.variable(tf.zeros([width]), true, `${name}/beta`),
+    runningMean: tf.variable(tf.zeros([width]), false, `${name}/running_mean`),
+    runningVar: tf.variable(tf.ones([width]), false, `${name}/running_var`),
+  };
+}
+
+/**
+ * Batch normalisation, Ioffe & Szegedy 2015, with PyTorch `BatchNorm1d` semantics:
+ * training: y = γ · (x - μ_B) / sqrt(σ²_B + ε) + β with the batch mean μ_B and biased variance σ²_B;
+ * evaluation: the running statistics replace μ_B and σ²_B.
+ * In training it also returns the batch statistics, for `updateRunningStats` after the step.
+ */
+export function batchNorm(
+  x: tf.Tensor2D,
+  bn: BatchNormState,
+  training: boolean,
+): { y: tf.Tensor2D; mean?: tf.Tensor1D; variance?: tf.Tensor1D } {
+  if (!training) {
+    const y = tf.add(tf.mul(tf.div(tf.sub(x, bn.runningMean), tf.sqrt(tf.add(bn.runningVar, BN_EPS))), bn.gamma), bn.beta);
+    return { y: y as tf.Tensor2D };
+  }
+  const { mean, variance } = tf.moments(x, 0);
+  const xHat = tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, BN_EPS)));
+  const y = tf.add(tf.mul(xHat, bn.gamma), bn.beta) as tf.Tensor2D;
+  return { y, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
+}
+
+/**
+ * running ← (1 - m) · running + m · batch, with m = 0.1. As in PyTorch, the running variance takes the
+ * unbiased batch variance (σ²_B · n / (n - 1)) even though the forward pass used the biased one.
+ */
+export function updateRunningStats(bn: BatchNormState, mean: tf.Tensor1D, variance: tf.Tensor1D, n: number): void {
+  tf.tidy(() => {
+    const unbiased = n > 1 ? tf.mul(variance, n / (n - 1)) : variance;
+    bn.runningMean.assign(tf.add(tf.mul(bn.runningMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)));
+    bn.runningVar.assign(tf.add(tf.mul(bn.runningVar, 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM)));
+  });
+}
+
+/** Unbiased standard deviation over every element (torch.std's default divides by N - 1). */
+export function unbiasedStd(x: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => {
+    const n = x.size;
+    const centered = tf.sub(x, tf.mean(x));
+    return tf.sqrt(tf.div(tf.sum(tf.square(centered)), Math.max(1, n - 1))) as tf.Scalar;
+  });
+}
+
+/**
+ * The study's custom normalisation: (x - mean(x)) / std(x) over every element of the batch tensor at
+ * once (not per feature), unbiased std, no ε and no learnable parameters, in training and evaluation
+ * alike. Its gradient comes from autodiff.
+ */
+export function wholeTensorNorm(x: tf.Tensor2D): tf.Tensor2D {
+  return tf.div(tf.sub(x, tf.mean(x)), unbiasedStd(x)) as tf.Tensor2D;
+}

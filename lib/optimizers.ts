@@ -1,0 +1,92 @@
+/**
+ * SGD and Adam with PyTorch's defaults, written out so that the training loop can measure the update
+ * each one really applies (the update:data ratio).
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export type OptimizerSpec =
+  /** Plain SGD, no momentum: W ← W - lr · g. */
+  | { kind: 'sgd'; lr: number }
+  /**
+   * Adam, Kingma & Ba 2015: m ← β₁m + (1-β₁)g, v ← β₂v + (1-β₂)g², W ← W - lr · m̂ / (√v̂ + ε)
+   * with m̂ = m / (1-β₁ᵗ), v̂ = v / (1-β₂ᵗ). Defaults β₁ 0.9, β₂ 0.999, ε 1e-8 (PyTorch's).
+   */
+  | { kind: 'adam'; lr: number; beta1?: number; beta2?: number; epsilon?: number };
+
+export function describeOptimizer(spec: OptimizerSpec): string {
+  return `${spec.kind === 'sgd' ? 'SGD' : 'Adam'} lr ${spec.lr}`;
+}
+
+export interface Optimizer {
+  /**
+   * Applies one update to `variables` from `grads` (same order) and returns the update subtracted from
+   * each variable. Call inside `tf.tidy`: the returned tensors belong to the caller's scope.
+   */
+  apply(variables: tf.Variable[], grads: tf.Tensor[]): tf.Tensor[];
+  dispose(): void;
+}
+
+export function validateOptimizer(spec: OptimizerSpec): void {
+  if (!(spec.lr > 0 && Number.isFinite(spec.lr))) throw new Error(`learning rate must be a number > 0, got ${spec.lr}`);
+}
+
+class SGD implements Optimizer {
+  constructor(private readonly lr: number) {}
+  apply(variables: tf.Variable[], grads: tf.Tensor[]): tf.Tensor[] {
+    return variables.map((v, i) => {
+      const delta = tf.mul(grads[i], this.lr);
+      v.assign(tf.sub(v, delta));
+      return delta;
+    });
+  }
+  dispose(): void {}
+}
+
+class Adam implements Optimizer {
+  private readonly m = new Map<tf.Variable, tf.Variable>();
+  private readonly v = new Map<tf.Variable, tf.Variable>();
+  private t = 0;
+  constructor(
+    private readonly lr: number,
+    private readonly beta1: number,
+    private readonly beta2: number,
+    private readonly epsilon: number,
+  ) {}
+
+  private slot(map: Map<tf.Variable, tf.Variable>, variable: tf.Variable): tf.Variable {
+    let s = map.get(variable);
+    if (!s) {
+      s = tf.tidy(() => tf.variable(tf.zerosLike(variable), false));
+      map.set(variable, s);
+    }
+    return s;
+  }
+
+  apply(variables: tf.Variable[], grads: tf.Tensor[]): tf.Tensor[] {
+    this.t += 1;
+    const c1 = 1 - this.beta1 ** this.t;
+    const c2 = 1 - this.beta2 ** this.t;
+    return variables.map((variable, i) => {
+      const g = grads[i];
+      const m = this.slot(this.m, variable);
+      const v = this.slot(this.v, variable);
+      m.assign(tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1)));
+      v.assign(tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2)));
+      const delta = tf.mul(tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), this.epsilon)), this.lr);
+      variable.assign(tf.sub(variable, delta));
+      return delta;
+    });
+  }
+
+  dispose(): void {
+    for (const s of [...this.m.values(), ...this.v.values()]) s.dispose();
+    this.m.clear();
+    this.v.clear();
+  }
+}
+
+export function createOptimizer(spec: OptimizerSpec): Optimizer {
+  validateOptimizer(spec);
+  if (spec.kind === 'sgd') return new SGD(spec.lr);
+  return new Adam(spec.lr, spec.beta1 ?? 0.9, spec.beta2 ?? 0.999, spec.epsilon ?? 1e-8);
+}

@@ -1,0 +1,37 @@
+/**
+ * Run sizes for everything in one place. `VG_PRESET` picks one (default: 'default'); every field
+ * can still be overridden per run (CLI flags, notebook options).
+ */
+export interface Preset {
+  /** Epochs of every plain run. */
+  epochs: number;
+  /** Training images used before the 90/10 train/validation split; undefined = all 60,000. */
+  limit?: number;
+  /** Epochs of each of the seven layer-wise stages. */
+  stageEpochs: number;
+}
+
+export const PRESETS = {
+  /** Tests: a few seconds per run. */
+  smoke: { epochs: 2, limit: 2000, stageEpochs: 1 },
+  /** The main job: all seven notebooks within 30 minutes on two cores with the wasm backend. */
+  default: { epochs: 5, limit: 20000, stageEpochs: 2 },
+  /** The original study: 100 epochs per run, 100 per layer-wise stage, all data. Hours on wasm. */
+  seed: { epochs: 100, stageEpochs: 100 },
+} satisfies Record<string, Preset>;
+
+export type PresetName = keyof typeof PRESETS;
+export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];
+
+export function isPresetName(name: string): name is PresetName {
+  return (PRESET_NAMES as string[]).includes(name);
+}
+
+/** The preset named by `name`, else by `VG_PRESET`, else 'default'. */
+export function getPreset(name?: string): Preset & { name: PresetName } {
+  const chosen = name ?? process.env.VG_PRESET ?? 'default';
+  if (!isPresetName(chosen)) {
+    throw new Error(`unknown preset "${chosen}"${name === undefined ? ' (from VG_PRESET)' : ''}; use one of: ${PRESET_NAMES.join(', ')}`);
+  }
+  return { name: chosen, ...PRESETS[chosen] };
+}
