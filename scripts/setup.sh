@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Prepares this machine for the project: npm packages, Jupyter, the tslab kernel and FashionMNIST.
+# As root on Debian/Ubuntu it installs the system packages itself; otherwise it says exactly what to run.
+#   bash scripts/setup.sh           what the notebooks and reports need
+#   bash scripts/setup.sh --test    also Chromium, for the browser checks of the test suite
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+with_browser=0
+[[ "${1:-}" == "--test" ]] && with_browser=1
+
+apt_packages=(jupyter-notebook jupyter-nbconvert python3-nbclient python3-ipykernel jupyter-client dataset-fashion-mnist)
+(( with_browser )) && apt_packages+=(chromium)
+
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if (( ${#missing[@]} )); then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+    echo "setup: installing Debian packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    cat >&2 <<MSG
+setup: these system packages are missing: ${missing[*]}
+  On Debian/Ubuntu:   sudo apt-get install ${missing[*]}
+  Elsewhere:          pip install jupyterlab nbconvert nbclient ipykernel
+                      and put the four FashionMNIST *-ubyte.gz files in data/fashion-mnist/
+                      (or point VG_DATA_DIR at them); Chromium is only needed by the tests.
+Then run this script again.
+MSG
+    exit 1
+  fi
+fi
+
+echo "setup: installing npm packages"
+if [[ -f package-lock.json ]]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
+
+python=$(node scripts/find-python.js)
+echo "setup: registering the tslab kernel (Jupyter from $python) in .jupyter/"
+node_modules/.bin/tslab install --python="$python" --binary="$PWD/node_modules/.bin/tslab" --prefix "$PWD/.jupyter" >/dev/null
+echo "setup: done (backend: $(node -e "require('tsx/cjs'); require('./lib/backend').initBackend().then(b => console.log(b))"))"
