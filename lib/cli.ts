@@ -38,10 +38,17 @@ function wholeNumber(flag: string, text: string | undefined, min: number): numbe
 
 /** Parses and validates the arguments; throws UsageError with what is accepted. */
 export function parseCli(argv: string[]): CliArgs {
+  // util.parseArgs refuses `--lr -1` as ambiguous; join a negative number to its flag so that it
+  // gets the flag's own check and message ("must be a number > 0").
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (/^--(epochs|seed|limit|lr|batch-size)$/.test(argv[i]) && /^-[\d.]/.test(argv[i + 1] ?? '')) args.push(`${argv[i]}=${argv[++i]}`);
+    else args.push(argv[i]);
+  }
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv,
+      args,
       allowPositionals: true,
       options: {
         epochs: { type: 'string' }, seed: { type: 'string' }, limit: { type: 'string' }, lr: { type: 'string' },
@@ -56,8 +63,8 @@ export function parseCli(argv: string[]): CliArgs {
   if (values.help) throw new UsageError('');
   if (positionals.length !== 1) throw new UsageError(positionals.length ? `one experiment id expected, got ${positionals.join(' ')}` : 'which experiment? give its id');
   const id = positionals[0];
-  if (!EXPERIMENT_IDS.includes(id)) throw new UsageError(`unknown experiment "${id}"`);
-  if (values.preset !== undefined && !(PRESET_NAMES as string[]).includes(values.preset)) throw new UsageError(`unknown preset "${values.preset}"`);
+  if (!EXPERIMENT_IDS.includes(id)) throw new UsageError(`unknown experiment "${id}"; use one of: ${EXPERIMENT_IDS.join(', ')}`);
+  if (values.preset !== undefined && !(PRESET_NAMES as string[]).includes(values.preset)) throw new UsageError(`unknown preset "${values.preset}"; use one of: ${PRESET_NAMES.join(', ')}`);
   let lr: number | undefined;
   if (values.lr !== undefined) {
     lr = Number(values.lr);

@@ -85,3 +85,13 @@ export async function trainLayerwise(model: MLP, data: FashionMNIST, options: La
   }
   return result;
 }
+
+/** The stages as a markdown table: layers in use, trained and frozen. */
+export function stagesMarkdown(stages: readonly Stage[] = STUDY_STAGES): string {
+  const rows = stages.map((s, i) => {
+    const { activeDepth, frozen } = stageLayers(s);
+    const trained = BLOCKS.slice(0, s.blocks).flat().filter((l) => !frozen.includes(hiddenName(l)));
+    return `| ${i + 1} | 1-${activeDepth} | ${trained.join(', ')} + new output | ${frozen.length ? frozen.map((n) => n.replace('hidden', '')).join(', ') : '—'} |`;
+  });
+  return ['| stage | hidden layers in use | trained | frozen |', '|---|---|---|---|', ...rows].join('\n');
+}

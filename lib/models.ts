@@ -134,7 +134,11 @@ export class MLP {
   private makeDense(name: string, fanIn: number, fanOut: number, init: Init, seed: number): DenseLayer {
     const { kernel, bias } = initDense(fanIn, fanOut, init, seed);
     const id = `${this.prefix}/${name}${name === 'output' ? `#${this.heads++}` : ''}`;
-    return { name, kernel: tf.variable(kernel, true, `${id}/kernel`), bias: tf.variable(bias, true, `${id}/bias`) };
+    const layer = { name, kernel: tf.variable(kernel, true, `${id}/kernel`), bias: tf.variable(bias, true, `${id}/bias`) };
+    // A variable holds its own reference to the data: free the initial tensors, or every model leaks them.
+    kernel.dispose();
+    bias.dispose();
+    return layer;
   }
 
   /** Layer names, input to output, the output layer last. */

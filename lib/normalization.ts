@@ -17,12 +17,13 @@ export interface BatchNormState {
 }
 
 export function createBatchNorm(width: number, name: string): BatchNormState {
-  return {
+  // tidy frees the initial tensors (a variable keeps its own reference to the data), not the variables.
+  return tf.tidy(() => ({
     gamma: tf.variable(tf.ones([width]), true, `${name}/gamma`),
     beta: tf.variable(tf.zeros([width]), true, `${name}/beta`),
     runningMean: tf.variable(tf.zeros([width]), false, `${name}/running_mean`),
     runningVar: tf.variable(tf.ones([width]), false, `${name}/running_var`),
-  };
+  }));
 }
 
 /**

@@ -154,6 +154,57 @@ function trainStep(
   return { loss: value, hits };
 }
 
+/**
+ * One step of the training loop as `trainWithStats` runs it: the batch's tensors, `trainStep`, the
+ * step's statistics added to the epoch's accumulator, the loss and hits read back to the host.
+ */
+function loopStep(
+  model: MLP,
+  split: Split,
+  indices: ArrayLike<number>,
+  trainable: Array<{ layer: DenseLayer; variable: tf.Variable }>,
+  optimizer: ReturnType<typeof createOptimizer>,
+  activeDepth: number,
+  stats: boolean,
+  withHistograms: boolean,
+  accumulator: EpochAccumulator,
+): { loss: number; hits: number; histograms?: Record<string, LayerHistograms> } {
+  const recorder = stats ? new StepRecorder(model.layerNames, model.options.activation, withHistograms) : undefined;
+  const [loss, hits] = tf.tidy(() => {
+    const { x, y } = batchTensors(split, indices);
+    const out = trainStep(model, x, y, trainable, optimizer, activeDepth, recorder);
+    if (recorder) accumulator.add(recorder.vector());
+    return [out.loss.dataSync()[0], out.hits.dataSync()[0]];
+  });
+  const histograms = recorder && withHistograms ? Object.fromEntries(recorder.histograms) : undefined;
+  recorder?.dispose();
+  return histograms ? { loss, hits, histograms } : { loss, hits };
+}
+
+/**
+ * Runs the training loop's real step (`loopStep`, exactly as `trainWithStats` does) on the given
+ * mini-batches of `split`, all layers trainable, and returns each step's loss. For benchmarks: no
+ * validation, no progress callbacks, no yielding to the event loop between steps.
+ */
+export function runTrainingSteps(
+  model: MLP,
+  split: Split,
+  batches: ReadonlyArray<ArrayLike<number>>,
+  options: { optimizer?: OptimizerSpec; stats?: boolean } = {},
+): number[] {
+  const optimizer = createOptimizer(options.optimizer ?? { kind: 'sgd', lr: 1e-2 });
+  const trainable = model.trainable();
+  const accumulator = new EpochAccumulator();
+  try {
+    return batches.map((b) =>
+      loopStep(model, split, b, trainable, optimizer, model.options.depth, options.stats ?? true, false, accumulator).loss,
+    );
+  } finally {
+    accumulator.dispose();
+    optimizer.dispose();
+  }
+}
+
 /** Trains `model` on `data.train`, validates on `data.val` after every epoch, and measures. */
 export async function trainWithStats(model: MLP, data: FashionMNIST, options: TrainOptions): Promise<TrainResult> {
   const {
@@ -186,15 +237,9 @@ export async function trainWithStats(model: MLP, data: FashionMNIST, options: Tr
       let histograms: Record<string, LayerHistograms> | undefined;
       for (let s = 0; s < batches.length; s++) {
         const withHistograms = s === 0 && histogramEpochs.includes(epoch);
-        const recorder = stats ? new StepRecorder(model.layerNames, model.options.activation, withHistograms) : undefined;
-        const [loss, hits] = tf.tidy(() => {
-          const { x, y } = batchTensors(data.train, batches[s]);
-          const out = trainStep(model, x, y, trainable, optimizer, activeDepth, recorder);
-          if (recorder) accumulator.add(recorder.vector());
-          return [out.loss.dataSync()[0], out.hits.dataSync()[0]];
-        });
-        if (recorder && withHistograms) histograms = Object.fromEntries(recorder.histograms);
-        recorder?.dispose();
+        const step = loopStep(model, data.train, batches[s], trainable, optimizer, activeDepth, stats, withHistograms, accumulator);
+        const { loss, hits } = step;
+        if (step.histograms) histograms = step.histograms;
         if (!Number.isFinite(loss)) {
           result.stopped = {
             reason: 'non-finite-loss',

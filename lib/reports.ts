@@ -1,0 +1,73 @@
+/**
+ * The reports' index page: links to every notebook's report and all remedies side by side
+ * (validation accuracy and the gradient ratio between layer 1 and the output layer).
+ */
+import * as fs from 'fs';
+import { RunSummary } from './conclusions';
+import { escapeHtml, escapeScript } from './html';
+import { Figure, figureHtml } from './plots';
+import { frameHtml, resultsFrame } from './tables';
+
+export interface NotebookReport {
+  /** e.g. '02-better-activation' */
+  notebook: string;
+  title: string;
+  /** Report file name relative to the index. */
+  href: string;
+  ok: boolean;
+  seconds: number;
+  runs: RunSummary[];
+}
+
+/** Every distinct run of the summaries (the baseline appears in each notebook: kept once). */
+export function distinctRuns(reports: NotebookReport[]): RunSummary[] {
+  const seen = new Map<string, RunSummary>();
+  for (const r of reports) for (const s of r.runs) if (!seen.has(s.experiment)) seen.set(s.experiment, s);
+  return [...seen.values()];
+}
+
+/** Two panels: final validation accuracy and log10 gradient ratio (layer 1 / output) at the first epoch, per run. */
+export function plotRemedySummary(runs: RunSummary[]): Figure {
+  const labels = runs.map((r) => r.label);
+  const colors = runs.map((r) => (r.experiment === 'baseline' ? '#7f7f7f' : '#1f77b4'));
+  return {
+    data: [
+      { type: 'bar', x: labels, y: runs.map((r) => r.finalValAcc), marker: { color: colors }, name: 'final val acc', xaxis: 'x', yaxis: 'y' },
+      { type: 'bar', x: labels, y: runs.map((r) => r.gradientRatioFirst), marker: { color: colors }, name: 'log10 gradient ratio', xaxis: 'x2', yaxis: 'y2' },
+    ],
+    layout: {
+      title: { text: 'All remedies side by side' },
+      height: 480,
+      showlegend: false,
+      margin: { t: 80, l: 70, r: 30, b: 140 },
+      xaxis: { domain: [0, 0.46], anchor: 'y', tickangle: -35 },
+      yaxis: { anchor: 'x', title: { text: 'final validation accuracy' }, range: [0, 1] },
+      xaxis2: { domain: [0.54, 1], anchor: 'y2', tickangle: -35 },
+      yaxis2: { anchor: 'x2', title: { text: 'log10 mean|dL/dW| layer 1 / output, epoch 1' } },
+    },
+  };
+}
+
+export function indexHtml(reports: NotebookReport[], meta: { preset: string; backend: string; seconds: number; date: string }, plotlyFile: string): string {
+  const runs = distinctRuns(reports);
+  const list = reports
+    .map((r) => `<li><a href="${escapeHtml(r.href)}">${escapeHtml(r.notebook)}</a> — ${escapeHtml(r.title)} ` +
+      `(${r.ok ? `${r.seconds.toFixed(0)} s` : '<b style="color:#b00">failed</b>'})</li>`)
+    .join('\n');
+  const body = runs.length
+    ? `${figureHtml(plotRemedySummary(runs))}\n${frameHtml(resultsFrame(runs), 'Every run (the baseline once)')}`
+    : '<p>No notebook produced results.</p>';
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Vanishing gradients: reports</title>
+<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.5} table{font-size:14px}</style>
+<script type="text/javascript">${escapeScript(fs.readFileSync(plotlyFile, 'utf8'))}</script>
+</head><body>
+<h1>Vanishing gradients: seven remedies</h1>
+<p>Preset <b>${escapeHtml(meta.preset)}</b>, backend <b>${escapeHtml(meta.backend)}</b>, ${meta.seconds.toFixed(0)} s in all, ${escapeHtml(meta.date)}.</p>
+<ol>
+${list}
+</ol>
+${body}
+</body></html>
+`;
+}
