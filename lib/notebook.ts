@@ -13,7 +13,7 @@ import { frameHtml, resultsFrame } from './tables';
 import { History, getExperiment, resolveRun, runExperiment } from './experiments';
 import { writeJsonAtomic } from './files';
 import { buildMLP } from './models';
-import { projectRoot } from './paths';
+import { reportsDir } from './paths';
 import { Preset, PresetName, getPreset } from './presets';
 
 export interface NotebookContext {
@@ -86,13 +86,13 @@ export function initialWeights(id: string, layer = 'hidden2'): Float32Array {
   }
 }
 
-/** Writes a notebook's run summaries for the reports' index page (reports/summary/<notebook>.json). */
+/** Writes a notebook's run summaries for the reports' index page (<reports>/summary/<notebook>.json). */
 export function saveSummary(notebook: string, runs: History[]): void {
-  writeJsonAtomic(path.join(projectRoot(), 'reports', 'summary', `${notebook}.json`), { notebook, runs: runs.map(summarizeRun) });
+  writeJsonAtomic(path.join(reportsDir(), 'summary', `${notebook}.json`), { notebook, runs: runs.map(summarizeRun) });
 }
 
 /** Reads the summaries written by `saveSummary`, in notebook order. */
-export function readSummaries(dir = path.join(projectRoot(), 'reports', 'summary')): Array<{ notebook: string; runs: RunSummary[] }> {
+export function readSummaries(dir = path.join(reportsDir(), 'summary')): Array<{ notebook: string; runs: RunSummary[] }> {
   if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()
     .map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { notebook: string; runs: RunSummary[] });

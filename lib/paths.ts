@@ -15,3 +15,8 @@ export function projectRoot(): string {
     dir = parent;
   }
 }
+
+/** Where reports, executed notebooks and run summaries go: `VG_REPORTS_DIR`, default `<project>/reports`. */
+export function reportsDir(): string {
+  return process.env.VG_REPORTS_DIR ? path.resolve(process.env.VG_REPORTS_DIR) : path.join(projectRoot(), 'reports');
+}

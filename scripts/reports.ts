@@ -10,13 +10,16 @@ import * as path from 'path';
 import { initBackend } from '../lib/backend';
 import { writeFileAtomic } from '../lib/files';
 import { readSummaries } from '../lib/notebook';
+import { reportsDir } from '../lib/paths';
 import { getPreset } from '../lib/presets';
 import { NotebookReport, indexHtml } from '../lib/reports';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { findPython } = require('./find-python.js') as { findPython: () => string };
 
 const root = path.resolve(__dirname, '..');
-const reportsDir = path.join(root, 'reports');
+const outDir = reportsDir();
+// Tests point this at notebooks of their own (which reach lib/ through a `lib` symlink).
+const notebooksDir = process.env.VG_NOTEBOOKS_DIR ? path.resolve(process.env.VG_NOTEBOOKS_DIR) : path.join(root, 'notebooks');
 const kernelDir = path.join(root, '.jupyter', 'share', 'jupyter');
 
 function notebookTitle(file: string): string {
@@ -34,24 +37,24 @@ async function main(): Promise<number> {
   const python = findPython();
   const backend = await initBackend();
   const only = process.argv.slice(2);
-  const notebooks = fs.readdirSync(path.join(root, 'notebooks'))
+  const notebooks = fs.readdirSync(notebooksDir)
     .filter((f) => /^\d\d-.*\.ipynb$/.test(f) && (only.length === 0 || only.some((o) => f.startsWith(o))))
     .sort();
   if (notebooks.length === 0) throw new Error(`no notebook matches ${only.join(', ')}`);
   fs.rmSync(path.join(root, '.cache', 'runs'), { recursive: true, force: true }); // one fresh baseline per job
   const started = Date.now();
-  const reports: NotebookReport[] = [];
+  const written: NotebookReport[] = [];
   const failures: string[] = [];
   console.log(`reports: ${notebooks.length} notebooks, preset ${preset.name}, backend ${backend}`);
   for (const [i, file] of notebooks.entries()) {
     const name = file.replace(/\.ipynb$/, '');
-    fs.rmSync(path.join(reportsDir, 'summary', `${name}.json`), { force: true });
+    fs.rmSync(path.join(outDir, 'summary', `${name}.json`), { force: true });
     process.stdout.write(`[${i + 1}/${notebooks.length}] ${name} … `);
     const t0 = Date.now();
     const r = spawnSync(
       python,
-      [path.join(__dirname, 'execute_notebook.py'), path.join(root, 'notebooks', file),
-        path.join(reportsDir, 'executed', file), path.join(reportsDir, `${name}.html`)],
+      [path.join(__dirname, 'execute_notebook.py'), path.join(notebooksDir, file),
+        path.join(outDir, 'executed', file), path.join(outDir, `${name}.html`)],
       { env: { ...process.env, JUPYTER_PATH: kernelDir, VG_PRESET: preset.name }, encoding: 'utf8', stdio: ['ignore', 'inherit', 'pipe'] },
     );
     const seconds = (Date.now() - t0) / 1000;
@@ -63,14 +66,14 @@ async function main(): Promise<number> {
       failures.push(why.split('\n').slice(0, 3).join('\n'));
     }
     const summary = readSummaries().find((s) => s.notebook === name);
-    reports.push({ notebook: name, title: notebookTitle(path.join(root, 'notebooks', file)), href: `${name}.html`, ok, seconds, runs: summary?.runs ?? [] });
+    written.push({ notebook: name, title: notebookTitle(path.join(notebooksDir, file)), href: `${name}.html`, ok, seconds, runs: summary?.runs ?? [] });
   }
   const seconds = (Date.now() - started) / 1000;
   writeFileAtomic(
-    path.join(reportsDir, 'index.html'),
-    indexHtml(reports, { preset: preset.name, backend, seconds, date: new Date().toISOString().slice(0, 16).replace('T', ' ') }, require.resolve('plotly.js-dist')),
+    path.join(outDir, 'index.html'),
+    indexHtml(written, { preset: preset.name, backend, seconds, date: new Date().toISOString().slice(0, 16).replace('T', ' ') }, require.resolve('plotly.js-dist')),
   );
-  console.log(`reports: wrote ${path.relative(root, reportsDir)}/index.html and ${notebooks.length - failures.length} of ${notebooks.length} reports in ${(seconds / 60).toFixed(1)} min`);
+  console.log(`reports: wrote ${path.relative(process.cwd(), outDir) || '.'}/index.html and ${notebooks.length - failures.length} of ${notebooks.length} reports in ${(seconds / 60).toFixed(1)} min`);
   if (failures.length) {
     console.error(`reports: ${failures.length} notebook(s) failed:\n${failures.join('\n')}`);
     return 1;

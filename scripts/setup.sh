@@ -1,16 +1,11 @@
 #!/usr/bin/env bash
-# Prepares this machine for the project: npm packages, Jupyter, the tslab kernel and FashionMNIST.
-# As root on Debian/Ubuntu it installs the system packages itself; otherwise it says exactly what to run.
-#   bash scripts/setup.sh           what the notebooks and reports need
-#   bash scripts/setup.sh --test    also Chromium, for the browser checks of the test suite
+# Prepares this machine for the project: npm packages, Jupyter, the tslab kernel, FashionMNIST and
+# Chromium (for the tests' browser checks). As root on Debian/Ubuntu it installs the system packages
+# itself; otherwise it says exactly what to run. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-with_browser=0
-[[ "${1:-}" == "--test" ]] && with_browser=1
-
-apt_packages=(jupyter-notebook jupyter-nbconvert python3-nbclient python3-ipykernel jupyter-client dataset-fashion-mnist)
-(( with_browser )) && apt_packages+=(chromium)
+apt_packages=(jupyter-notebook jupyter-nbconvert python3-nbclient python3-ipykernel jupyter-client dataset-fashion-mnist chromium)
 
 missing=()
 for p in "${apt_packages[@]}"; do
@@ -21,7 +16,7 @@ if (( ${#missing[@]} )); then
     echo "setup: installing Debian packages: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    apt-get install -y -qq "${missing[@]}" >/dev/null
   else
     cat >&2 <<MSG
 setup: these system packages are missing: ${missing[*]}

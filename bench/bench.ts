@@ -1,0 +1,378 @@
+/**
+ * Speed of the library's real training step on the study's network, and how it compares to PyTorch.
+ *
+ *   npm run --silent bench -- [--reps N] [--steps N] [--warmup N] [--json [FILE]] [--profile]
+ *
+ * Times `runTrainingSteps` (lib/train.ts: the very step `trainWithStats` runs) on the 784-128x7-10
+ * sigmoid MLP with PyTorch's default init, batch 512, SGD lr 1e-2 and real FashionMNIST batches, on
+ * the backend lib/backend.ts picks, with the per-layer statistics off and on. Every figure is the
+ * median over `reps` repetitions of `steps` steps each, after `warmup` steps of each kind; the two
+ * kinds alternate so that drift hits both alike. Seconds per epoch = ms/step × 106 steps (54,000
+ * training images in batches of 512, the last one partial, counted as full; validation excluded).
+ *
+ * Then bench/torch_step.py times the same network and step in PyTorch with as many threads as tfjs
+ * uses, if a Python with torch is found (`python3`, then `/usr/bin/python3`), and the ratios
+ * ours/PyTorch are printed. `--profile` adds tf.profile's kernels of one step with statistics on.
+ */
+import { spawnSync } from 'child_process';
+import * as os from 'os';
+import * as path from 'path';
+import { performance } from 'perf_hooks';
+import * as tf from '@tensorflow/tfjs';
+import { BackendName, initBackend } from '../lib/backend';
+import { Split, epochBatches, loadFashionMNIST } from '../lib/data';
+import { writeJsonAtomic } from '../lib/files';
+import { MLPOptions, buildMLP } from '../lib/models';
+import { OptimizerSpec } from '../lib/optimizers';
+import { runTrainingSteps } from '../lib/train';
+
+export const USAGE = `usage: npm run --silent bench -- [options]
+  --reps N        timed repetitions per mode, a whole number ≥ 1 (default 5)
+  --steps N       training steps per repetition, a whole number ≥ 1 (default 20)
+  --warmup N      untimed steps per mode first, a whole number ≥ 0 (default 5)
+  --json [FILE]   also print the results as JSON, or write them to FILE
+  --profile       also print tf.profile's top kernels of one step with statistics on`;
+
+const NETWORK: MLPOptions = { depth: 7, width: 128, inputSize: 784, classes: 10, activation: 'sigmoid', init: { kind: 'torch-default' } };
+const NETWORK_LABEL = '784-128x7-10 sigmoid MLP, PyTorch-default init';
+const BATCH_SIZE = 512;
+const OPTIMIZER: OptimizerSpec = { kind: 'sgd', lr: 1e-2 };
+const PYTHONS = ['python3', '/usr/bin/python3'];
+const TOP_KERNELS = 10;
+
+class UsageError extends Error {}
+
+interface Args {
+  reps: number;
+  steps: number;
+  warmup: number;
+  /** undefined: no JSON; '-': JSON on stdout; else the file to write. */
+  json?: string;
+  profile: boolean;
+}
+
+function wholeNumber(flag: string, text: string | undefined, min: number): number {
+  if (text === undefined || !/^\d+$/.test(text) || Number(text) < min) {
+    throw new UsageError(`${flag} needs a whole number ≥ ${min}, got ${text === undefined ? 'nothing' : `"${text}"`}`);
+  }
+  return Number(text);
+}
+
+export function parseArgs(argv: string[]): Args {
+  const args: Args = { reps: 5, steps: 20, warmup: 5, profile: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--reps') args.reps = wholeNumber(a, argv[++i], 1);
+    else if (a === '--steps') args.steps = wholeNumber(a, argv[++i], 1);
+    else if (a === '--warmup') args.warmup = wholeNumber(a, argv[++i], 0);
+    else if (a === '--profile') args.profile = true;
+    else if (a === '--json') {
+      const next = argv[i + 1];
+      if (next !== undefined && !next.startsWith('--')) {
+        args.json = next;
+        i++;
+      } else args.json = '-';
+    } else if (a === '--help' || a === '-h') throw new UsageError('');
+    else throw new UsageError(`unknown argument "${a}"`);
+  }
+  return args;
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Full batches of 512 training images, epoch after epoch of the loop's own seeded shuffles. */
+class BatchSource {
+  private epoch = 0;
+  private queue: Uint32Array[] = [];
+  constructor(private readonly split: Split) {}
+  take(n: number): Uint32Array[] {
+    const out: Uint32Array[] = [];
+    while (out.length < n) {
+      if (this.queue.length === 0) {
+        this.epoch += 1;
+        this.queue = epochBatches(this.split.n, BATCH_SIZE, `bench:${this.epoch}`).filter((b) => b.length === BATCH_SIZE);
+        if (this.queue.length === 0) throw new Error(`fewer than ${BATCH_SIZE} training images`);
+      }
+      out.push(this.queue.shift() as Uint32Array);
+    }
+    return out;
+  }
+}
+
+interface ModeResult {
+  msPerStep: number;
+  stepsPerSecond: number;
+  secondsPerEpoch: number;
+  /** ms/step of every repetition, in order. */
+  msPerStepAll: number[];
+}
+
+function summarise(perRep: number[], stepsPerEpoch: number): ModeResult {
+  const ms = median(perRep);
+  return { msPerStep: ms, stepsPerSecond: 1000 / ms, secondsPerEpoch: (ms * stepsPerEpoch) / 1000, msPerStepAll: perRep };
+}
+
+type TorchResult =
+  | { found: false; tried: string[] }
+  | { found: true; python: string; error: string }
+  | { found: true; python: string; version: string; threads: number; data: string; msPerStep: number; msPerStepAll: number[] };
+
+function findTorchPython(): string | undefined {
+  for (const py of PYTHONS) {
+    const r = spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore', timeout: 120_000 });
+    if (r.status === 0) return py;
+  }
+  return undefined;
+}
+
+function runTorch(threads: number, args: Args, dataDir: string): TorchResult {
+  const python = findTorchPython();
+  if (python === undefined) return { found: false, tried: PYTHONS };
+  const script = path.join(__dirname, 'torch_step.py');
+  const r = spawnSync(
+    python,
+    [script, '--threads', String(threads), '--reps', String(args.reps), '--steps', String(args.steps),
+      '--warmup', String(Math.max(args.warmup, 3)), '--batch-size', String(BATCH_SIZE), '--lr', String(OPTIMIZER.lr),
+      '--data', dataDir],
+    { encoding: 'utf8', timeout: 600_000 },
+  );
+  const lastLine = (r.stdout ?? '').trim().split('\n').pop() ?? '';
+  try {
+    if (r.status !== 0) throw new Error(`exit ${r.status ?? r.signal}`);
+    const out = JSON.parse(lastLine) as { msPerStep: number; msPerStepAll: number[]; threads: number; torch: string; data: string };
+    if (!(out.msPerStep > 0 && Number.isFinite(out.msPerStep))) throw new Error(`bad msPerStep ${out.msPerStep}`);
+    return { found: true, python, version: out.torch, threads: out.threads, data: out.data, msPerStep: out.msPerStep, msPerStepAll: out.msPerStepAll };
+  } catch (e) {
+    const detail = `${(e as Error).message}; ${(r.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}`;
+    return { found: true, python, error: `bench/torch_step.py failed: ${detail}` };
+  }
+}
+
+/** Threads the backend computes with: wasm in Node is single-threaded, cpu is plain JS, native TF uses the cores. */
+function backendThreads(backend: BackendName): number {
+  if (backend === 'wasm') {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      return (require('@tensorflow/tfjs-backend-wasm') as { getThreadsCount(): number }).getThreadsCount();
+    } catch {
+      return 1;
+    }
+  }
+  if (backend === 'cpu') return 1;
+  return os.availableParallelism();
+}
+
+interface KernelRow {
+  name: string;
+  calls: number;
+  ms: number;
+  share: number;
+}
+
+interface ProfileResult {
+  /** Wall time of the profiled step (profiling itself adds some). */
+  wallMs: number;
+  /** Sum of the kernels' own times. */
+  kernelMs: number;
+  kernels: number;
+  /** Entries of custom-gradient functions, whose time is their kernels' time again. */
+  scopesExcluded: number;
+  byName: KernelRow[];
+  byNameAndShape: KernelRow[];
+}
+
+function aggregate(rows: Array<{ key: string; ms: number }>, total: number): KernelRow[] {
+  const map = new Map<string, KernelRow>();
+  for (const { key, ms } of rows) {
+    const row = map.get(key) ?? { name: key, calls: 0, ms: 0, share: 0 };
+    row.calls += 1;
+    row.ms += ms;
+    map.set(key, row);
+  }
+  return [...map.values()]
+    .map((r) => ({ ...r, share: total > 0 ? r.ms / total : 0 }))
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, TOP_KERNELS);
+}
+
+async function profileStep(run: () => void): Promise<ProfileResult> {
+  const t0 = performance.now();
+  const info = await tf.profile(() => {
+    run();
+  });
+  const wallMs = performance.now() - t0;
+  // tf.customGrad functions (lib/dense.ts, the gradient taps) are logged too, named after the enclosing
+  // scope ('forward' in variableGrads), and their time includes their own kernels': leave them out.
+  const backend = tf.getBackend();
+  const isKernel = (name: string) => tf.getKernel(name, backend) !== undefined;
+  const rows = info.kernels.filter((k) => isKernel(k.name)).map((k) => {
+    const t = k.kernelTimeMs;
+    const ms = typeof t === 'number' ? t : 0;
+    const shapes = k.inputShapes.map((s) => (s ? `[${s.join(',')}]` : '-')).join(' ');
+    return { name: k.name, shapes, ms };
+  });
+  const kernelMs = rows.reduce((s, r) => s + r.ms, 0);
+  return {
+    wallMs,
+    kernelMs,
+    kernels: rows.length,
+    scopesExcluded: info.kernels.length - rows.length,
+    byName: aggregate(rows.map((r) => ({ key: r.name, ms: r.ms })), kernelMs),
+    byNameAndShape: aggregate(rows.map((r) => ({ key: `${r.name} ${r.shapes}`, ms: r.ms })), kernelMs),
+  };
+}
+
+const f1 = (x: number) => x.toFixed(1);
+const plural = (word: string, n: number) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const f2 = (x: number) => x.toFixed(2);
+
+function modeLine(label: string, m: ModeResult): string {
+  const lo = Math.min(...m.msPerStepAll);
+  const hi = Math.max(...m.msPerStepAll);
+  return `  ${label.padEnd(24)}${f1(m.msPerStep).padStart(9)}  ${`${f1(lo)}-${f1(hi)}`.padStart(13)}${f1(m.stepsPerSecond).padStart(10)}${f2(m.secondsPerEpoch).padStart(10)}`;
+}
+
+function kernelTable(title: string, rows: KernelRow[]): string[] {
+  const width = Math.max(28, ...rows.map((r) => r.name.length));
+  return [
+    title,
+    `  ${'kernel'.padEnd(width)}  calls  total ms  ms/call  share`,
+    ...rows.map((r) =>
+      `  ${r.name.padEnd(width)}  ${String(r.calls).padStart(5)}  ${f2(r.ms).padStart(8)}  ${(r.ms / r.calls).toFixed(3).padStart(7)}  ${(100 * r.share).toFixed(1).padStart(4)}%`),
+  ];
+}
+
+async function main(argv: string[]): Promise<void> {
+  let args: Args;
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    if (e.message) console.error(`bench: ${e.message}`);
+    console.error(USAGE);
+    process.exit(e.message ? 2 : 0);
+  }
+
+  const backend = await initBackend();
+  const threads = backendThreads(backend);
+  const data = loadFashionMNIST();
+  const stepsPerEpoch = Math.ceil(data.train.n / BATCH_SIZE);
+  const model = buildMLP(NETWORK);
+  const batches = new BatchSource(data.train);
+  const run = (n: number, stats: boolean): number => {
+    const chunk = batches.take(n);
+    const t0 = performance.now();
+    const losses = runTrainingSteps(model, data.train, chunk, { optimizer: OPTIMIZER, stats });
+    const ms = performance.now() - t0;
+    const bad = losses.find((l) => !Number.isFinite(l));
+    if (bad !== undefined) throw new Error(`the loss became ${bad}: the benchmark's training diverged`);
+    return ms / n;
+  };
+
+  if (args.warmup > 0) {
+    run(args.warmup, false);
+    run(args.warmup, true);
+  }
+  const tensorsBefore = tf.memory().numTensors;
+  const off: number[] = [];
+  const on: number[] = [];
+  for (let r = 0; r < args.reps; r++) {
+    off.push(run(args.steps, false));
+    on.push(run(args.steps, true));
+  }
+  const tensorsLeaked = tf.memory().numTensors - tensorsBefore;
+  const statsOff = summarise(off, stepsPerEpoch);
+  const statsOn = summarise(on, stepsPerEpoch);
+
+  let profile: ProfileResult | undefined;
+  if (args.profile) {
+    const chunk = batches.take(1);
+    profile = await profileStep(() => {
+      runTrainingSteps(model, data.train, chunk, { optimizer: OPTIMIZER, stats: true });
+    });
+  }
+  const peakRssMiB = process.resourceUsage().maxRSS / 1024; // maxRSS is in KiB
+  model.dispose();
+
+  const torch = runTorch(threads, args, data.source);
+  const torchMs = 'msPerStep' in torch ? torch.msPerStep : undefined;
+  const ratio = torchMs !== undefined ? { statsOff: statsOff.msPerStep / torchMs, statsOn: statsOn.msPerStep / torchMs } : undefined;
+
+  const threadLabel = plural('thread', threads);
+  const lines = [
+    `bench: ${NETWORK_LABEL}, batch ${BATCH_SIZE}, SGD lr ${OPTIMIZER.lr}, real FashionMNIST batches`,
+    `backend ${backend} (${threadLabel}); median of ${args.reps} rep(s) x ${args.steps} step(s) per mode after ${args.warmup} warm-up step(s) each; ` +
+      `epoch = ${stepsPerEpoch} steps`,
+    '',
+    `  ${''.padEnd(24)}${'ms/step'.padStart(9)}  ${'(min-max)'.padStart(13)}${'steps/s'.padStart(10)}${'s/epoch'.padStart(10)}`,
+    modeLine('ours, stats off', statsOff),
+    modeLine('ours, stats on', statsOn),
+  ];
+  if (torchMs !== undefined && 'msPerStepAll' in torch) {
+    lines.push(modeLine(`PyTorch ${torch.version} (${torch.threads}t)`, summarise(torch.msPerStepAll, stepsPerEpoch)));
+  }
+  lines.push('');
+  lines.push(`statistics cost +${f1(100 * (statsOn.msPerStep / statsOff.msPerStep - 1))}% per step; peak RSS ${f1(peakRssMiB)} MiB; ` +
+    `tensors leaked over the timed steps: ${tensorsLeaked}`);
+  if (!torch.found) {
+    lines.push(`PyTorch: not found (no "import torch" in ${torch.tried.join(' or ')}); showing ours only, no ratio`);
+  } else if ('error' in torch) {
+    lines.push(`PyTorch: found in ${torch.python} but the reference run failed, no ratio: ${torch.error}`);
+  } else if (ratio) {
+    lines.push(`ours / PyTorch: ${f1(ratio.statsOff)}x with stats off, ${f1(ratio.statsOn)}x with stats on (PyTorch: ${torch.python}, ${torch.data} data)`);
+  }
+  lines.push('');
+  lines.push(
+    `backend ${backend} | stats off: ${f1(statsOff.msPerStep)} ms/step (${f1(statsOff.stepsPerSecond)} steps/s, ${f2(statsOff.secondsPerEpoch)} s/epoch) | ` +
+      `stats on: ${f1(statsOn.msPerStep)} ms/step (${f1(statsOn.stepsPerSecond)} steps/s, ${f2(statsOn.secondsPerEpoch)} s/epoch) | ` +
+      (torchMs !== undefined && ratio
+        ? `PyTorch (${plural('thread', 'threads' in torch ? torch.threads : threads)}): ${f1(torchMs)} ms/step | ratio off ${f1(ratio.statsOff)}, on ${f1(ratio.statsOn)} | `
+        : 'PyTorch: n/a | ') +
+      `peak RSS ${f1(peakRssMiB)} MiB`,
+  );
+  if (profile) {
+    lines.push('');
+    lines.push(`tf.profile of one step with stats on: ${profile.kernels} kernel calls, ${f1(profile.kernelMs)} ms in kernels, ` +
+      `${f1(profile.wallMs)} ms wall (the rest is JS and tfjs bookkeeping, inflated by profiling); ` +
+      `${profile.scopesExcluded} custom-gradient entries left out (their time is their kernels')`);
+    lines.push(...kernelTable(`top ${TOP_KERNELS} kernels by time:`, profile.byName));
+    lines.push(...kernelTable(`top ${TOP_KERNELS} by kernel and input shapes:`, profile.byNameAndShape));
+  }
+  console.log(lines.join('\n'));
+
+  const result = {
+    backend,
+    threads,
+    network: NETWORK_LABEL,
+    batchSize: BATCH_SIZE,
+    optimizer: OPTIMIZER,
+    reps: args.reps,
+    steps: args.steps,
+    warmup: args.warmup,
+    stepsPerEpoch,
+    statsOff,
+    statsOn,
+    statsOverhead: statsOn.msPerStep / statsOff.msPerStep,
+    peakRssMiB,
+    tensorsLeaked,
+    torch,
+    ...(ratio ? { ratio } : {}),
+    ...(profile ? { profile } : {}),
+  };
+  if (args.json === '-') console.log(`\n${JSON.stringify(result, null, 2)}`);
+  else if (args.json !== undefined) {
+    writeJsonAtomic(args.json, result);
+    console.log(`\nwrote ${args.json}`);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((e: unknown) => {
+    console.error(`bench: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  });
+}
