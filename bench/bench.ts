@@ -19,7 +19,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import * as tf from '@tensorflow/tfjs';
-import { BackendName, initBackend } from '../lib/backend';
+import { BackendName, initBackend, matMulEngine } from '../lib/backend';
 import { Split, epochBatches, loadFashionMNIST } from '../lib/data';
 import { writeJsonAtomic } from '../lib/files';
 import { MLPOptions, buildMLP } from '../lib/models';
@@ -138,7 +138,8 @@ function runTorch(threads: number, args: Args, dataDir: string): TorchResult {
     [script, '--threads', String(threads), '--reps', String(args.reps), '--steps', String(args.steps),
       '--warmup', String(Math.max(args.warmup, 3)), '--batch-size', String(BATCH_SIZE), '--lr', String(OPTIMIZER.lr),
       '--data', dataDir],
-    { encoding: 'utf8', timeout: 600_000 },
+    // Its BLAS gets the same thread count too (torch.set_num_threads does not reach every BLAS).
+    { encoding: 'utf8', timeout: 600_000, env: { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) } },
   );
   const lastLine = (r.stdout ?? '').trim().split('\n').pop() ?? '';
   try {
@@ -305,7 +306,7 @@ async function main(argv: string[]): Promise<void> {
   const threadLabel = plural('thread', threads);
   const lines = [
     `bench: ${NETWORK_LABEL}, batch ${BATCH_SIZE}, SGD lr ${OPTIMIZER.lr}, real FashionMNIST batches`,
-    `backend ${backend} (${threadLabel}); median of ${args.reps} rep(s) x ${args.steps} step(s) per mode after ${args.warmup} warm-up step(s) each; ` +
+    `backend ${backend}, matMul ${matMulEngine()} (${threadLabel}); median of ${args.reps} rep(s) x ${args.steps} step(s) per mode after ${args.warmup} warm-up step(s) each; ` +
       `epoch = ${stepsPerEpoch} steps`,
     '',
     `  ${''.padEnd(24)}${'ms/step'.padStart(9)}  ${'(min-max)'.padStart(13)}${'steps/s'.padStart(10)}${'s/epoch'.padStart(10)}`,
@@ -346,6 +347,7 @@ async function main(argv: string[]): Promise<void> {
 
   const result = {
     backend,
+    matMul: matMulEngine(),
     threads,
     network: NETWORK_LABEL,
     batchSize: BATCH_SIZE,

@@ -4,9 +4,11 @@
  * Order: the native TensorFlow binding (`tfjs-node-native`, an optional dependency that only
  * installs where its binary download works), then WebAssembly (shipped inside its npm package,
  * so it always works offline), then the pure-JavaScript `cpu` backend.
- * `VG_BACKEND=wasm|cpu|tensorflow` forces one.
+ * `VG_BACKEND=wasm|cpu|tensorflow` forces one. On wasm, matrix products go to OpenBLAS where the
+ * optional `nblas` package built (fastmatmul.ts).
  */
 import * as tf from '@tensorflow/tfjs';
+import { enableNativeMatMul, nativeMatMulActive } from './fastmatmul';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -45,6 +47,16 @@ async function pick(): Promise<BackendName> {
 
 /** Starts (once) and returns the backend every computation of this process runs on. */
 export function initBackend(): Promise<BackendName> {
-  if (active === undefined) active = pick();
+  if (active === undefined) {
+    active = pick().then((name) => {
+      if (name === 'wasm') enableNativeMatMul();
+      return name;
+    });
+  }
   return active;
+}
+
+/** What multiplies the matrices: 'openblas' (wasm backend with fastmatmul.ts) or the backend's own. */
+export function matMulEngine(): 'openblas' | 'stock' {
+  return nativeMatMulActive() ? 'openblas' : 'stock';
 }

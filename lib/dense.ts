@@ -5,9 +5,12 @@
  * tfjs's stock gradient asks matMul for `transposeA`/`transposeB`, which the wasm backend runs on a
  * slow naive path; an explicit transpose followed by a plain matMul runs on XNNPACK instead, several
  * times faster. The bias gradient is a ones-row matMul for the same reason.
+ * Where OpenBLAS does the wasm backend's products (fastmatmul.ts), transposed products are fast and
+ * the explicit transposes are skipped.
  * `inputGradient: false` skips dL/dx (returns zeros) for the first layer, whose input is the data.
  */
 import * as tf from '@tensorflow/tfjs';
+import { nativeMatMulActive } from './fastmatmul';
 
 function makeDense(inputGradient: boolean) {
   return tf.customGrad((x, w, b, save) => {
@@ -18,8 +21,9 @@ function makeDense(inputGradient: boolean) {
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, ws] = saved as tf.Tensor2D[];
         const dy2 = dy as tf.Tensor2D;
-        const dx = inputGradient ? tf.matMul(dy2, tf.transpose(ws)) : tf.zerosLike(xs);
-        const dw = tf.matMul(tf.transpose(xs), dy2);
+        const native = nativeMatMulActive();
+        const dx = !inputGradient ? tf.zerosLike(xs) : native ? tf.matMul(dy2, ws, false, true) : tf.matMul(dy2, tf.transpose(ws));
+        const dw = native ? tf.matMul(xs, dy2, true, false) : tf.matMul(tf.transpose(xs), dy2);
         const db = tf.reshape(tf.matMul(tf.ones([1, dy2.shape[0]]), dy2), [dy2.shape[1]]);
         return [dx, dw, db];
       },

@@ -151,7 +151,13 @@ function trainStep(
   const logits = logitsKept as tf.Tensor2D;
   const hits = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32')) as tf.Scalar;
   logits.dispose();
-  return { loss: value, hits };
+  // The loss alone can miss a divergence: the wasm backend's relu maps a NaN with its sign bit set (the
+  // NaN that Inf - Inf or 0 · Inf makes) to 0, so a relu network whose weights have all become NaN can go
+  // on reporting a finite loss. Σ(w · 0) is 0, or NaN as soon as one updated weight is NaN or ±Inf:
+  // added to the loss, it makes the NaN guard below see it.
+  if (variables.length === 0) return { loss: value, hits };
+  const weightsCheck = tf.addN(variables.map((v) => tf.sum(tf.mul(v, 0))));
+  return { loss: tf.add(value, weightsCheck) as tf.Scalar, hits };
 }
 
 /**
@@ -245,7 +251,7 @@ export async function trainWithStats(model: MLP, data: FashionMNIST, options: Tr
             reason: 'non-finite-loss',
             epoch,
             step: s + 1,
-            message: `training stopped: the loss became ${loss} at epoch ${epoch}, step ${s + 1} of ${batches.length} ` +
+            message: `training stopped: the loss (or a weight) became ${loss} at epoch ${epoch}, step ${s + 1} of ${batches.length} ` +
               `(${spec.kind} lr ${spec.lr}); the ${result.epochs.length} completed epoch(s) are kept`,
           };
           return result;
