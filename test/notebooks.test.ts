@@ -142,7 +142,9 @@ describe('the reports job (smoke preset)', () => {
 
 describe('a failing cell', () => {
   it('fails the job naming notebook, cell and error, and keeps the reports written', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vg-failing-'));
+    // Inside the project, so that tslab resolves node_modules from the notebooks' folder.
+    fs.mkdirSync(path.join(root, '.cache'), { recursive: true });
+    const dir = fs.mkdtempSync(path.join(root, '.cache', 'failing-notebooks-'));
     const out = path.join(dir, 'out');
     try {
       fs.symlinkSync(path.join(root, 'lib'), path.join(dir, 'lib'));
@@ -150,7 +152,7 @@ describe('a failing cell', () => {
       const setup = nb.cells.find((c) => c.cell_type === 'code')!;
       const cell = (source: string): Cell => ({ cell_type: 'code', source: [source], outputs: [] });
       const write = (name: string, cells: Cell[]) =>
-        fs.writeFileSync(path.join(dir, name), JSON.stringify({ ...nb, cells: cells.map((c) => ({ ...c, metadata: {}, execution_count: null })) }));
+        fs.writeFileSync(path.join(dir, name), JSON.stringify({ ...nb, cells: cells.map((c, i) => ({ ...c, id: `c${i}`, metadata: {}, execution_count: null })) }));
       write('01-fine.ipynb', [setup, cell("vg.showMarkdown('all good');")]);
       write('02-broken.ipynb', [setup, cell("const h = await vg.run('no-such-remedy');")]);
       const job = runReports(out, { VG_NOTEBOOKS_DIR: dir });
