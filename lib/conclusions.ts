@@ -74,6 +74,8 @@ const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}
 
 /** Accuracy gain (fraction) that counts as the remedy making the network learn. */
 export const ACCURACY_MARGIN = 0.05;
+/** Validation accuracy from which a run counts as having learned (chance is 10 %). */
+export const LEARNED_ACCURACY = 0.5;
 /** Decades of extra gradient at layer 1 that count as the remedy restoring the gradient. */
 export const GRADIENT_MARGIN = 1;
 
@@ -109,7 +111,8 @@ export function concludeRemedy(baseline: History, remedy: History): string {
   const restored = b.gradientRatioFirst !== null && r.gradientRatioFirst !== null && r.gradientRatioFirst - b.gradientRatioFirst >= GRADIENT_MARGIN;
   let verdict: string;
   if (r.stopped) verdict = `the run did not finish: ${r.stopped}.`;
-  else if (gained >= ACCURACY_MARGIN) verdict = `within ${r.epochs} epochs ${r.label} makes the network learn: +${(gained * 100).toFixed(1)} points of validation accuracy over the baseline.`;
+  else if (gained >= ACCURACY_MARGIN && r.finalValAcc >= LEARNED_ACCURACY) verdict = `within ${r.epochs} epochs ${r.label} makes the network learn: ${pct(r.finalValAcc)}, +${(gained * 100).toFixed(1)} points of validation accuracy over the baseline.`;
+  else if (gained >= ACCURACY_MARGIN) verdict = `within ${r.epochs} epochs ${r.label} helps only a little: +${(gained * 100).toFixed(1)} points, but ${pct(r.finalValAcc)} is still far from a trained network (an MLP reaches about 85-89 % on FashionMNIST).`;
   else if (gained <= -ACCURACY_MARGIN) verdict = `within ${r.epochs} epochs ${r.label} does worse than the baseline (${(gained * 100).toFixed(1)} points).`;
   else if (restored) verdict = `the gradient now reaches layer 1, but within ${r.epochs} epochs that has not yet turned into accuracy; the \`seed\` preset (100 epochs) shows whether it does.`;
   else verdict = `within ${r.epochs} epochs ${r.label} does not help: neither the gradient reaching layer 1 nor the accuracy improves by much.`;

@@ -202,15 +202,19 @@ export function epochBatches(n: number, batchSize: number, seed: string | number
   return batches;
 }
 
+/** byte / 255 for every byte value, looked up rather than divided 400,000 times a batch. */
+const PIXEL_VALUES = Float32Array.from({ length: 256 }, (_, b) => b / 255);
+
 /** Gathers examples into a float batch with pixels / 255 and integer labels. */
 export function gatherBatch(split: Split, indices: ArrayLike<number>): { x: Float32Array; y: Int32Array } {
   const x = new Float32Array(indices.length * IMAGE_SIZE);
   const y = new Int32Array(indices.length);
+  const images = split.images;
   for (let i = 0; i < indices.length; i++) {
     const j = indices[i];
-    const src = split.images.subarray(j * IMAGE_SIZE, (j + 1) * IMAGE_SIZE);
+    const src = j * IMAGE_SIZE;
     const base = i * IMAGE_SIZE;
-    for (let k = 0; k < IMAGE_SIZE; k++) x[base + k] = src[k] / 255;
+    for (let k = 0; k < IMAGE_SIZE; k++) x[base + k] = PIXEL_VALUES[images[src + k]];
     y[i] = split.labels[j];
   }
   return { x, y };

@@ -2,7 +2,7 @@
 
 /** Makes `text` safe inside an inline <script>. */
 export function escapeScript(text: string): string {
-  return text.replace(/<\/script/gi, '<\\/script').replace(/<!--/g, '<\\!--');
+  return text.replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
 }
 
 export function escapeHtml(text: string): string {

@@ -167,7 +167,7 @@ export function plotSaturation(runs: History[]): Figure {
 export function plotActivationDistributions(runs: History[], which: 'first' | 'last' = 'last'): Figure {
   const ps = panels(runs.length);
   const data: Trace[] = [];
-  const titles: string[] = [];
+  const titles: string[] = runs.map(runLabel);
   runs.forEach((h, i) => {
     const withHist = h.epochs.filter((e) => e.histograms);
     const e = which === 'first' ? withHist[0] : withHist[withHist.length - 1];
@@ -183,7 +183,7 @@ export function plotActivationDistributions(runs: History[], which: 'first' | 'l
     const lo = Math.min(...hidden.map((n) => e.histograms![n].activation!.lo));
     const hi = Math.max(...hidden.map((n) => e.histograms![n].activation!.hi));
     const x = Array.from({ length: bins }, (_, k) => lo + ((k + 0.5) * (hi - lo)) / bins);
-    titles.push(`${runLabel(h)}, epoch ${e.epoch}`);
+    titles[i] = `${runLabel(h)}, epoch ${e.epoch}`;
     data.push({
       type: 'heatmap', x, y: hidden, z, xaxis: ps[i].x, yaxis: ps[i].y, colorscale: 'Blues',
       showscale: i === runs.length - 1, colorbar: { title: { text: 'fraction' } },

@@ -102,25 +102,43 @@ const S_SATURATION = 4;
 export function summarize(x: tf.Tensor, kind?: Activation): tf.Tensor1D {
   const v = float32View(x);
   const n = v.length;
+  // Branch-free and two elements at a time: a data-dependent branch here (sign, threshold) is
+  // mispredicted half the time and makes the loop several times slower.
   let sum = 0;
-  let sumSq = 0;
-  let sumAbs = 0;
-  for (let i = 0; i < n; i++) {
+  let sum2 = 0;
+  let sq = 0;
+  let sq2 = 0;
+  let abs = 0;
+  let abs2 = 0;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
     const e = v[i];
+    const f = v[i + 1];
     sum += e;
-    sumSq += e * e;
-    sumAbs += e < 0 ? -e : e;
+    sum2 += f;
+    sq += e * e;
+    sq2 += f * f;
+    abs += Math.abs(e);
+    abs2 += Math.abs(f);
   }
+  if (i < n) {
+    sum += v[i];
+    sq += v[i] * v[i];
+    abs += Math.abs(v[i]);
+  }
+  sum += sum2;
+  const sumSq = sq + sq2;
+  const sumAbs = abs + abs2;
   let saturated = 0;
   if (kind === 'sigmoid') {
     const lo = Math.fround(SATURATION_MARGIN);
     const hi = Math.fround(1 - SATURATION_MARGIN);
-    for (let i = 0; i < n; i++) if (v[i] < lo || v[i] > hi) saturated++;
+    for (let k = 0; k < n; k++) saturated += Number(v[k] < lo) + Number(v[k] > hi);
   } else if (kind === 'tanh') {
     const hi = Math.fround(1 - SATURATION_MARGIN);
-    for (let i = 0; i < n; i++) if (v[i] > hi || v[i] < -hi) saturated++;
+    for (let k = 0; k < n; k++) saturated += Number(Math.abs(v[k]) > hi);
   } else if (kind === 'relu') {
-    for (let i = 0; i < n; i++) if (v[i] === 0) saturated++;
+    for (let k = 0; k < n; k++) saturated += Number(v[k] === 0);
   }
   const mean = sum / n;
   const variance = Math.max(0, sumSq / n - mean * mean);

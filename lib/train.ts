@@ -9,6 +9,7 @@ import { DenseLayer, MLP, crossEntropy } from './models';
 import { updateRunningStats } from './normalization';
 import { OptimizerSpec, createOptimizer } from './optimizers';
 import { EpochAccumulator, LayerHistograms, LayerStats, StepRecorder } from './stats';
+import { float32View } from './wasmheap';
 
 export interface EpochRecord {
   /** 1-based, counted across layer-wise stages. */
@@ -82,6 +83,14 @@ export interface TrainResult {
   stopped?: StopInfo;
 }
 
+/** No NaN or ±Inf among the tensor's values: v · 0 is 0 for every finite v and NaN otherwise. */
+function allFinite(t: tf.Tensor): boolean {
+  const v = float32View(t);
+  let sum = 0;
+  for (let i = 0; i < v.length; i++) sum += v[i] * 0;
+  return sum === 0;
+}
+
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function batchTensors(split: Split, indices: ArrayLike<number>): { x: tf.Tensor2D; y: tf.Tensor1D } {
@@ -153,11 +162,9 @@ function trainStep(
   logits.dispose();
   // The loss alone can miss a divergence: the wasm backend's relu maps a NaN with its sign bit set (the
   // NaN that Inf - Inf or 0 · Inf makes) to 0, so a relu network whose weights have all become NaN can go
-  // on reporting a finite loss. Σ(w · 0) is 0, or NaN as soon as one updated weight is NaN or ±Inf:
-  // added to the loss, it makes the NaN guard below see it.
-  if (variables.length === 0) return { loss: value, hits };
-  const weightsCheck = tf.addN(variables.map((v) => tf.sum(tf.mul(v, 0))));
-  return { loss: tf.add(value, weightsCheck) as tf.Scalar, hits };
+  // on reporting a finite loss. So the updated weights are checked too (one pass, where they live).
+  if (!variables.every(allFinite)) return { loss: tf.scalar(NaN), hits };
+  return { loss: value, hits };
 }
 
 /**
