@@ -9,6 +9,9 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import type { FashionMNIST, Split } from '../lib/data';
+import type { History } from '../lib/experiments';
+import type { LayerMetric, LayerStats } from '../lib/stats';
+import type { EpochRecord } from '../lib/train';
 
 export const IMAGE_PIXELS = 28 * 28;
 export const REAL_DATA_DIR = '/usr/share/datasets/fashion-mnist';
@@ -210,4 +213,64 @@ export function withoutSeconds<T extends { seconds: number }>(epochs: T[]): Arra
     void seconds;
     return rest;
   });
+}
+
+/** A layer's statistics with chosen values; every metric not given is null (not measured). */
+export function fakeLayer(name: string, values: Partial<Record<LayerMetric, number | null>> = {}): LayerStats {
+  return {
+    name,
+    weightGradMeanAbs: null,
+    weightGradNorm: null,
+    activationGradMeanAbs: null,
+    normalizedGradMeanAbs: null,
+    activationMean: null,
+    activationStd: null,
+    saturation: null,
+    updateRatio: null,
+    ...values,
+  };
+}
+
+/** One epoch record with chosen numbers (loss and accuracy default to fixed, recognisable values). */
+export function fakeEpoch(epoch: number, layers: LayerStats[], rest: Partial<Omit<EpochRecord, 'epoch' | 'layers'>> = {}): EpochRecord {
+  return { epoch, trainLoss: 2.3, trainAcc: 0.1, valLoss: 2.3, valAcc: 0.1, seconds: 1, layers, ...rest };
+}
+
+/**
+ * A synthetic run history of `epochs` epochs over `layers` (names, input to output): every layer of
+ * epoch e gets the numbers `overrides(e, layerIndex)` returns, epochs the fields `epochFields(e)`
+ * returns. Nothing is trained, so every expected value is known from the numbers chosen.
+ */
+export function fakeHistory(
+  experiment: string,
+  epochs: number,
+  layers: string[],
+  overrides: {
+    layer?: (epoch: number, layerIndex: number) => Partial<Record<LayerMetric, number | null>>;
+    epoch?: (epoch: number) => Partial<Omit<EpochRecord, 'epoch' | 'layers'>>;
+    history?: Partial<History>;
+  } = {},
+): History {
+  const records = Array.from({ length: epochs }, (_, i) => {
+    const e = i + 1;
+    return fakeEpoch(e, layers.map((name, li) => fakeLayer(name, overrides.layer?.(e, li) ?? {})), overrides.epoch?.(e) ?? {});
+  });
+  return {
+    experiment,
+    seed: 0,
+    backend: 'cpu',
+    config: {
+      model: { depth: layers.length - 1 },
+      optimizer: { kind: 'sgd', lr: 1e-2 },
+      schedule: 'plain',
+      epochs,
+      batchSize: 512,
+      limit: null,
+      preset: 'test',
+      histogramEpochs: [1, epochs],
+    },
+    epochs: records,
+    seconds: 12.345,
+    ...(overrides.history ?? {}),
+  };
 }
