@@ -186,10 +186,13 @@ export function plotActivationDistributions(runs: History[], which: 'first' | 'l
     titles[i] = `${runLabel(h)}, epoch ${e.epoch}`;
     data.push({
       type: 'heatmap', x, y: hidden, z, xaxis: ps[i].x, yaxis: ps[i].y, colorscale: 'Blues',
-      showscale: i === runs.length - 1, colorbar: { title: { text: 'fraction' } },
+      showscale: false, colorbar: { title: { text: 'fraction' } },
       hovertemplate: 'value %{x:.2f}<br>%{y}<br>%{z:.3f}<extra></extra>',
     });
   });
+  // One colour scale for all panels, shown once.
+  const zmax = Math.max(1e-9, ...data.flatMap((t) => (t.z as number[][]).flat()));
+  data.forEach((t, k) => Object.assign(t, { zmin: 0, zmax, showscale: k === data.length - 1 }));
   const layout = baseLayout('Activation distribution per hidden layer (one batch)', { annotations: panelTitles(titles, ps) });
   ps.forEach((p, i) => {
     layout[p.xKey] = { domain: p.domain, title: { text: 'activation value' }, anchor: p.y };

@@ -249,6 +249,16 @@ describe('plotActivationDistributions', () => {
   });
 });
 
+test('plotActivationDistributions: all panels on one colour scale from 0 to the largest fraction, shown once', () => {
+  const h1 = fakeHistory('baseline', 1, LAYERS);
+  h1.epochs[0].histograms = { hidden1: { activation: { lo: 0, hi: 1, counts: [1, 1, 1, 1] } } };
+  const h2 = fakeHistory('relu', 1, LAYERS);
+  h2.epochs[0].histograms = { hidden1: { activation: { lo: 0, hi: 2, counts: [0, 9, 1, 0] } } };
+  const fig = plotActivationDistributions([h1, h2]);
+  assert.deepEqual(fig.data.map((t) => [t.zmin, t.zmax]), [[0, 0.9], [0, 0.9]], 'shared zmin/zmax');
+  assert.deepEqual(fig.data.map((t) => t.showscale), [false, true], 'one colour bar');
+});
+
 describe('plotRawVsNormalized', () => {
   test('activationGradMeanAbs against normalizedGradMeanAbs of the hidden layers, log y', () => {
     const h = fakeHistory('grad-norm', 2, LAYERS, {
