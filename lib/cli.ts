@@ -124,7 +124,6 @@ export async function main(argv: string[]): Promise<number> {
       if (p.kind === 'epoch' && p.record) process.stdout.write(epochLine(p.record, p.lastEpoch) + '\n');
     },
   });
-  process.off('SIGINT', onSigint);
   process.stdout.write(`${args.id}: ${history.epochs.length} epochs on the ${history.backend} backend in ${history.seconds.toFixed(1)} s\n`);
   if (history.stopped) process.stderr.write(history.stopped.message + '\n');
   if (args.json) {

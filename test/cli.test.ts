@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { execFile } from 'child_process';
+import { execFile, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { BACKEND_ORDER, initBackend } from '../lib/backend';
@@ -137,6 +137,26 @@ describe('the CLI as a child process', () => {
       assert.ok(Number.isFinite(l.weightGradMeanAbs) && l.weightGradMeanAbs > 0, `${l.name}.weightGradMeanAbs`);
     }
     assert.deepEqual(fs.readdirSync(tmp).filter((f) => f.endsWith('.tmp')), [], 'a temporary file was left behind');
+  });
+
+  test('Ctrl-C saves the completed epochs and exits 130', real, async () => {
+    const out = path.join(tmp, 'interrupted.json');
+    const child = spawn(process.execPath, ['--import', 'tsx', 'lib/cli.ts', 'baseline', '--epochs', '100', '--limit', '3000', '--json', out], { cwd: PROJECT_ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => {
+      child.stdout.on('data', (d) => {
+        stdout += d;
+        if (/epoch 1\/100/.test(stdout)) child.kill('SIGINT');
+      });
+      child.on('exit', (c) => resolve(c));
+    });
+    assert.equal(code, 130, stderr);
+    assert.match(stderr, /interrupted/);
+    const h = JSON.parse(fs.readFileSync(out, 'utf8'));
+    assert.equal(h.stopped.reason, 'interrupted');
+    assert.ok(h.epochs.length >= 1 && h.epochs.length < 100, `${h.epochs.length} epochs kept`);
   });
 
   test('layerwise --epochs 1 gives 7 epochs, each with its stage', real, async () => {
