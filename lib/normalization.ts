@@ -27,6 +27,49 @@ export function createBatchNorm(width: number, name: string): BatchNormState {
 }
 
 /**
+ * Per-column mean over the batch as [1, n]: a ones-row product, because the wasm backend reduces
+ * along the batch axis through a slow transpose (a third of a BatchNorm step otherwise).
+ */
+function columnMean(x: tf.Tensor2D): tf.Tensor2D {
+  return tf.div(tf.matMul(tf.ones([1, x.shape[0]]), x), x.shape[0]);
+}
+
+/** Batch mean and biased variance per feature. */
+export function batchStatistics(x: tf.Tensor2D): { mean: tf.Tensor1D; variance: tf.Tensor1D } {
+  return tf.tidy(() => {
+    const mean = columnMean(x);
+    const variance = columnMean(tf.square(tf.sub(x, mean)) as tf.Tensor2D);
+    return { mean: tf.reshape(mean, [x.shape[1]]) as tf.Tensor1D, variance: tf.reshape(variance, [x.shape[1]]) as tf.Tensor1D };
+  });
+}
+
+/**
+ * Training-mode batch normalisation with its closed-form gradient (Ioffe & Szegedy 2015, §3):
+ * dβ = Σ dy, dγ = Σ dy·x̂, dx = γ/√(σ²+ε) · (dy − mean(dy) − x̂ · mean(dy·x̂)), sums over the batch.
+ * Autodiff would get the same through tfjs's broadcast gradients, whose batch-axis sums are slow on wasm.
+ */
+const batchNormTrain = tf.customGrad((x, gamma, beta, save) => {
+  const x2 = x as tf.Tensor2D;
+  const mean = columnMean(x2);
+  const centered = tf.sub(x2, mean);
+  const invStd = tf.rsqrt(tf.add(columnMean(tf.square(centered) as tf.Tensor2D), BN_EPS));
+  const xHat = tf.mul(centered, invStd);
+  (save as tf.GradSaveFunc)([xHat, invStd, gamma as tf.Tensor]);
+  return {
+    value: tf.add(tf.mul(xHat, gamma as tf.Tensor), beta as tf.Tensor),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xh, inv, g] = saved;
+      const dy2 = dy as tf.Tensor2D;
+      const meanDy = columnMean(dy2);
+      const meanDyXHat = columnMean(tf.mul(dy2, xh) as tf.Tensor2D);
+      const dx = tf.mul(tf.mul(g, inv), tf.sub(tf.sub(dy2, meanDy), tf.mul(xh, meanDyXHat)));
+      const n = dy2.shape[0];
+      return [dx, tf.reshape(tf.mul(meanDyXHat, n), [g.size]), tf.reshape(tf.mul(meanDy, n), [g.size])];
+    },
+  };
+}) as (x: tf.Tensor2D, gamma: tf.Tensor, beta: tf.Tensor) => tf.Tensor2D;
+
+/**
  * Batch normalisation, Ioffe & Szegedy 2015, with PyTorch `BatchNorm1d` semantics:
  * training: y = γ · (x - μ_B) / sqrt(σ²_B + ε) + β with the batch mean μ_B and biased variance σ²_B;
  * evaluation: the running statistics replace μ_B and σ²_B.
@@ -41,10 +84,8 @@ export function batchNorm(
     const y = tf.add(tf.mul(tf.div(tf.sub(x, bn.runningMean), tf.sqrt(tf.add(bn.runningVar, BN_EPS))), bn.gamma), bn.beta);
     return { y: y as tf.Tensor2D };
   }
-  const { mean, variance } = tf.moments(x, 0);
-  const xHat = tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, BN_EPS)));
-  const y = tf.add(tf.mul(xHat, bn.gamma), bn.beta) as tf.Tensor2D;
-  return { y, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
+  // The statistics again, outside the op: they feed only the running averages, so no gradient flows through them.
+  return { y: batchNormTrain(x, bn.gamma, bn.beta), ...batchStatistics(x) };
 }
 
 /**

@@ -112,6 +112,37 @@ describe('batchNorm (PyTorch BatchNorm1d semantics)', () => {
     Object.values(bn).forEach((v) => v.dispose());
   });
 
+  test("training mode's closed-form gradient equals autodiff of the formula, for x, gamma and beta", () => {
+    const N = 64;
+    const W = 12;
+    const x = f32(randn(N * W, 91, 3, 1));
+    const c = f32(randn(N * W, 92));
+    const bn = createBatchNorm(W, 'grad-test');
+    bn.gamma.assign(tf.tensor1d(f32(randn(W, 93, 0.5, 1))));
+    bn.beta.assign(tf.tensor1d(f32(randn(W, 94, 0.5))));
+    const [ours, autodiff] = tf.tidy(() => {
+      const xt = tf.tensor2d(x, [N, W]);
+      const ct = tf.tensor2d(c, [N, W]);
+      const plain = (xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+        const { mean: m, variance: v } = tf.moments(xx, 0);
+        return tf.add(tf.mul(tf.div(tf.sub(xx, m), tf.sqrt(tf.add(v, BN_EPS))), g), b);
+      };
+      const lossOurs = (xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+        return tf.sum(tf.mul(batchNorm(xx as tf.Tensor2D, { ...bn, gamma: g as tf.Variable, beta: b as tf.Variable }, true).y, ct));
+      };
+      const lossPlain = (xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(plain(xx, g, b), ct));
+      return [
+        tf.grads(lossOurs)([xt, bn.gamma, bn.beta]).map((t) => Array.from(t.dataSync())),
+        tf.grads(lossPlain)([xt, bn.gamma, bn.beta]).map((t) => Array.from(t.dataSync())),
+      ];
+    });
+    ['dx', 'dgamma', 'dbeta'].forEach((name, i) => {
+      const scale = Math.max(...autodiff[i].map(Math.abs));
+      assertClose(ours[i], autodiff[i], { atol: 1e-5 * scale, msg: name });
+    });
+    for (const v of Object.values(bn)) (v as tf.Variable).dispose();
+  });
+
   test('evaluation mode uses the running statistics', () => {
     const bn = createBatchNorm(W, 'bn-eval');
     const rm = f32(randn(W, 8, 0.3));
