@@ -1,8 +1,7 @@
 /** Results tables: a danfojs DataFrame of run summaries, and its rendering as an HTML table. */
 import { DataFrame } from 'danfojs-node';
-import { RunSummary } from './conclusions';
+import { RunSummary, summarizeRun } from './conclusions';
 import { History } from './experiments';
-import { summarizeRun } from './conclusions';
 import { escapeHtml } from './html';
 
 const fixed = (digits: number) => (x: number | null) => (x === null ? null : Number(x.toFixed(digits)));
