@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { escapeScript } from './html';
+import { escapeHtml, escapeScript } from './html';
 import { Figure, figureHtml } from './plots';
 import { Progress } from './train';
 
@@ -76,7 +76,8 @@ export function showFigure(figure: Figure): void {
 
 /**
  * A live progress bar for training, redrawn in place at most every `intervalMs`; the saved notebook
- * keeps its final state. Returns the callback to pass as `onProgress`.
+ * keeps its final state. Returns the callback to pass as `onProgress`. It works as tslab's
+ * `newDisplay()` does (one display id, later messages update it), but sends a text/plain copy too.
  */
 export function progressBar(label: string, intervalMs = 500): (p: Progress) => void {
   const id = `progress-${label.replace(/\W+/g, '-')}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
@@ -90,7 +91,7 @@ export function progressBar(label: string, intervalMs = 500): (p: Progress) => v
     const done = (p.epoch - 1 + p.step / p.steps) / p.lastEpoch;
     const pct = Math.min(100, Math.round(done * 100));
     const acc = p.record ? `, val acc ${(p.record.valAcc * 100).toFixed(1)}%` : '';
-    const text = `${label}: epoch ${p.epoch}/${p.lastEpoch}${p.stage ? ` (stage ${p.stage})` : ''}, step ${p.step}/${p.steps}, loss ${p.loss.toFixed(4)}${acc}`;
+    const text = `${escapeHtml(label)}: epoch ${p.epoch}/${p.lastEpoch}${p.stage ? ` (stage ${p.stage})` : ''}, step ${p.step}/${p.steps}, loss ${p.loss.toFixed(4)}${acc}`;
     const html =
       `<div style="font-family:monospace;font-size:12px">${text}` +
       `<div style="background:#eee;width:320px;height:8px"><div style="background:#1f77b4;width:${pct}%;height:8px"></div></div></div>`;
