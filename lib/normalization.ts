@@ -2,6 +2,7 @@
  * Normalisation inside the network, placed between a Linear layer and its activation as in the study.
  */
 import * as tf from '@tensorflow/tfjs';
+import { columnSum } from './dense';
 
 /** PyTorch's `BatchNorm1d` defaults. */
 export const BN_EPS = 1e-5;
@@ -26,19 +27,21 @@ export function createBatchNorm(width: number, name: string): BatchNormState {
   }));
 }
 
-/**
- * Per-column mean over the batch as [1, n]: a ones-row product, because the wasm backend reduces
- * along the batch axis through a slow transpose (a third of a BatchNorm step otherwise).
- */
+/** Per-feature mean over the batch as [1, n] (see `columnSum`). */
 function columnMean(x: tf.Tensor2D): tf.Tensor2D {
-  return tf.div(tf.matMul(tf.ones([1, x.shape[0]]), x), x.shape[0]);
+  return tf.div(columnSum(x), x.shape[0]);
+}
+
+/** Per-feature batch mean and biased variance, each [1, n]. */
+function columnMoments(x: tf.Tensor2D): { mean: tf.Tensor2D; variance: tf.Tensor2D } {
+  const mean = columnMean(x);
+  return { mean, variance: columnMean(tf.square(tf.sub(x, mean)) as tf.Tensor2D) };
 }
 
 /** Batch mean and biased variance per feature. */
 export function batchStatistics(x: tf.Tensor2D): { mean: tf.Tensor1D; variance: tf.Tensor1D } {
   return tf.tidy(() => {
-    const mean = columnMean(x);
-    const variance = columnMean(tf.square(tf.sub(x, mean)) as tf.Tensor2D);
+    const { mean, variance } = columnMoments(x);
     return { mean: tf.reshape(mean, [x.shape[1]]) as tf.Tensor1D, variance: tf.reshape(variance, [x.shape[1]]) as tf.Tensor1D };
   });
 }
@@ -50,10 +53,9 @@ export function batchStatistics(x: tf.Tensor2D): { mean: tf.Tensor1D; variance: 
  */
 const batchNormTrain = tf.customGrad((x, gamma, beta, save) => {
   const x2 = x as tf.Tensor2D;
-  const mean = columnMean(x2);
-  const centered = tf.sub(x2, mean);
-  const invStd = tf.rsqrt(tf.add(columnMean(tf.square(centered) as tf.Tensor2D), BN_EPS));
-  const xHat = tf.mul(centered, invStd);
+  const { mean, variance } = columnMoments(x2);
+  const invStd = tf.rsqrt(tf.add(variance, BN_EPS));
+  const xHat = tf.mul(tf.sub(x2, mean), invStd);
   (save as tf.GradSaveFunc)([xHat, invStd, gamma as tf.Tensor]);
   return {
     value: tf.add(tf.mul(xHat, gamma as tf.Tensor), beta as tf.Tensor),
