@@ -18,6 +18,7 @@ export interface Figure {
 /** Baseline grey, remedies in Plotly's palette. */
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
 export const BASELINE_COLOR = '#7f7f7f';
+export const REMEDY_COLOR = PALETTE[0];
 
 export function runLabel(h: History): string {
   try {

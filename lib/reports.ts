@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import { RunSummary } from './conclusions';
 import { escapeHtml, escapeScript } from './html';
-import { Figure, figureHtml } from './plots';
+import { BASELINE_COLOR, Figure, REMEDY_COLOR, figureHtml } from './plots';
 import { frameHtml, resultsFrame } from './tables';
 
 export interface NotebookReport {
@@ -29,7 +29,7 @@ export function distinctRuns(reports: NotebookReport[]): RunSummary[] {
 /** Two panels: final validation accuracy and log10 gradient ratio (layer 1 / output) at the first epoch, per run. */
 export function plotRemedySummary(runs: RunSummary[]): Figure {
   const labels = runs.map((r) => r.label);
-  const colors = runs.map((r) => (r.experiment === 'baseline' ? '#7f7f7f' : '#1f77b4'));
+  const colors = runs.map((r) => (r.experiment === 'baseline' ? BASELINE_COLOR : REMEDY_COLOR));
   return {
     data: [
       { type: 'bar', x: labels, y: runs.map((r) => r.finalValAcc), marker: { color: colors }, name: 'final val acc', xaxis: 'x', yaxis: 'y' },
