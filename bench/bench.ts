@@ -3,9 +3,9 @@
  *
  *   npm run --silent bench -- [--reps N] [--steps N] [--warmup N] [--json [FILE]] [--profile]
  *
- * Times `runTrainingSteps` (lib/train.ts: the very step `trainWithStats` runs) on the 784-128x7-10
+ * Times `runTrainingSteps` (lib/training/train.ts: the very step `trainWithStats` runs) on the 784-128x7-10
  * sigmoid MLP with PyTorch's default init, batch 512, SGD lr 1e-2 and real FashionMNIST batches, on
- * the backend lib/backend.ts picks, with the per-layer statistics off and on. Every figure is the
+ * the backend lib/runtime/backend.ts picks, with the per-layer statistics off and on. Every figure is the
  * median over `reps` repetitions of `steps` steps each, after `warmup` steps of each kind; the two
  * kinds alternate so that drift hits both alike. Seconds per epoch = ms/step × 106 steps (54,000
  * training images in batches of 512, the last one partial, counted as full; validation excluded).
@@ -19,12 +19,12 @@ import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import * as tf from '@tensorflow/tfjs';
-import { BackendName, initBackend, matMulEngine } from '../lib/backend';
-import { Split, epochBatches, loadFashionMNIST } from '../lib/data';
-import { writeJsonAtomic } from '../lib/files';
-import { MLPOptions, buildMLP } from '../lib/models';
-import { OptimizerSpec } from '../lib/optimizers';
-import { runTrainingSteps } from '../lib/train';
+import { BackendName, initBackend, matMulEngine } from '../lib/runtime/backend';
+import { Split, epochBatches, loadFashionMNIST } from '../lib/training/data';
+import { writeJsonAtomic } from '../lib/runtime/files';
+import { MLPOptions, buildMLP } from '../lib/network/models';
+import { OptimizerSpec } from '../lib/network/optimizers';
+import { runTrainingSteps } from '../lib/training/train';
 
 export const USAGE = `usage: npm run --silent bench -- [options]
   --reps N        timed repetitions per mode, a whole number ≥ 1 (default 5)
@@ -206,7 +206,7 @@ async function profileStep(run: () => void): Promise<ProfileResult> {
     run();
   });
   const wallMs = performance.now() - t0;
-  // tf.customGrad functions (lib/dense.ts, the gradient taps) are logged too, named after the enclosing
+  // tf.customGrad functions (lib/network/dense.ts, the gradient taps) are logged too, named after the enclosing
   // scope ('forward' in variableGrads), and their time includes their own kernels': leave them out.
   const backend = tf.getBackend();
   const isKernel = (name: string) => tf.getKernel(name, backend) !== undefined;

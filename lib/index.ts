@@ -1,21 +1,33 @@
-/** Everything the notebooks use, under one import: `import * as vg from './lib';`. */
-export * from './activations';
-export * from './backend';
-export * from './conclusions';
-export * from './data';
-export * from './dense';
-export * from './display';
-export * from './experiments';
-export * from './gradnorm';
-export * from './hooks';
-export * from './init';
-export * from './layerwise';
-export * from './models';
-export * from './normalization';
-export * from './notebook';
-export * from './optimizers';
-export * from './plots';
-export * from './presets';
-export * from './stats';
-export * from './tables';
-export * from './train';
+/**
+ * Everything the notebooks use, under one import: `import * as vg from './lib/index';`.
+ * The library's layers, each importing only those below it:
+ *   presentation/  figures, tables, conclusions, notebook display, the reports' index page
+ *   training/      data, presets, run specs and experiments, the measuring training loop
+ *   network/       init, activations, dense, normalisation, taps, models, loss, optimizers
+ *   runtime/       backend choice, the BLAS matMul, wasm heap access, paths, files
+ * (cli/ is the command line's entry point, beside presentation.)
+ */
+export * from './runtime/backend';
+
+export * from './network/activations';
+export * from './network/dense';
+export * from './network/gradnorm';
+export * from './network/init';
+export * from './network/loss';
+export * from './network/models';
+export * from './network/normalization';
+export * from './network/optimizers';
+export * from './network/taps';
+
+export * from './training/data';
+export * from './training/experiments';
+export * from './training/layerwise';
+export * from './training/presets';
+export * from './training/stats';
+export * from './training/train';
+
+export * from './presentation/conclusions';
+export * from './presentation/display';
+export * from './presentation/notebook';
+export * from './presentation/plots';
+export * from './presentation/tables';

@@ -7,12 +7,12 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { initBackend } from '../lib/backend';
-import { writeFileAtomic } from '../lib/files';
-import { readSummaries } from '../lib/notebook';
-import { reportsDir } from '../lib/paths';
-import { getPreset } from '../lib/presets';
-import { NotebookReport, indexHtml } from '../lib/reports';
+import { initBackend } from '../lib/runtime/backend';
+import { writeFileAtomic } from '../lib/runtime/files';
+import { readSummaries } from '../lib/presentation/notebook';
+import { reportsDir } from '../lib/runtime/paths';
+import { getPreset } from '../lib/training/presets';
+import { NotebookReport, indexHtml } from '../lib/presentation/indexpage';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { findPython } = require('./find-python.js') as { findPython: () => string };
 

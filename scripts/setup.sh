@@ -37,4 +37,4 @@ if [[ -f package-lock.json ]]; then npm ci --no-audit --no-fund --loglevel=error
 python=$(node scripts/find-python.js)
 echo "setup: registering the tslab kernel (Jupyter from $python) in .jupyter/"
 node_modules/.bin/tslab install --python="$python" --binary="$PWD/node_modules/.bin/tslab" --prefix "$PWD/.jupyter" >/dev/null
-echo "setup: done (backend: $(node -e "require('tsx/cjs'); require('./lib/backend').initBackend().then(b => console.log(b))"))"
+echo "setup: done (backend: $(node -e "require('tsx/cjs'); require('./lib/runtime/backend').initBackend().then(b => console.log(b))"))"

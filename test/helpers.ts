@@ -8,10 +8,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import type { FashionMNIST, Split } from '../lib/data';
-import type { History } from '../lib/experiments';
-import type { LayerMetric, LayerStats } from '../lib/stats';
-import type { EpochRecord } from '../lib/train';
+import type { FashionMNIST, Split } from '../lib/training/data';
+import type { History } from '../lib/training/experiments';
+import type { LayerMetric, LayerStats } from '../lib/training/stats';
+import type { EpochRecord } from '../lib/training/train';
 
 export const IMAGE_PIXELS = 28 * 28;
 export const REAL_DATA_DIR = '/usr/share/datasets/fashion-mnist';

@@ -1,0 +1,219 @@
+/**
+ * The study's multilayer perceptron and its remedies, built from plain tfjs ops so that every layer
+ * can be measured: Flatten → `depth` × [Linear(·, width) → (normalisation) → activation] → Linear(width, 10).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Activation, activate } from './activations';
+import { dense } from './dense';
+import { gradNorm } from './gradnorm';
+import { Init, initDense } from './init';
+import { BatchNormState, batchNorm, createBatchNorm, wholeTensorNorm } from './normalization';
+
+export type Normalization = 'none' | 'batchnorm' | 'whole-tensor';
+export const NORMALIZATIONS: readonly Normalization[] = ['none', 'batchnorm', 'whole-tensor'];
+
+/**
+ * Skip connections as pairs [from, to] of 1-based hidden layers: layer `to`'s output becomes
+ * activation(z_to) + h_from. `'study'` is the original study's [[1, 3], [4, 7]];
+ * `'residual'` is He et al. 2016's identity shortcut around every pair of layers: [[1, 3], [3, 5], [5, 7], …].
+ */
+export type SkipSpec = 'none' | 'study' | 'residual' | ReadonlyArray<readonly [number, number]>;
+
+export interface MLPOptions {
+  /** Hidden layers. Default 7 (the study). */
+  depth?: number;
+  /** Units in every hidden layer. Default 128. */
+  width?: number;
+  /** Input features. Default 784 (28 × 28 pixels). */
+  inputSize?: number;
+  /** Output classes. Default 10. */
+  classes?: number;
+  /** Hidden activation. Default 'sigmoid'. */
+  activation?: Activation;
+  /** Initialisation of every Linear layer, the output layer included. Default torch-default. */
+  init?: Init;
+  /** Normalisation between each hidden Linear and its activation. Default 'none'. */
+  normalization?: Normalization;
+  /** Skip connections. Default 'none'. */
+  skip?: SkipSpec;
+  /** A gradient-normalisation layer after every hidden activation. Default false. */
+  gradNorm?: boolean;
+  /** Seed of the initial weights. Default 0. */
+  seed?: number;
+}
+
+export type ResolvedMLPOptions = Required<Omit<MLPOptions, 'skip'>> & { skip: Array<[number, number]> };
+
+export interface DenseLayer {
+  /** 'hidden1' … 'hiddenN' or 'output': the name every statistic refers to. */
+  name: string;
+  kernel: tf.Variable;
+  bias: tf.Variable;
+  bn?: BatchNormState;
+}
+
+/** What the training loop listens to during a forward pass (see stats.ts). */
+export interface Probe {
+  /** A hidden layer's activation output, before any skip addition. */
+  activation(layer: string, a: tf.Tensor): void;
+  /** Identity that records dL/dh at this point of the named layer in the backward pass. */
+  tap(layer: string, kind: 'output' | 'normalized'): (h: tf.Tensor) => tf.Tensor;
+}
+
+export interface ForwardOptions {
+  /** Training mode: batch statistics in BatchNorm. Evaluation otherwise. */
+  training: boolean;
+  /** Use only the first N hidden layers, then the output layer (layer-wise training). Default: all. */
+  activeDepth?: number;
+  probe?: Probe;
+  /** Receives each BatchNorm layer's batch statistics in training mode. */
+  onBatchStats?: (layer: DenseLayer, mean: tf.Tensor1D, variance: tf.Tensor1D) => void;
+}
+
+let modelCount = 0;
+
+export function hiddenName(i: number): string {
+  return `hidden${i}`;
+}
+
+function resolveSkip(skip: SkipSpec, depth: number): Array<[number, number]> {
+  let pairs: Array<[number, number]>;
+  if (skip === 'none') pairs = [];
+  else if (skip === 'study') pairs = [[1, 3], [4, 7]];
+  else if (skip === 'residual') {
+    pairs = [];
+    for (let from = 1; from + 2 <= depth; from += 2) pairs.push([from, from + 2]);
+  } else pairs = skip.map(([a, b]) => [a, b]);
+  for (const [from, to] of pairs) {
+    if (!(Number.isInteger(from) && Number.isInteger(to) && from >= 1 && from < to && to <= depth)) {
+      throw new Error(`skip connection [${from}, ${to}] does not fit a ${depth}-layer network (need 1 ≤ from < to ≤ ${depth})`);
+    }
+  }
+  return pairs;
+}
+
+export function resolveOptions(options: MLPOptions = {}): ResolvedMLPOptions {
+  const o = {
+    depth: 7,
+    width: 128,
+    inputSize: 784,
+    classes: 10,
+    activation: 'sigmoid' as Activation,
+    init: { kind: 'torch-default' } as Init,
+    normalization: 'none' as Normalization,
+    gradNorm: false,
+    seed: 0,
+    ...options,
+  };
+  for (const key of ['depth', 'width', 'inputSize', 'classes'] as const) {
+    if (!(Number.isInteger(o[key]) && o[key] >= 1)) throw new Error(`${key} must be a positive whole number, got ${o[key]}`);
+  }
+  return { ...o, skip: resolveSkip(options.skip ?? 'none', o.depth) };
+}
+
+/** The study's MLP with named, measurable layers. Dispose it when done. */
+export class MLP {
+  readonly options: ResolvedMLPOptions;
+  readonly hidden: DenseLayer[] = [];
+  output: DenseLayer;
+  private readonly prefix: string;
+  private heads = 0;
+
+  constructor(options: MLPOptions = {}) {
+    this.options = resolveOptions(options);
+    this.prefix = `mlp${++modelCount}`;
+    const { depth, width, inputSize, init, seed, normalization } = this.options;
+    for (let i = 1; i <= depth; i++) {
+      const layer = this.makeDense(hiddenName(i), i === 1 ? inputSize : width, width, init, seed * 1000 + 10 * i);
+      if (normalization === 'batchnorm') layer.bn = createBatchNorm(width, `${this.prefix}/${layer.name}/bn`);
+      this.hidden.push(layer);
+    }
+    this.output = this.makeDense('output', width, this.options.classes, init, seed * 1000 + 10 * (depth + 1));
+  }
+
+  private makeDense(name: string, fanIn: number, fanOut: number, init: Init, seed: number): DenseLayer {
+    const { kernel, bias } = initDense(fanIn, fanOut, init, seed);
+    const id = `${this.prefix}/${name}${name === 'output' ? `#${this.heads++}` : ''}`;
+    const layer = { name, kernel: tf.variable(kernel, true, `${id}/kernel`), bias: tf.variable(bias, true, `${id}/bias`) };
+    // A variable holds its own reference to the data: free the initial tensors, or every model leaks them.
+    kernel.dispose();
+    bias.dispose();
+    return layer;
+  }
+
+  /** Layer names, input to output, the output layer last. */
+  get layerNames(): string[] {
+    return [...this.hidden.map((l) => l.name), 'output'];
+  }
+
+  /** All Linear layers, input to output. */
+  get layers(): DenseLayer[] {
+    return [...this.hidden, this.output];
+  }
+
+  /** Replaces the output layer by a fresh one (layer-wise training), initialised with `init`. */
+  replaceOutput(init: Init, seed: number): void {
+    this.output.kernel.dispose();
+    this.output.bias.dispose();
+    this.output = this.makeDense('output', this.options.width, this.options.classes, init, seed);
+  }
+
+  /** The trainable variables of the layers in use that are not frozen, with the layer each belongs to. */
+  trainable(frozen: ReadonlySet<string> = new Set(), activeDepth = this.options.depth): Array<{ layer: DenseLayer; variable: tf.Variable }> {
+    const out: Array<{ layer: DenseLayer; variable: tf.Variable }> = [];
+    for (const layer of [...this.hidden.slice(0, activeDepth), this.output]) {
+      if (frozen.has(layer.name)) continue;
+      for (const v of [layer.kernel, layer.bias, layer.bn?.gamma, layer.bn?.beta]) if (v) out.push({ layer, variable: v });
+    }
+    return out;
+  }
+
+  /** Logits [batch, classes] for inputs [batch, inputSize]. */
+  forward(x: tf.Tensor2D, opts: ForwardOptions): tf.Tensor2D {
+    const { activation, normalization, skip } = this.options;
+    const depth = opts.activeDepth ?? this.options.depth;
+    const probe = opts.probe;
+    const outputs: tf.Tensor[] = [];
+    let h: tf.Tensor = x;
+    for (let i = 1; i <= depth; i++) {
+      const layer = this.hidden[i - 1];
+      let z = dense(h as tf.Tensor2D, layer.kernel as tf.Tensor2D, layer.bias as tf.Tensor1D, i > 1);
+      if (normalization === 'batchnorm' && layer.bn) {
+        const r = batchNorm(z, layer.bn, opts.training);
+        z = r.y;
+        if (r.mean && r.variance) opts.onBatchStats?.(layer, r.mean, r.variance);
+      } else if (normalization === 'whole-tensor') z = wholeTensorNorm(z);
+      const a = activate(activation, z);
+      probe?.activation(layer.name, a);
+      h = a;
+      for (const [from, to] of skip) if (to === i) h = tf.add(h, outputs[from - 1]);
+      if (this.options.gradNorm) {
+        if (probe) h = probe.tap(layer.name, 'normalized')(h);
+        h = gradNorm(h);
+      }
+      if (probe) h = probe.tap(layer.name, 'output')(h);
+      outputs.push(h);
+    }
+    let logits = dense(h as tf.Tensor2D, this.output.kernel as tf.Tensor2D, this.output.bias as tf.Tensor1D, depth > 0);
+    if (probe) logits = probe.tap('output', 'output')(logits) as tf.Tensor2D;
+    return logits;
+  }
+
+  /** Number of trainable parameters of the full network. */
+  get parameterCount(): number {
+    return this.trainable().reduce((n, { variable }) => n + variable.size, 0);
+  }
+
+  dispose(): void {
+    for (const layer of this.layers) {
+      layer.kernel.dispose();
+      layer.bias.dispose();
+      if (layer.bn) for (const v of Object.values(layer.bn)) (v as tf.Variable).dispose();
+    }
+  }
+}
+
+/** Builds the study's MLP (see `MLPOptions` for every default). */
+export function buildMLP(options: MLPOptions = {}): MLP {
+  return new MLP(options);
+}

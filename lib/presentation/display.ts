@@ -1,0 +1,101 @@
+/**
+ * Showing things in a tslab notebook: Plotly figures as a full MIME bundle (so they render in
+ * JupyterLab, classic Notebook, nbconvert HTML and VS Code), HTML, and a live progress bar.
+ * Outside a Jupyter kernel (tests, CLI) nothing is shown.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { escapeHtml, escapeScript } from './html';
+import { Figure, figureHtml } from './plots';
+import { Progress } from '../training/train';
+
+type Bundle = Record<string, unknown>;
+type Writer = (msg: { data: Bundle; metadata: Record<string, unknown>; transient: { display_id?: string } }, update: boolean) => void;
+
+/**
+ * tslab's writer of display_data messages. Its public `display.raw()` sends one MIME type per
+ * output; a figure needs several in one, so we use the kernel's internal writer, guarded because it
+ * is not public API.
+ */
+function writer(): Writer | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const jupyter = require('tslab/dist/jupyter') as { lastWriteDisplayData: Writer | null };
+    return typeof jupyter.lastWriteDisplayData === 'function' ? jupyter.lastWriteDisplayData : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Sends one output made of several MIME types. With `displayId`, `update` replaces that output in place. */
+export function displayBundle(data: Bundle, displayId?: string, update = false): boolean {
+  const write = writer();
+  if (!write) return false;
+  write({ data, metadata: {}, transient: displayId ? { display_id: displayId } : {} }, update);
+  return true;
+}
+
+export function showHtml(html: string, displayId?: string, update = false): void {
+  displayBundle({ 'text/html': html, 'text/plain': html.replace(/<[^>]+>/g, '') }, displayId, update);
+}
+
+export function showMarkdown(markdown: string): void {
+  displayBundle({ 'text/markdown': markdown, 'text/plain': markdown });
+}
+
+let plotlySent = false;
+
+/**
+ * Puts the plotly.js bundle (plotly.js-dist, offline, ~10 MB) into the notebook once, as an inline
+ * script that defines `window.Plotly` for every figure after it. The setup cell calls it; a figure
+ * shown in a kernel that has not sent it yet (say after a restart) sends it first.
+ */
+export function loadPlotly(): boolean {
+  const file = require.resolve('plotly.js-dist');
+  const source = fs.readFileSync(file, 'utf8');
+  const version = JSON.parse(fs.readFileSync(path.join(path.dirname(file), 'package.json'), 'utf8')).version as string;
+  const ok = displayBundle({
+    'text/html': `<script type="text/javascript">${escapeScript(source)}</script>`,
+    'text/plain': `plotly.js ${version} loaded for the figures below`,
+  });
+  plotlySent = plotlySent || ok;
+  return ok;
+}
+
+/** Shows an interactive Plotly figure. */
+export function showFigure(figure: Figure): void {
+  if (!writer()) return;
+  if (!plotlySent) loadPlotly();
+  const title = typeof figure.layout.title === 'string' ? figure.layout.title : figure.layout.title?.text ?? 'figure';
+  displayBundle({
+    'application/vnd.plotly.v1+json': { data: figure.data, layout: figure.layout, config: figure.config ?? {} },
+    'text/html': figureHtml(figure),
+    'text/plain': `[Plotly figure: ${title.replace(/<[^>]+>/g, '')}]`,
+  });
+}
+
+/**
+ * A live progress bar for training, redrawn in place at most every `intervalMs`; the saved notebook
+ * keeps its final state. Returns the callback to pass as `onProgress`. It works as tslab's
+ * `newDisplay()` does (one display id, later messages update it), but sends a text/plain copy too.
+ */
+export function progressBar(label: string, intervalMs = 500): (p: Progress) => void {
+  const id = `progress-${label.replace(/\W+/g, '-')}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  let shown = false;
+  let last = 0;
+  return (p) => {
+    const now = Date.now();
+    const final = p.kind === 'epoch' && p.epoch === p.lastEpoch;
+    if (!final && now - last < intervalMs) return;
+    last = now;
+    const done = (p.epoch - 1 + p.step / p.steps) / p.lastEpoch;
+    const pct = Math.min(100, Math.round(done * 100));
+    const acc = p.record ? `, val acc ${(p.record.valAcc * 100).toFixed(1)}%` : '';
+    const text = `${escapeHtml(label)}: epoch ${p.epoch}/${p.lastEpoch}${p.stage ? ` (stage ${p.stage})` : ''}, step ${p.step}/${p.steps}, loss ${p.loss.toFixed(4)}${acc}`;
+    const html =
+      `<div style="font-family:monospace;font-size:12px">${text}` +
+      `<div style="background:#eee;width:320px;height:8px"><div style="background:#1f77b4;width:${pct}%;height:8px"></div></div></div>`;
+    showHtml(html, id, shown);
+    shown = true;
+  };
+}

@@ -1,0 +1,342 @@
+/**
+ * Plotly figures of what happens to the gradient, built from run histories. Each function returns a
+ * plain figure object ({data, layout}); `showFigure` (display.ts) draws it in a notebook.
+ * Every figure is titled, its axes labelled, magnitudes spanning decades on log axes.
+ */
+import { History, getExperiment } from '../training/experiments';
+import { LayerMetric } from '../training/stats';
+import { EpochRecord } from '../training/train';
+import { escapeScript } from './html';
+
+export type Trace = Record<string, unknown>;
+export interface Figure {
+  data: Trace[];
+  layout: Record<string, unknown> & { title: { text: string } };
+  config?: Record<string, unknown>;
+}
+
+/** Baseline grey, remedies in Plotly's palette. */
+const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
+export const BASELINE_COLOR = '#7f7f7f';
+export const REMEDY_COLOR = PALETTE[0];
+
+export function runLabel(h: History): string {
+  try {
+    return getExperiment(h.experiment).label;
+  } catch {
+    return h.experiment;
+  }
+}
+
+function runColors(runs: History[]): string[] {
+  let k = 0;
+  return runs.map((h) => (h.experiment === 'baseline' ? BASELINE_COLOR : PALETTE[k++ % PALETTE.length]));
+}
+
+/** Layer names of a run, input to output. */
+export function layerNames(h: History): string[] {
+  return h.epochs[0]?.layers.map((l) => l.name) ?? [];
+}
+
+function metricOf(e: EpochRecord, metric: LayerMetric): Array<number | null> {
+  return e.layers.map((l) => l[metric]);
+}
+
+function baseLayout(title: string, extra: Record<string, unknown> = {}): Figure['layout'] {
+  return {
+    title: { text: title },
+    height: 420,
+    margin: { t: 70, l: 70, r: 30, b: 60 },
+    legend: { orientation: 'h', y: -0.2 },
+    template: undefined,
+    ...extra,
+  };
+}
+
+/** An epoch axis with whole-number ticks. */
+function epochAxis(h: History[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const n = Math.max(...h.map((r) => r.epochs.length));
+  return { title: { text: 'epoch' }, dtick: Math.max(1, Math.ceil(n / 10)), ...extra };
+}
+
+/** Side-by-side panels: axis ids and domains for `n` panels. */
+function panels(n: number, gap = 0.06): Array<{ x: string; y: string; xKey: string; yKey: string; domain: [number, number] }> {
+  const w = (1 - gap * (n - 1)) / n;
+  return Array.from({ length: n }, (_, i) => ({
+    x: i === 0 ? 'x' : `x${i + 1}`,
+    y: i === 0 ? 'y' : `y${i + 1}`,
+    xKey: i === 0 ? 'xaxis' : `xaxis${i + 1}`,
+    yKey: i === 0 ? 'yaxis' : `yaxis${i + 1}`,
+    domain: [i * (w + gap), i * (w + gap) + w] as [number, number],
+  }));
+}
+
+function panelTitles(titles: string[], ps: ReturnType<typeof panels>): Trace[] {
+  return titles.map((text, i) => ({
+    text: `<b>${text}</b>`, showarrow: false, xref: 'paper', yref: 'paper',
+    x: (ps[i].domain[0] + ps[i].domain[1]) / 2, y: 1.02, xanchor: 'center', yanchor: 'bottom',
+  }));
+}
+
+export interface ProfileSeries {
+  label: string;
+  values: Array<number | null>;
+  color?: string;
+  dash?: 'solid' | 'dash' | 'dot';
+}
+
+/** Any per-layer quantity, input to output, one line per series. */
+export function plotLayerProfile(layers: string[], series: ProfileSeries[], title: string, yTitle: string, log = true): Figure {
+  return {
+    data: series.map((s) => ({
+      type: 'scatter', mode: 'lines+markers', name: s.label, x: layers, y: s.values,
+      line: { color: s.color, dash: s.dash ?? 'solid' },
+    })),
+    layout: baseLayout(title, {
+      xaxis: { title: { text: 'layer (input → output)' } },
+      yaxis: { title: { text: yTitle }, type: log ? 'log' : 'linear', exponentformat: 'power' },
+    }),
+  };
+}
+
+/** Gradient flow: mean |dL/dW| per layer at the first and last epoch of each run. */
+export function plotGradientFlow(runs: History[], metric: LayerMetric = 'weightGradMeanAbs'): Figure {
+  const colors = runColors(runs);
+  const series: ProfileSeries[] = runs.flatMap((h, i) => {
+    const first = h.epochs[0];
+    const last = h.epochs[h.epochs.length - 1];
+    return [
+      { label: `${runLabel(h)}, epoch ${first.epoch}`, values: metricOf(first, metric), color: colors[i], dash: 'dot' as const },
+      ...(last !== first ? [{ label: `${runLabel(h)}, epoch ${last.epoch}`, values: metricOf(last, metric), color: colors[i] }] : []),
+    ];
+  });
+  const what = metric === 'weightGradMeanAbs' ? 'mean |dL/dW|' : metric === 'activationGradMeanAbs' ? 'mean |dL/dh|' : metric;
+  return plotLayerProfile(layerNames(runs[0]), series, `Gradient flow: ${what} per layer, first and last epoch`, `${what} (log scale)`);
+}
+
+/** Layer × epoch heatmaps of log10 mean |dL/dW|, one panel per run, on one colour scale. */
+export function plotGradientHeatmap(runs: History[], metric: LayerMetric = 'weightGradMeanAbs'): Figure {
+  const ps = panels(runs.length);
+  const z = runs.map((h) => layerNames(h).map((_, li) => h.epochs.map((e) => {
+    const v = e.layers[li][metric];
+    return v !== null && v > 0 ? Math.log10(v) : null;
+  })));
+  const all = z.flat(2).filter((v): v is number => v !== null);
+  const zmin = Math.floor(Math.min(...all));
+  const zmax = Math.ceil(Math.max(...all));
+  const data = runs.map((h, i) => ({
+    type: 'heatmap', name: runLabel(h), x: h.epochs.map((e) => e.epoch), y: layerNames(h), z: z[i],
+    xaxis: ps[i].x, yaxis: ps[i].y, zmin, zmax, colorscale: 'Viridis', showscale: i === runs.length - 1,
+    colorbar: { title: { text: 'log10' } },
+    hovertemplate: 'epoch %{x}<br>%{y}<br>log10 = %{z:.2f}<extra></extra>',
+  }));
+  const layout = baseLayout(`log10 mean |dL/dW| by layer and epoch`, { annotations: panelTitles(runs.map(runLabel), ps) });
+  ps.forEach((p, i) => {
+    layout[p.xKey] = epochAxis(runs, { domain: p.domain, anchor: p.y });
+    layout[p.yKey] = { anchor: p.x, ...(i > 0 ? { showticklabels: false } : { title: { text: 'layer' } }) };
+  });
+  return { data, layout };
+}
+
+/** Saturated fraction of each hidden layer's units (first and last epoch) per run. */
+export function plotSaturation(runs: History[]): Figure {
+  const colors = runColors(runs);
+  const hidden = layerNames(runs[0]).filter((n) => n !== 'output');
+  const data = runs.flatMap((h, i) => {
+    const pick = (e: EpochRecord) => hidden.map((_, li) => e.layers[li].saturation);
+    const first = h.epochs[0];
+    const last = h.epochs[h.epochs.length - 1];
+    return [
+      { type: 'bar', name: `${runLabel(h)}, epoch ${first.epoch}`, x: hidden, y: pick(first), marker: { color: colors[i], opacity: 0.5 } },
+      { type: 'bar', name: `${runLabel(h)}, epoch ${last.epoch}`, x: hidden, y: pick(last), marker: { color: colors[i] } },
+    ];
+  });
+  return {
+    data,
+    layout: baseLayout('Saturation: fraction of units stuck where the activation is flat', {
+      barmode: 'group',
+      xaxis: { title: { text: 'hidden layer' } },
+      yaxis: { title: { text: 'saturated fraction' }, range: [0, 1] },
+    }),
+  };
+}
+
+/**
+ * Glorot & Bengio's view: the distribution of each hidden layer's activations, from one batch of the
+ * chosen epoch's histograms, as a layer × value heatmap per run.
+ */
+export function plotActivationDistributions(runs: History[], which: 'first' | 'last' = 'last'): Figure {
+  const ps = panels(runs.length);
+  const data: Trace[] = [];
+  const titles: string[] = runs.map(runLabel);
+  runs.forEach((h, i) => {
+    const withHist = h.epochs.filter((e) => e.histograms);
+    const e = which === 'first' ? withHist[0] : withHist[withHist.length - 1];
+    if (!e?.histograms) return;
+    const hidden = Object.keys(e.histograms).filter((n) => e.histograms?.[n].activation);
+    const first = e.histograms[hidden[0]].activation!;
+    const bins = first.counts.length;
+    const z = hidden.map((n) => {
+      const hist = e.histograms![n].activation!;
+      const total = hist.counts.reduce((a, b) => a + b, 0) || 1;
+      return hist.counts.map((c) => c / total);
+    });
+    const lo = Math.min(...hidden.map((n) => e.histograms![n].activation!.lo));
+    const hi = Math.max(...hidden.map((n) => e.histograms![n].activation!.hi));
+    const x = Array.from({ length: bins }, (_, k) => lo + ((k + 0.5) * (hi - lo)) / bins);
+    titles[i] = `${runLabel(h)}, epoch ${e.epoch}`;
+    data.push({
+      type: 'heatmap', x, y: hidden, z, xaxis: ps[i].x, yaxis: ps[i].y, colorscale: 'Blues',
+      showscale: false, colorbar: { title: { text: 'fraction' } },
+      hovertemplate: 'value %{x:.2f}<br>%{y}<br>%{z:.3f}<extra></extra>',
+    });
+  });
+  // One colour scale for all panels, shown once.
+  const zmax = Math.max(1e-9, ...data.flatMap((t) => (t.z as number[][]).flat()));
+  data.forEach((t, k) => Object.assign(t, { zmin: 0, zmax, showscale: k === data.length - 1 }));
+  const layout = baseLayout('Activation distribution per hidden layer (one batch)', { annotations: panelTitles(titles, ps) });
+  ps.forEach((p, i) => {
+    layout[p.xKey] = { domain: p.domain, title: { text: 'activation value' }, anchor: p.y };
+    layout[p.yKey] = { anchor: p.x, ...(i > 0 ? { showticklabels: false } : { title: { text: 'layer' } }) };
+  });
+  return { data, layout };
+}
+
+/** Karpathy's view: std(ΔW)/std(W) per layer over training, with the ~1e-3 rule of thumb. */
+export function plotUpdateRatio(runs: History[]): Figure {
+  const ps = panels(runs.length);
+  const data: Trace[] = [];
+  runs.forEach((h, i) => {
+    const names = layerNames(h);
+    names.forEach((name, li) => {
+      const shade = Math.round(40 + (180 * li) / Math.max(1, names.length - 1));
+      data.push({
+        type: 'scatter', mode: 'lines', name, legendgroup: name, showlegend: i === 0,
+        x: h.epochs.map((e) => e.epoch), y: h.epochs.map((e) => e.layers[li].updateRatio),
+        xaxis: ps[i].x, yaxis: ps[i].y, line: { color: `rgb(${shade}, ${Math.round(shade / 2)}, ${255 - shade})` },
+      });
+    });
+  });
+  const shapes = ps.map((p) => ({
+    type: 'line', xref: `${p.x} domain`, yref: p.y, x0: 0, x1: 1, y0: 1e-3, y1: 1e-3, line: { dash: 'dash', color: 'black', width: 1 },
+  }));
+  const layout = baseLayout('Update:data ratio std(ΔW)/std(W) per layer (dashed: the 1e-3 rule of thumb)', {
+    annotations: panelTitles(runs.map(runLabel), ps), shapes,
+  });
+  ps.forEach((p, i) => {
+    layout[p.xKey] = epochAxis(runs, { domain: p.domain, anchor: p.y });
+    layout[p.yKey] = { anchor: p.x, type: 'log', exponentformat: 'power', ...(i === 0 ? { title: { text: 'std(ΔW) / std(W)' } } : {}) };
+  });
+  return { data, layout };
+}
+
+/** Epochs at which a layer-wise run starts a new stage (for dotted boundaries). */
+export function stageStarts(h: History): Array<{ epoch: number; stage: number }> {
+  return h.epochs.filter((e, i) => e.stage !== undefined && (i === 0 || h.epochs[i - 1].stage !== e.stage)).map((e) => ({ epoch: e.epoch, stage: e.stage! }));
+}
+
+/** Train (dashed) and validation (solid) loss and accuracy; layer-wise stage boundaries dotted. */
+export function plotLearningCurves(runs: History[]): Figure {
+  const colors = runColors(runs);
+  const ps = panels(2, 0.1);
+  const data: Trace[] = [];
+  runs.forEach((h, i) => {
+    const x = h.epochs.map((e) => e.epoch);
+    const line = (key: keyof EpochRecord, p: number, dash: string, show: boolean, name: string) => ({
+      type: 'scatter', mode: 'lines+markers', name, legendgroup: runLabel(h), showlegend: show,
+      x, y: h.epochs.map((e) => e[key]), xaxis: ps[p].x, yaxis: ps[p].y, line: { color: colors[i], dash }, marker: { size: 4 },
+    });
+    data.push(
+      line('trainLoss', 0, 'dash', true, `${runLabel(h)} train`),
+      line('valLoss', 0, 'solid', true, `${runLabel(h)} validation`),
+      line('trainAcc', 1, 'dash', false, `${runLabel(h)} train`),
+      line('valAcc', 1, 'solid', false, `${runLabel(h)} validation`),
+    );
+  });
+  const shapes = runs.flatMap((h) => stageStarts(h).slice(1)).flatMap(({ epoch }) =>
+    ps.map((p) => ({ type: 'line', xref: p.x, yref: `${p.y} domain`, x0: epoch - 0.5, x1: epoch - 0.5, y0: 0, y1: 1, line: { dash: 'dot', color: '#999', width: 1 } })),
+  );
+  const layout = baseLayout('Learning curves (dashed: train, solid: validation)', {
+    annotations: panelTitles(['loss', 'accuracy'], ps), shapes,
+  });
+  layout[ps[0].xKey] = epochAxis(runs, { domain: ps[0].domain, anchor: 'y' });
+  layout[ps[0].yKey] = { anchor: 'x', title: { text: 'cross-entropy loss' } };
+  layout[ps[1].xKey] = epochAxis(runs, { domain: ps[1].domain, anchor: 'y2' });
+  layout[ps[1].yKey] = { anchor: 'x2', title: { text: 'accuracy' }, range: [0, 1] };
+  return { data, layout };
+}
+
+/** Histograms of sampled values side by side, one panel each (e.g. initial weights under several inits). */
+export function plotDistributions(samples: Array<{ label: string; values: ArrayLike<number> }>, title: string, xTitle: string): Figure {
+  const ps = panels(samples.length);
+  const data = samples.map((s, i) => ({
+    type: 'histogram', name: s.label, x: Array.from(s.values), nbinsx: 60, xaxis: ps[i].x, yaxis: ps[i].y,
+    marker: { color: PALETTE[i % PALETTE.length] }, showlegend: false,
+  }));
+  const layout = baseLayout(title, { annotations: panelTitles(samples.map((s) => s.label), ps), bargap: 0.02 });
+  ps.forEach((p, i) => {
+    layout[p.xKey] = { domain: p.domain, title: { text: xTitle }, anchor: p.y };
+    layout[p.yKey] = { anchor: p.x, ...(i === 0 ? { title: { text: 'count' } } : {}) };
+  });
+  return { data, layout };
+}
+
+/** Activation mean ± std of every hidden layer (last epoch), per run. */
+export function plotActivationStats(runs: History[]): Figure {
+  const colors = runColors(runs);
+  const hidden = layerNames(runs[0]).filter((n) => n !== 'output');
+  const data = runs.map((h, i) => {
+    const e = h.epochs[h.epochs.length - 1];
+    return {
+      type: 'scatter', mode: 'markers+lines', name: `${runLabel(h)}, epoch ${e.epoch}`, x: hidden,
+      y: hidden.map((_, li) => e.layers[li].activationMean),
+      error_y: { type: 'data', array: hidden.map((_, li) => e.layers[li].activationStd), visible: true },
+      line: { color: colors[i] },
+    };
+  });
+  return {
+    data,
+    layout: baseLayout('Activations per hidden layer: mean ± std (last epoch)', {
+      xaxis: { title: { text: 'hidden layer' } }, yaxis: { title: { text: 'activation value' } },
+    }),
+  };
+}
+
+let figureCount = 0;
+
+/** Standalone HTML of a figure: a div and a script that draws it with `window.Plotly`. */
+export function figureHtml(figure: Figure): string {
+  const id = `vg-fig-${Date.now().toString(36)}-${++figureCount}`;
+  const payload = escapeScript(JSON.stringify({ data: figure.data, layout: figure.layout, config: { responsive: true, ...(figure.config ?? {}) } }));
+  const height = (figure.layout.height as number | undefined) ?? 420;
+  return (
+    `<div id="${id}" class="vg-figure" style="width:100%;height:${height}px"></div>\n` +
+    `<script type="text/javascript">(function () {\n` +
+    `  var fig = ${payload};\n` +
+    `  var tries = 50;\n` +
+    `  function draw() {\n` +
+    `    var el = document.getElementById(${JSON.stringify(id)});\n` +
+    `    if (!el) return;\n` +
+    `    if (window.Plotly) { window.Plotly.newPlot(el, fig.data, fig.layout, fig.config); }\n` +
+    `    else if (tries-- > 0) { setTimeout(draw, 100); }\n` +
+    `    else { el.textContent = 'Plotly is not loaded here: run the notebook\\'s setup cell (or trust the notebook).'; }\n` +
+    `  }\n` +
+    `  draw();\n` +
+    `})();</script>`
+  );
+}
+
+/** Gradient normalisation: the gradient arriving at each hidden layer's output and what the normalisation passes on. */
+export function plotRawVsNormalized(run: History, epoch: 'first' | 'last' = 'last'): Figure {
+  const e = epoch === 'first' ? run.epochs[0] : run.epochs[run.epochs.length - 1];
+  const hidden = e.layers.filter((l) => l.name !== 'output');
+  return plotLayerProfile(
+    hidden.map((l) => l.name),
+    [
+      { label: 'raw dL/dh arriving from above', values: hidden.map((l) => l.activationGradMeanAbs), color: PALETTE[1], dash: 'dot' },
+      { label: 'after gradient normalisation', values: hidden.map((l) => l.normalizedGradMeanAbs), color: PALETTE[0] },
+    ],
+    `${runLabel(run)}: mean |dL/dh| before and after normalisation, epoch ${e.epoch}`,
+    'mean |dL/dh| (log scale)',
+  );
+}

@@ -1,0 +1,279 @@
+/**
+ * Per-layer statistics of a training step, computed on the device and summed over the epoch, so the
+ * host reads them once per epoch. What is measured, for every layer (input to output, output last):
+ *
+ * - weightGradMeanAbs: mean |dL/dW| of the kernel, from the gradient the optimizer used;
+ * - weightGradNorm: ‖dL/dW‖₂ of the kernel;
+ * - activationGradMeanAbs: mean |dL/dh| at the layer's output h, from a gradient tap (for the output
+ *   layer: at the logits); with gradient normalisation, the raw gradient arriving from above;
+ * - normalizedGradMeanAbs: with gradient normalisation only, mean |dL/dh| after the normalisation,
+ *   i.e. what flows on into the layer;
+ * - activationMean, activationStd, saturation: of the activation's output, before any skip addition
+ *   (rule in activations.ts); null for the output layer;
+ * - updateRatio: std(ΔW) / std(W) of the kernel, ΔW the update the optimizer applied (lr · g for SGD);
+ *   Karpathy's rule of thumb wants about 1e-3.
+ *
+ * Each epoch value is the mean of the per-step values. A layer that is frozen or not in use has null
+ * for what it did not do (no gradient, no update).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Activation, SATURATION_MARGIN } from '../network/activations';
+import { gradientTap } from '../network/taps';
+import { Probe } from '../network/models';
+import { float32View } from '../runtime/wasmheap';
+
+export const LAYER_METRICS = [
+  'weightGradMeanAbs',
+  'weightGradNorm',
+  'activationGradMeanAbs',
+  'normalizedGradMeanAbs',
+  'activationMean',
+  'activationStd',
+  'saturation',
+  'updateRatio',
+] as const;
+export type LayerMetric = (typeof LAYER_METRICS)[number];
+export type LayerStats = { name: string } & Record<LayerMetric, number | null>;
+
+/** Counts of values in equal bins between `lo` and `hi` (values outside go to the end bins). */
+export interface Histogram {
+  lo: number;
+  hi: number;
+  counts: number[];
+}
+
+export function histogram(values: ArrayLike<number>, lo: number, hi: number, bins: number): Histogram {
+  const counts = new Array<number>(bins).fill(0);
+  const width = (hi - lo) / bins;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (Number.isNaN(v)) continue;
+    counts[Math.min(bins - 1, Math.max(0, Math.floor((v - lo) / width)))] += 1;
+  }
+  return { lo, hi, counts };
+}
+
+/** Histograms of one layer's activations and of log10 |dL/dh|, from one batch. */
+export interface LayerHistograms {
+  activation?: Histogram;
+  logGradient?: Histogram;
+}
+
+export const HISTOGRAM_BINS = 40;
+
+function activationRange(kind: Activation, values: Float32Array): [number, number] {
+  if (kind === 'sigmoid') return [0, 1];
+  if (kind === 'tanh') return [-1, 1];
+  let max = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] > max) max = values[i];
+  return [0, max > 0 ? max : 1];
+}
+
+function logGradientHistogram(g: Float32Array): Histogram {
+  const logs = new Float32Array(g.length);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < g.length; i++) {
+    const a = Math.abs(g[i]);
+    logs[i] = a > 0 ? Math.log10(a) : NaN;
+    if (a > 0) {
+      lo = Math.min(lo, logs[i]);
+      hi = Math.max(hi, logs[i]);
+    }
+  }
+  if (!Number.isFinite(lo)) return { lo: 0, hi: 1, counts: new Array<number>(HISTOGRAM_BINS).fill(0) };
+  return histogram(logs, Math.floor(lo), Math.max(Math.ceil(hi), Math.floor(lo) + 1), HISTOGRAM_BINS);
+}
+
+/** Positions in a `summarize` vector. */
+const S_MEAN = 0;
+const S_STD = 1;
+const S_MEAN_ABS = 2;
+const S_NORM = 3;
+const S_SATURATION = 4;
+
+/**
+ * [mean, std, mean |x|, ‖x‖₂, saturated fraction] over every element of `x`, as a tensor of 5.
+ * One pass over the data where it lives (the wasm heap or the cpu backend's array), summed in
+ * float64: five statistics for the price of reading the tensor once, instead of some fifteen tfjs
+ * reductions and comparisons. The saturated fraction follows `saturationFraction`'s rule for
+ * `kind` (NaN without a kind). Population std, as `tf.moments`.
+ */
+export function summarize(x: tf.Tensor, kind?: Activation): tf.Tensor1D {
+  const v = float32View(x);
+  const n = v.length;
+  // Branch-free and two elements at a time: a data-dependent branch here (sign, threshold) is
+  // mispredicted half the time and makes the loop several times slower.
+  let sum = 0;
+  let sum2 = 0;
+  let sq = 0;
+  let sq2 = 0;
+  let abs = 0;
+  let abs2 = 0;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    const e = v[i];
+    const f = v[i + 1];
+    sum += e;
+    sum2 += f;
+    sq += e * e;
+    sq2 += f * f;
+    abs += Math.abs(e);
+    abs2 += Math.abs(f);
+  }
+  if (i < n) {
+    sum += v[i];
+    sq += v[i] * v[i];
+    abs += Math.abs(v[i]);
+  }
+  sum += sum2;
+  const sumSq = sq + sq2;
+  const sumAbs = abs + abs2;
+  let saturated = 0;
+  if (kind === 'sigmoid') {
+    const lo = Math.fround(SATURATION_MARGIN);
+    const hi = Math.fround(1 - SATURATION_MARGIN);
+    for (let k = 0; k < n; k++) saturated += Number(v[k] < lo) + Number(v[k] > hi);
+  } else if (kind === 'tanh') {
+    const hi = Math.fround(1 - SATURATION_MARGIN);
+    for (let k = 0; k < n; k++) saturated += Number(Math.abs(v[k]) > hi);
+  } else if (kind === 'relu') {
+    for (let k = 0; k < n; k++) saturated += Number(v[k] === 0);
+  }
+  const mean = sum / n;
+  const variance = Math.max(0, sumSq / n - mean * mean);
+  return tf.tensor1d([mean, Math.sqrt(variance), sumAbs / n, Math.sqrt(sumSq), kind ? saturated / n : NaN]);
+}
+
+/**
+ * Collects one step's statistics. It is the `Probe` the model reports its activations and gradient
+ * taps to; the training loop adds the weight gradients and updates. Each tensor it is shown is
+ * summarised at once (`summarize`), the summaries kept past the gradient computation's scopes;
+ * `vector()` picks each metric out of them in two gathers and frees them.
+ */
+export class StepRecorder implements Probe {
+  private readonly parts: tf.Tensor1D[] = [];
+  /** Where each (layer, metric) comes from: element of the concatenated parts, and its divisor's. */
+  private readonly sources = new Map<string, { num: number; den?: number }>();
+  private size = 0;
+  readonly histograms = new Map<string, LayerHistograms>();
+
+  constructor(
+    readonly layerNames: readonly string[],
+    private readonly activationKind: Activation,
+    private readonly withHistograms = false,
+  ) {}
+
+  /** Keeps a summary and returns the position of its first element. */
+  private keep(summary: tf.Tensor1D): number {
+    this.parts.push(tf.keep(summary));
+    this.size += summary.size;
+    return this.size - summary.size;
+  }
+
+  private layerHistograms(layer: string): LayerHistograms {
+    let h = this.histograms.get(layer);
+    if (!h) this.histograms.set(layer, (h = {}));
+    return h;
+  }
+
+  activation(layer: string, a: tf.Tensor): void {
+    const at = this.keep(summarize(a, this.activationKind));
+    this.sources.set(`${layer}/activationMean`, { num: at + S_MEAN });
+    this.sources.set(`${layer}/activationStd`, { num: at + S_STD });
+    this.sources.set(`${layer}/saturation`, { num: at + S_SATURATION });
+    if (this.withHistograms) {
+      const values = a.dataSync() as Float32Array;
+      const [lo, hi] = activationRange(this.activationKind, values);
+      this.layerHistograms(layer).activation = histogram(values, lo, hi, HISTOGRAM_BINS);
+    }
+  }
+
+  tap(layer: string, kind: 'output' | 'normalized'): (h: tf.Tensor) => tf.Tensor {
+    return gradientTap((dy) => {
+      const at = this.keep(summarize(dy));
+      this.sources.set(`${layer}/${kind === 'output' ? 'activationGradMeanAbs' : 'normalizedGradMeanAbs'}`, { num: at + S_MEAN_ABS });
+      if (this.withHistograms && kind === 'output') {
+        this.layerHistograms(layer).logGradient = logGradientHistogram(dy.dataSync() as Float32Array);
+      }
+    });
+  }
+
+  /** Records the kernel's gradient, the update applied to it and its value before the update. */
+  weights(layer: string, grad: tf.Tensor, update: tf.Tensor, before: tf.Tensor): void {
+    const g = this.keep(summarize(grad));
+    const u = this.keep(summarize(update));
+    const w = this.keep(summarize(before));
+    this.sources.set(`${layer}/weightGradMeanAbs`, { num: g + S_MEAN_ABS });
+    this.sources.set(`${layer}/weightGradNorm`, { num: g + S_NORM });
+    this.sources.set(`${layer}/updateRatio`, { num: u + S_STD, den: w + S_STD });
+  }
+
+  /** All statistics as one vector, layer-major in `LAYER_METRICS` order, NaN where not measured. Frees the summaries. */
+  vector(): tf.Tensor1D {
+    const nanAt = this.size;
+    const oneAt = this.size + 1;
+    const num: number[] = [];
+    const den: number[] = [];
+    for (const layer of this.layerNames) {
+      for (const metric of LAYER_METRICS) {
+        const src = this.sources.get(`${layer}/${metric}`);
+        num.push(src ? src.num : nanAt);
+        den.push(src?.den ?? oneAt);
+      }
+    }
+    const v = tf.tidy(() => {
+      const all = tf.concat([...this.parts, tf.tensor1d([NaN, 1])]);
+      return tf.div(tf.gather(all, tf.tensor1d(num, 'int32')), tf.gather(all, tf.tensor1d(den, 'int32'))) as tf.Tensor1D;
+    });
+    this.dispose();
+    return v;
+  }
+
+  dispose(): void {
+    for (const p of this.parts) p.dispose();
+    this.parts.length = 0;
+    this.sources.clear();
+    this.size = 0;
+  }
+}
+
+/** Sums step vectors over an epoch on the device; `read()` averages them, counting NaN as "not measured". */
+export class EpochAccumulator {
+  private sum: tf.Tensor1D | undefined;
+  private count: tf.Tensor1D | undefined;
+
+  add(step: tf.Tensor1D): void {
+    const [sum, count] = tf.tidy(() => {
+      const measured = tf.logicalNot(tf.isNaN(step));
+      const value = tf.where(measured, step, tf.zerosLike(step));
+      const n = tf.cast(measured, 'float32');
+      return [this.sum ? tf.add(this.sum, value) : value, this.count ? tf.add(this.count, n) : n] as tf.Tensor1D[];
+    });
+    this.sum?.dispose();
+    this.count?.dispose();
+    this.sum = tf.keep(sum);
+    this.count = tf.keep(count);
+  }
+
+  /** Per-layer means over the steps of the epoch, then resets. */
+  read(layerNames: readonly string[]): LayerStats[] {
+    const sums = this.sum ? (this.sum.dataSync() as Float32Array) : undefined;
+    const counts = this.count ? (this.count.dataSync() as Float32Array) : undefined;
+    this.dispose();
+    return layerNames.map((name, li) => {
+      const stats = { name } as LayerStats;
+      LAYER_METRICS.forEach((metric, mi) => {
+        const k = li * LAYER_METRICS.length + mi;
+        stats[metric] = sums && counts && counts[k] > 0 ? sums[k] / counts[k] : null;
+      });
+      return stats;
+    });
+  }
+
+  dispose(): void {
+    this.sum?.dispose();
+    this.count?.dispose();
+    this.sum = this.count = undefined;
+  }
+}

@@ -1,0 +1,306 @@
+/**
+ * The measuring training loop: mini-batch training with per-epoch loss, accuracy and per-layer
+ * gradient statistics (stats.ts), validation in evaluation mode, freezing, a NaN guard and progress
+ * callbacks. Every step runs inside `tf.tidy`; the tensor count stays flat across epochs.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { FashionMNIST, IMAGE_SIZE, Split, epochBatches, gatherBatch } from './data';
+import { crossEntropy } from '../network/loss';
+import { DenseLayer, MLP } from '../network/models';
+import { updateRunningStats } from '../network/normalization';
+import { OptimizerSpec, createOptimizer } from '../network/optimizers';
+import { EpochAccumulator, LayerHistograms, LayerStats, StepRecorder } from './stats';
+import { float32View } from '../runtime/wasmheap';
+
+export interface EpochRecord {
+  /** 1-based, counted across layer-wise stages. */
+  epoch: number;
+  trainLoss: number;
+  trainAcc: number;
+  valLoss: number;
+  valAcc: number;
+  /** Wall time of the epoch's training and validation. */
+  seconds: number;
+  /** Input to output, the output layer last. Empty when statistics are off. */
+  layers: LayerStats[];
+  /** Layer-wise training stage (1-7), when training in stages. */
+  stage?: number;
+  /** Histograms from the epoch's first batch, when asked for this epoch. */
+  histograms?: Record<string, LayerHistograms>;
+}
+
+/** Why a run ended early. */
+export interface StopInfo {
+  reason: 'non-finite-loss' | 'interrupted';
+  epoch: number;
+  step: number;
+  message: string;
+}
+
+export interface Progress {
+  /** 'step' after every step, 'epoch' after each epoch's validation. */
+  kind: 'step' | 'epoch';
+  epoch: number;
+  /** The last epoch of this call. */
+  lastEpoch: number;
+  step: number;
+  steps: number;
+  /** Loss of the last step. */
+  loss: number;
+  /** Set on 'epoch'. */
+  record?: EpochRecord;
+  stage?: number;
+}
+
+export interface TrainOptions {
+  /** Epochs to train. Required, at least 1. */
+  epochs: number;
+  /** Mini-batch size. Default 512 (the study). */
+  batchSize?: number;
+  /** Default SGD with lr 1e-2 (the study's baseline). */
+  optimizer?: OptimizerSpec;
+  /** Seed of the per-epoch shuffles. Default 0. */
+  seed?: number;
+  /** Names of layers whose parameters stay as they are. Default none. */
+  frozen?: readonly string[];
+  /** Hidden layers in use (layer-wise training). Default all. */
+  activeDepth?: number;
+  /** Record per-layer statistics. Default true. */
+  stats?: boolean;
+  /** Epochs (numbered as in the records) whose first batch also yields histograms. Default none. */
+  histogramEpochs?: readonly number[];
+  /** Number of the first epoch minus one, for runs continued in stages. Default 0. */
+  epochOffset?: number;
+  /** Stage recorded on each epoch. Default none. */
+  stage?: number;
+  /** Called after every step and every epoch. */
+  onProgress?: (p: Progress) => void;
+  /** Polled after every step; returning true ends the run with the epochs completed so far. */
+  shouldStop?: () => boolean;
+}
+
+export interface TrainResult {
+  epochs: EpochRecord[];
+  stopped?: StopInfo;
+}
+
+/** No NaN or ±Inf among the tensor's values: v · 0 is 0 for every finite v and NaN otherwise. */
+function allFinite(t: tf.Tensor): boolean {
+  const v = float32View(t);
+  let sum = 0;
+  for (let i = 0; i < v.length; i++) sum += v[i] * 0;
+  return sum === 0;
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function batchTensors(split: Split, indices: ArrayLike<number>): { x: tf.Tensor2D; y: tf.Tensor1D } {
+  const { x, y } = gatherBatch(split, indices);
+  return { x: tf.tensor2d(x, [indices.length, IMAGE_SIZE]), y: tf.tensor1d(y, 'int32') };
+}
+
+/** Mean loss and accuracy over a whole split in evaluation mode (every example weighs the same). */
+export function evaluate(model: MLP, split: Split, activeDepth?: number, batchSize = 1000): { loss: number; acc: number } {
+  let lossSum = 0;
+  let correct = 0;
+  for (let start = 0; start < split.n; start += batchSize) {
+    const idx = Array.from({ length: Math.min(batchSize, split.n - start) }, (_, i) => start + i);
+    const [l, c] = tf.tidy(() => {
+      const { x, y } = batchTensors(split, idx);
+      const logits = model.forward(x, { training: false, activeDepth });
+      const loss = tf.mul(crossEntropy(logits, y), idx.length);
+      const hits = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32'));
+      return [loss.dataSync()[0], hits.dataSync()[0]];
+    });
+    lossSum += l;
+    correct += c;
+  }
+  return { loss: lossSum / split.n, acc: correct / split.n };
+}
+
+/**
+ * One training step: forward with the recorder listening, backward, statistics of the real gradients,
+ * the optimizer's update, BatchNorm running statistics. Returns the loss and the number of hits.
+ */
+function trainStep(
+  model: MLP,
+  x: tf.Tensor2D,
+  y: tf.Tensor1D,
+  trainable: Array<{ layer: DenseLayer; variable: tf.Variable }>,
+  optimizer: ReturnType<typeof createOptimizer>,
+  activeDepth: number,
+  recorder: StepRecorder | undefined,
+): { loss: tf.Scalar; hits: tf.Scalar } {
+  const batchStats: Array<{ layer: DenseLayer; mean: tf.Tensor1D; variance: tf.Tensor1D }> = [];
+  let logitsKept: tf.Tensor2D | undefined;
+  const variables = trainable.map((t) => t.variable);
+  const { value, grads } = tf.variableGrads(() => {
+    const logits = model.forward(x, {
+      training: true,
+      activeDepth,
+      probe: recorder,
+      onBatchStats: (layer, mean, variance) => batchStats.push({ layer, mean: tf.keep(mean), variance: tf.keep(variance) }),
+    });
+    logitsKept = tf.keep(tf.clone(logits));
+    return crossEntropy(logits, y);
+  }, variables);
+  const gradList = variables.map((v) => grads[v.name]);
+  const before = recorder ? trainable.map((t) => (t.variable === t.layer.kernel ? tf.clone(t.variable) : undefined)) : [];
+  const updates = optimizer.apply(variables, gradList);
+  if (recorder) {
+    trainable.forEach((t, i) => {
+      const b = before[i];
+      if (b) recorder.weights(t.layer.name, gradList[i], updates[i], b);
+    });
+  }
+  for (const { layer, mean, variance } of batchStats) {
+    if (layer.bn) updateRunningStats(layer.bn, mean, variance, x.shape[0]);
+    mean.dispose();
+    variance.dispose();
+  }
+  const logits = logitsKept as tf.Tensor2D;
+  const hits = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32')) as tf.Scalar;
+  logits.dispose();
+  // The loss alone can miss a divergence: the wasm backend's relu maps a NaN with its sign bit set (the
+  // NaN that Inf - Inf or 0 · Inf makes) to 0, so a relu network whose weights have all become NaN can go
+  // on reporting a finite loss. So the updated weights are checked too (one pass, where they live).
+  if (!variables.every(allFinite)) return { loss: tf.scalar(NaN), hits };
+  return { loss: value, hits };
+}
+
+/**
+ * One step of the training loop as `trainWithStats` runs it: the batch's tensors, `trainStep`, the
+ * step's statistics added to the epoch's accumulator, the loss and hits read back to the host.
+ */
+function loopStep(
+  model: MLP,
+  split: Split,
+  indices: ArrayLike<number>,
+  trainable: Array<{ layer: DenseLayer; variable: tf.Variable }>,
+  optimizer: ReturnType<typeof createOptimizer>,
+  activeDepth: number,
+  stats: boolean,
+  withHistograms: boolean,
+  accumulator: EpochAccumulator,
+): { loss: number; hits: number; histograms?: Record<string, LayerHistograms> } {
+  const recorder = stats ? new StepRecorder(model.layerNames, model.options.activation, withHistograms) : undefined;
+  const [loss, hits] = tf.tidy(() => {
+    const { x, y } = batchTensors(split, indices);
+    const out = trainStep(model, x, y, trainable, optimizer, activeDepth, recorder);
+    if (recorder) accumulator.add(recorder.vector());
+    return [out.loss.dataSync()[0], out.hits.dataSync()[0]];
+  });
+  const histograms = recorder && withHistograms ? Object.fromEntries(recorder.histograms) : undefined;
+  recorder?.dispose();
+  return histograms ? { loss, hits, histograms } : { loss, hits };
+}
+
+/**
+ * Runs the training loop's real step (`loopStep`, exactly as `trainWithStats` does) on the given
+ * mini-batches of `split`, all layers trainable, and returns each step's loss. For benchmarks: no
+ * validation, no progress callbacks, no yielding to the event loop between steps.
+ */
+export function runTrainingSteps(
+  model: MLP,
+  split: Split,
+  batches: ReadonlyArray<ArrayLike<number>>,
+  options: { optimizer?: OptimizerSpec; stats?: boolean } = {},
+): number[] {
+  const optimizer = createOptimizer(options.optimizer ?? { kind: 'sgd', lr: 1e-2 });
+  const trainable = model.trainable();
+  const accumulator = new EpochAccumulator();
+  try {
+    return batches.map((b) =>
+      loopStep(model, split, b, trainable, optimizer, model.options.depth, options.stats ?? true, false, accumulator).loss,
+    );
+  } finally {
+    accumulator.dispose();
+    optimizer.dispose();
+  }
+}
+
+/** Trains `model` on `data.train`, validates on `data.val` after every epoch, and measures. */
+export async function trainWithStats(model: MLP, data: FashionMNIST, options: TrainOptions): Promise<TrainResult> {
+  const {
+    epochs,
+    batchSize = 512,
+    optimizer: spec = { kind: 'sgd', lr: 1e-2 },
+    seed = 0,
+    frozen = [],
+    activeDepth = model.options.depth,
+    stats = true,
+    histogramEpochs = [],
+    epochOffset = 0,
+    stage,
+  } = options;
+  if (!(Number.isInteger(epochs) && epochs >= 1)) throw new Error(`epochs must be a whole number ≥ 1, got ${epochs}`);
+  if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new Error(`batchSize must be a whole number ≥ 1, got ${batchSize}`);
+  const unknown = frozen.filter((n) => !model.layerNames.includes(n));
+  if (unknown.length) throw new Error(`cannot freeze ${unknown.join(', ')}: the model's layers are ${model.layerNames.join(', ')}`);
+  const optimizer = createOptimizer(spec);
+  const trainable = model.trainable(new Set(frozen), activeDepth);
+  const result: TrainResult = { epochs: [] };
+  const accumulator = new EpochAccumulator();
+  try {
+    for (let e = 1; e <= epochs; e++) {
+      const epoch = epochOffset + e;
+      const started = Date.now();
+      const batches = epochBatches(data.train.n, batchSize, `shuffle:${seed}:${epoch}`);
+      let lossSum = 0;
+      let hitSum = 0;
+      let histograms: Record<string, LayerHistograms> | undefined;
+      for (let s = 0; s < batches.length; s++) {
+        const withHistograms = s === 0 && histogramEpochs.includes(epoch);
+        const step = loopStep(model, data.train, batches[s], trainable, optimizer, activeDepth, stats, withHistograms, accumulator);
+        const { loss, hits } = step;
+        if (step.histograms) histograms = step.histograms;
+        if (!Number.isFinite(loss)) {
+          result.stopped = {
+            reason: 'non-finite-loss',
+            epoch,
+            step: s + 1,
+            message: `training stopped: the loss (or a weight) became ${loss} at epoch ${epoch}, step ${s + 1} of ${batches.length} ` +
+              `(${spec.kind} lr ${spec.lr}); the ${result.epochs.length} completed epoch(s) are kept`,
+          };
+          return result;
+        }
+        lossSum += loss * batches[s].length;
+        hitSum += hits;
+        options.onProgress?.({ kind: 'step', epoch, lastEpoch: epochOffset + epochs, step: s + 1, steps: batches.length, loss, stage });
+        if (options.shouldStop?.()) {
+          result.stopped = {
+            reason: 'interrupted',
+            epoch,
+            step: s + 1,
+            message: `training interrupted at epoch ${epoch}, step ${s + 1}; the ${result.epochs.length} completed epoch(s) are kept`,
+          };
+          return result;
+        }
+        await yieldToEventLoop();
+      }
+      const layers = stats ? accumulator.read(model.layerNames) : [];
+      const val = evaluate(model, data.val, activeDepth);
+      const record: EpochRecord = {
+        epoch,
+        trainLoss: lossSum / data.train.n,
+        trainAcc: hitSum / data.train.n,
+        valLoss: val.loss,
+        valAcc: val.acc,
+        seconds: (Date.now() - started) / 1000,
+        layers,
+        ...(stage !== undefined ? { stage } : {}),
+        ...(histograms ? { histograms } : {}),
+      };
+      result.epochs.push(record);
+      options.onProgress?.({
+        kind: 'epoch', epoch, lastEpoch: epochOffset + epochs, step: batches.length, steps: batches.length,
+        loss: record.trainLoss, record, stage,
+      });
+      await yieldToEventLoop();
+    }
+    return result;
+  } finally {
+    accumulator.dispose();
+    optimizer.dispose();
+  }
+}

@@ -1,0 +1,152 @@
+import { after, before, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import { RunSummary, summarizeRun } from '../../lib/presentation/conclusions';
+import { readSummaries, saveSummary } from '../../lib/presentation/notebook';
+import { NotebookReport, distinctRuns, indexHtml, plotRemedySummary } from '../../lib/presentation/indexpage';
+import { fakeHistory, makeTmpDir } from '../helpers';
+
+const summary = (experiment: string, label: string, finalValAcc: number, gradientRatioFirst: number | null, seconds = 10): RunSummary => ({
+  experiment, label, epochs: 5, finalValAcc, bestValAcc: finalValAcc, bestEpoch: 5, gradientRatioFirst, gradientRatioLast: null,
+  saturationFirst: 0, updateRatioLast: -3, seconds, backend: 'cpu',
+});
+
+const BASELINE = summary('baseline', 'baseline (sigmoid)', 0.1, -6.2);
+const RELU = summary('relu', 'ReLU', 0.8, -0.7);
+const ADAM = summary('adam', 'Adam', 0.5, null);
+
+const REPORTS: NotebookReport[] = [
+  { notebook: '01-weight-increasing', title: 'Larger weights', href: '01-weight-increasing.html', ok: true, seconds: 61.4, runs: [BASELINE] },
+  // the baseline again, with other numbers: the first one seen is kept
+  { notebook: '02-better-activation', title: 'ReLU & <friends>', href: '02-better-activation.html', ok: true, seconds: 30, runs: [summary('baseline', 'baseline (sigmoid)', 0.99, 9, 99), RELU] },
+  { notebook: '03-better-optimizer', title: 'Adam', href: '03-better-optimizer.html?a=1&b=2', ok: false, seconds: 5, runs: [ADAM] },
+  { notebook: '04-normalize-inside-network', title: 'Normalisation', href: '04-normalize-inside-network.html', ok: false, seconds: 0, runs: [] },
+];
+const META = { preset: 'quick', backend: 'wasm', seconds: 1234.4, date: '2025-01-02 <today>' };
+
+let tmp: string;
+let plotlyFile: string;
+const PLOTLY_MARKER = 'FAKE_PLOTLY_BUNDLE_7c1e';
+
+before(() => {
+  tmp = makeTmpDir('vg-reports-test-');
+  plotlyFile = path.join(tmp, 'plotly.js');
+  fs.writeFileSync(plotlyFile, `window.Plotly = { newPlot: function () {} }; /* ${PLOTLY_MARKER} "</script>" */`);
+});
+after(() => {
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+const count = (text: string, what: string | RegExp) =>
+  typeof what === 'string' ? text.split(what).length - 1 : (text.match(new RegExp(what.source, what.flags.includes('g') ? what.flags : what.flags + 'g')) ?? []).length;
+
+describe('distinctRuns', () => {
+  test('every run once, in order of first appearance: the baseline kept once, as first seen', () => {
+    const runs = distinctRuns(REPORTS);
+    assert.deepEqual(runs.map((r) => r.experiment), ['baseline', 'relu', 'adam']);
+    assert.equal(runs[0], BASELINE, 'the first baseline');
+    assert.deepEqual(distinctRuns([]), []);
+  });
+});
+
+describe('plotRemedySummary', () => {
+  test('two bar traces: final validation accuracy and the first-epoch gradient ratio per run', () => {
+    const fig = plotRemedySummary([BASELINE, RELU, ADAM]);
+    assert.equal(fig.data.length, 2);
+    assert.ok(fig.data.every((t) => t.type === 'bar'), 'bars');
+    assert.ok(fig.data.every((t) => JSON.stringify(t.x) === JSON.stringify(['baseline (sigmoid)', 'ReLU', 'Adam'])), 'runs by label');
+    assert.deepEqual(fig.data[0].y, [0.1, 0.8, 0.5]);
+    assert.deepEqual(fig.data[1].y, [-6.2, -0.7, null]);
+    assert.deepEqual(fig.data.map((t) => [t.xaxis, t.yaxis]), [['x', 'y'], ['x2', 'y2']]);
+    assert.deepEqual((fig.data[0].marker as { color: string[] }).color, ['#7f7f7f', '#1f77b4', '#1f77b4'], 'the baseline grey');
+    assert.ok(fig.layout.title.text.length > 0, 'a title');
+  });
+});
+
+describe('indexHtml', () => {
+  test('links every report, marks the failed ones, escapes names', () => {
+    const html = indexHtml(REPORTS, META, plotlyFile);
+    for (const r of REPORTS) {
+      const href = r.href.replace(/&/g, '&amp;');
+      assert.ok(html.includes(`<a href="${href}">${r.notebook}</a>`), `a link to ${r.href}`);
+    }
+    assert.ok(html.includes('— Larger weights (61 s)</li>'), 'seconds of a notebook that ran');
+    assert.ok(html.includes('— ReLU &amp; &lt;friends&gt; (30 s)</li>'), 'escaped title');
+    assert.equal(count(html, '<b style="color:#b00">failed</b>'), 2, 'two failed notebooks');
+    assert.match(html, /03-better-optimizer<\/a> — Adam \(<b style="color:#b00">failed<\/b>\)<\/li>/);
+    assert.ok(html.includes('Preset <b>quick</b>, backend <b>wasm</b>, 1234 s in all, 2025-01-02 &lt;today&gt;.'), 'meta, escaped');
+  });
+
+  test('the summary figure and a table row per distinct run', () => {
+    const html = indexHtml(REPORTS, META, plotlyFile);
+    assert.equal(count(html, 'class="vg-figure"'), 1, 'one figure');
+    const fig = /var fig = (.*);\n/.exec(html);
+    assert.ok(fig, 'the figure payload');
+    const payload = JSON.parse(fig[1]) as { data: Array<{ y: unknown[] }> };
+    assert.deepEqual(payload.data[0].y, [0.1, 0.8, 0.5], 'final accuracies of the distinct runs');
+    assert.deepEqual(payload.data[1].y, [-6.2, -0.7, null]);
+    const table = html.slice(html.indexOf('<table class="vg-table"'), html.indexOf('</table>'));
+    assert.ok(table.length > 0, 'a results table');
+    assert.equal(count(table, '<tr>'), 1 + 3, 'header + 3 distinct runs');
+    for (const label of ['baseline (sigmoid)', 'ReLU', 'Adam']) assert.ok(table.includes(`>${label}</td>`), `a row for ${label}`);
+    assert.ok(!table.includes('>0.99</td>'), 'not the second baseline');
+  });
+
+  test('inlines the plotly bundle exactly once, escaped', () => {
+    const html = indexHtml(REPORTS, META, plotlyFile);
+    assert.equal(count(html, PLOTLY_MARKER), 1);
+    assert.ok(html.includes(`/* ${PLOTLY_MARKER} "<\\/script>" */</script>`), 'the bundle\'s </script escaped');
+    assert.ok(html.indexOf(PLOTLY_MARKER) < html.indexOf('class="vg-figure"'), 'plotly before the figure');
+    assert.equal(count(html, /<\/script/i), 2, 'two scripts: plotly and the figure');
+  });
+
+  test('no results: says so, no figure and no table', () => {
+    for (const reports of [[], [REPORTS[3]]]) {
+      const html = indexHtml(reports, META, plotlyFile);
+      assert.ok(html.includes('<p>No notebook produced results.</p>'), 'the no-results note');
+      assert.ok(!html.includes('vg-figure') && !html.includes('vg-table'), 'no figure, no table');
+      assert.equal(count(html, PLOTLY_MARKER), 1);
+    }
+  });
+});
+
+describe('saveSummary and readSummaries', () => {
+  let dir: string;
+  let saved: string | undefined;
+  before(() => {
+    dir = makeTmpDir('vg-summary-test-');
+    saved = process.env.VG_REPORTS_DIR;
+    process.env.VG_REPORTS_DIR = dir;
+  });
+  after(() => {
+    if (saved === undefined) delete process.env.VG_REPORTS_DIR;
+    else process.env.VG_REPORTS_DIR = saved;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('nothing written yet: no summaries', () => {
+    assert.deepEqual(readSummaries(), []);
+  });
+
+  test('writes <dir>/summary/<name>.json, read back in name order', () => {
+    const layers = ['hidden1', 'output'];
+    const a = fakeHistory('baseline', 2, layers, { layer: (_, li) => ({ weightGradMeanAbs: li === 0 ? 1e-6 : 1e-2 }), epoch: (e) => ({ valAcc: 0.1 * e }) });
+    const b = fakeHistory('relu', 1, layers, { epoch: () => ({ valAcc: 0.75 }) });
+    saveSummary('02-better-activation', [a, b]);
+    saveSummary('01-weight-increasing', [a]);
+    fs.writeFileSync(path.join(dir, 'summary', 'notes.txt'), 'not a summary');
+    assert.deepEqual(fs.readdirSync(path.join(dir, 'summary')).sort(), ['01-weight-increasing.json', '02-better-activation.json', 'notes.txt']);
+    const stored = JSON.parse(fs.readFileSync(path.join(dir, 'summary', '01-weight-increasing.json'), 'utf8')) as { notebook: string; runs: RunSummary[] };
+    assert.equal(stored.notebook, '01-weight-increasing');
+    assert.equal(stored.runs[0].experiment, 'baseline');
+    assert.equal(stored.runs[0].finalValAcc, 0.2);
+    assert.equal(stored.runs[0].gradientRatioFirst, -4);
+
+    const read = readSummaries();
+    assert.deepEqual(read.map((s) => s.notebook), ['01-weight-increasing', '02-better-activation']);
+    assert.deepEqual(read.map((s) => s.runs.map((r) => [r.experiment, r.finalValAcc])), [[['baseline', 0.2]], [['baseline', 0.2], ['relu', 0.75]]]);
+    assert.deepEqual(read[1].runs, [summarizeRun(a), summarizeRun(b)], 'whole summaries survive the round trip');
+    assert.deepEqual(readSummaries(path.join(dir, 'summary')), read, 'an explicit dir reads the same');
+  });
+});

@@ -1,0 +1,346 @@
+import { describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as vm from 'vm';
+import {
+  BASELINE_COLOR,
+  Figure,
+  Trace,
+  figureHtml,
+  plotActivationDistributions,
+  plotDistributions,
+  plotGradientFlow,
+  plotGradientHeatmap,
+  plotLearningCurves,
+  plotRawVsNormalized,
+  plotSaturation,
+  plotUpdateRatio,
+  stageStarts,
+} from '../../lib/presentation/plots';
+import { History } from '../../lib/training/experiments';
+import { assertClose, fakeHistory } from '../helpers';
+
+const LAYERS = ['hidden1', 'hidden2', 'hidden3', 'output'];
+
+/** Chosen mean |dL/dW|, [epoch - 1][layer]: the gradient shrinks towards the input, less so later. */
+const BASE_GRAD = [
+  [3e-8, 4e-6, 5e-4, 2e-2],
+  [1e-7, 1e-5, 1e-3, 1e-2],
+  [2e-7, 3e-5, 2e-3, 1e-2],
+];
+const RELU_GRAD = [
+  [1e-3, 2e-3, 5e-3, 0.2],
+  [2e-3, 3e-3, 4e-3, 0.1],
+  [null, 0, 3e-3, 0.05],
+];
+
+function baseline(epochs = 3): History {
+  return fakeHistory('baseline', epochs, LAYERS, {
+    layer: (e, li) => ({
+      weightGradMeanAbs: BASE_GRAD[e - 1][li],
+      activationGradMeanAbs: BASE_GRAD[e - 1][li] * 7,
+      saturation: li === 3 ? null : 0.1 * (li + 1) + 0.01 * e,
+      updateRatio: 1e-5 * (li + 1) * e,
+    }),
+    epoch: (e) => ({ trainLoss: 2.3 - 0.01 * e, valLoss: 2.31 - 0.01 * e, trainAcc: 0.1 + 0.02 * e, valAcc: 0.1 + 0.01 * e }),
+  });
+}
+
+function relu(): History {
+  return fakeHistory('relu', 3, LAYERS, {
+    layer: (e, li) => ({
+      weightGradMeanAbs: RELU_GRAD[e - 1][li],
+      activationGradMeanAbs: 0.5 ** li,
+      saturation: li === 3 ? null : 0.2 + 0.1 * li - 0.05 * e,
+      updateRatio: 1e-3 * (li + 1) * e,
+    }),
+    epoch: (e) => ({ trainLoss: 2 - 0.5 * e, valLoss: 2.1 - 0.5 * e, trainAcc: 0.3 * e, valAcc: 0.28 * e }),
+  });
+}
+
+const axis = (fig: Figure, key: string) => fig.layout[key] as Record<string, unknown> & { title?: { text: string } };
+const title = (fig: Figure, key: string) => axis(fig, key)?.title?.text;
+
+describe('plotGradientFlow', () => {
+  test('two traces per run: weightGradMeanAbs at the first and last epoch, layers input → output, log y', () => {
+    const fig = plotGradientFlow([baseline(), relu()]);
+    assert.equal(fig.data.length, 4);
+    const expected = [
+      { name: 'baseline (sigmoid), epoch 1', y: BASE_GRAD[0], dash: 'dot' },
+      { name: 'baseline (sigmoid), epoch 3', y: BASE_GRAD[2], dash: 'solid' },
+      { name: 'ReLU, epoch 1', y: RELU_GRAD[0], dash: 'dot' },
+      { name: 'ReLU, epoch 3', y: RELU_GRAD[2], dash: 'solid' },
+    ];
+    fig.data.forEach((t, i) => {
+      assert.equal(t.name, expected[i].name);
+      assert.deepEqual(t.x, ['hidden1', 'hidden2', 'hidden3', 'output']);
+      assert.deepEqual(t.y, expected[i].y);
+      assert.equal((t.line as { dash: string }).dash, expected[i].dash);
+    });
+    assert.equal((fig.data[0].line as { color: string }).color, BASELINE_COLOR, 'the baseline is grey');
+    assert.notEqual((fig.data[2].line as { color: string }).color, BASELINE_COLOR, 'a remedy is not grey');
+    assert.equal(axis(fig, 'yaxis').type, 'log');
+    assert.match(fig.layout.title.text, /Gradient flow/);
+    assert.match(fig.layout.title.text, /mean \|dL\/dW\|/);
+    assert.equal(title(fig, 'xaxis'), 'layer (input → output)');
+    assert.match(String(title(fig, 'yaxis')), /mean \|dL\/dW\|.*log/);
+  });
+
+  test('a run of one epoch gives one trace', () => {
+    const fig = plotGradientFlow([baseline(1), relu()]);
+    assert.equal(fig.data.length, 3);
+    assert.deepEqual(fig.data.map((t) => t.name), ['baseline (sigmoid), epoch 1', 'ReLU, epoch 1', 'ReLU, epoch 3']);
+    assert.deepEqual(fig.data[0].y, BASE_GRAD[0]);
+  });
+
+  test('another metric is plotted and named as such', () => {
+    const fig = plotGradientFlow([baseline()], 'activationGradMeanAbs');
+    assert.deepEqual(fig.data[1].y, BASE_GRAD[2].map((v) => v * 7));
+    assert.match(fig.layout.title.text, /mean \|dL\/dh\|/);
+  });
+});
+
+describe('plotGradientHeatmap', () => {
+  test('z = log10 of the values (null for null or 0), layer × epoch, one shared colour range', () => {
+    const runs = [baseline(), relu()];
+    const fig = plotGradientHeatmap(runs);
+    assert.equal(fig.data.length, 2);
+    const grads = [BASE_GRAD, RELU_GRAD];
+    fig.data.forEach((t, i) => {
+      assert.equal(t.type, 'heatmap');
+      assert.deepEqual(t.x, [1, 2, 3]);
+      assert.deepEqual(t.y, LAYERS);
+      const z = t.z as Array<Array<number | null>>;
+      assert.equal(z.length, LAYERS.length, 'one row per layer');
+      LAYERS.forEach((_, li) => {
+        assert.equal(z[li].length, 3, 'one column per epoch');
+        [0, 1, 2].forEach((ei) => {
+          const v = grads[i][ei][li];
+          if (v === null || v === 0) assert.equal(z[li][ei], null, `run ${i} layer ${li} epoch ${ei + 1}: null`);
+          else assertClose(z[li][ei] as number, Math.log10(v), { atol: 1e-12, msg: `run ${i} layer ${li} epoch ${ei + 1}` });
+        });
+      });
+      // smallest value 3e-8 (log10 -7.52), largest 0.2 (log10 -0.70): both panels on [-8, 0]
+      assert.equal(t.zmin, -8);
+      assert.ok(t.zmax === 0, `zmax ${String(t.zmax)} must be 0 (ceil of -0.70; -0 counts)`);
+    });
+    assert.deepEqual(fig.data.map((t) => t.showscale), [false, true], 'one colour bar');
+  });
+
+  test('one panel per run, each with its own axes side by side', () => {
+    const fig = plotGradientHeatmap([baseline(), relu()]);
+    assert.deepEqual(fig.data.map((t) => [t.xaxis, t.yaxis]), [['x', 'y'], ['x2', 'y2']]);
+    assert.equal(axis(fig, 'xaxis').anchor, 'y');
+    assert.equal(axis(fig, 'xaxis2').anchor, 'y2');
+    assert.equal(axis(fig, 'yaxis2').anchor, 'x2');
+    const [a, b] = [axis(fig, 'xaxis').domain as number[], axis(fig, 'xaxis2').domain as number[]];
+    assert.ok(a[0] >= 0 && a[0] < a[1] && a[1] < b[0] && b[0] < b[1] && b[1] <= 1 + 1e-12, `panels must not overlap: ${a} / ${b}`);
+    assert.equal(title(fig, 'xaxis'), 'epoch');
+    assert.equal(title(fig, 'yaxis'), 'layer');
+    const notes = fig.layout.annotations as Array<{ text: string }>;
+    assert.deepEqual(notes.map((n) => n.text), ['<b>baseline (sigmoid)</b>', '<b>ReLU</b>']);
+    assert.match(fig.layout.title.text, /log10/);
+  });
+});
+
+describe('plotUpdateRatio', () => {
+  test('a line per layer and run, one dashed 1e-3 reference per panel, log y axes', () => {
+    const fig = plotUpdateRatio([baseline(), relu()]);
+    assert.equal(fig.data.length, 2 * LAYERS.length);
+    assertClose(fig.data[1].y as number[], [2e-5, 4e-5, 6e-5], { rtol: 1e-12, msg: 'baseline hidden2' });
+    assertClose(fig.data[4 + 3].y as number[], [4e-3, 8e-3, 12e-3], { rtol: 1e-12, msg: 'ReLU output' });
+    assert.equal(fig.data[4 + 3].name, 'output');
+    assert.deepEqual(fig.data.map((t) => t.yaxis), ['y', 'y', 'y', 'y', 'y2', 'y2', 'y2', 'y2']);
+    const shapes = fig.layout.shapes as Array<Record<string, unknown>>;
+    assert.equal(shapes.length, 2, 'one reference line per panel');
+    assert.deepEqual(shapes.map((s) => [s.yref, s.y0, s.y1]), [['y', 1e-3, 1e-3], ['y2', 1e-3, 1e-3]]);
+    assert.equal(axis(fig, 'yaxis').type, 'log');
+    assert.equal(axis(fig, 'yaxis2').type, 'log');
+    assert.ok(title(fig, 'yaxis'), 'the y axis has a title');
+    assert.ok(fig.layout.title.text.length > 0, 'the figure has a title');
+  });
+});
+
+describe('learning curves and stages', () => {
+  const layerwise = () => fakeHistory('layerwise', 6, LAYERS, { epoch: (e) => ({ stage: Math.ceil(e / 2) }) });
+
+  test('stageStarts: the epoch at which each stage begins; none for a plain run', () => {
+    assert.deepEqual(stageStarts(layerwise()), [{ epoch: 1, stage: 1 }, { epoch: 3, stage: 2 }, { epoch: 5, stage: 3 }]);
+    assert.deepEqual(stageStarts(baseline()), []);
+  });
+
+  test('four traces per run: train/validation loss and accuracy', () => {
+    const fig = plotLearningCurves([baseline(), relu()]);
+    assert.equal(fig.data.length, 8);
+    const b = baseline().epochs;
+    assert.deepEqual(fig.data.slice(0, 4).map((t) => t.y), [
+      b.map((e) => e.trainLoss), b.map((e) => e.valLoss), b.map((e) => e.trainAcc), b.map((e) => e.valAcc),
+    ]);
+    assert.deepEqual(fig.data.slice(0, 4).map((t) => [t.xaxis, (t.line as { dash: string }).dash]), [
+      ['x', 'dash'], ['x', 'solid'], ['x2', 'dash'], ['x2', 'solid'],
+    ]);
+    assert.deepEqual(fig.data[4].x, [1, 2, 3]);
+    assert.deepEqual(fig.layout.shapes, [], 'no stage boundaries without layer-wise runs');
+    assert.equal(title(fig, 'yaxis'), 'cross-entropy loss');
+    assert.equal(title(fig, 'yaxis2'), 'accuracy');
+  });
+
+  test('dotted boundaries between layer-wise stages, in both panels: (stages - 1) × 2', () => {
+    const fig = plotLearningCurves([baseline(), layerwise()]);
+    assert.equal(fig.data.length, 8);
+    const shapes = fig.layout.shapes as Array<Record<string, unknown>>;
+    assert.equal(shapes.length, (3 - 1) * 2);
+    assert.deepEqual(shapes.map((s) => [s.xref, s.x0, s.x1]), [['x', 2.5, 2.5], ['x2', 2.5, 2.5], ['x', 4.5, 4.5], ['x2', 4.5, 4.5]]);
+    assert.ok(shapes.every((s) => (s.line as { dash: string }).dash === 'dot'), 'boundaries are dotted');
+  });
+});
+
+describe('plotSaturation', () => {
+  test('two bar traces per run (first and last epoch) over the hidden layers only', () => {
+    const fig = plotSaturation([baseline(), relu()]);
+    assert.equal(fig.data.length, 4);
+    assert.ok(fig.data.every((t) => t.type === 'bar'), 'bars');
+    assert.ok(fig.data.every((t) => JSON.stringify(t.x) === JSON.stringify(['hidden1', 'hidden2', 'hidden3'])), 'hidden layers only');
+    assertClose(fig.data[0].y as number[], [0.11, 0.21, 0.31], { atol: 1e-12, msg: 'baseline, epoch 1' });
+    assertClose(fig.data[1].y as number[], [0.13, 0.23, 0.33], { atol: 1e-12, msg: 'baseline, epoch 3' });
+    assertClose(fig.data[2].y as number[], [0.15, 0.25, 0.35], { atol: 1e-12, msg: 'ReLU, epoch 1' });
+    assertClose(fig.data[3].y as number[], [0.05, 0.15, 0.25], { atol: 1e-12, msg: 'ReLU, epoch 3' });
+    assert.deepEqual(fig.data.map((t) => t.name), ['baseline (sigmoid), epoch 1', 'baseline (sigmoid), epoch 3', 'ReLU, epoch 1', 'ReLU, epoch 3']);
+    assert.equal(fig.layout.barmode, 'group');
+    assert.deepEqual(axis(fig, 'yaxis').range, [0, 1]);
+  });
+});
+
+describe('plotActivationDistributions', () => {
+  const withHistograms = (id: string, counts: Record<number, number[][]>) => {
+    const h = fakeHistory(id, 3, LAYERS);
+    for (const [epoch, perLayer] of Object.entries(counts)) {
+      h.epochs[Number(epoch) - 1].histograms = {
+        hidden1: { activation: { lo: 0, hi: 1, counts: perLayer[0] } },
+        hidden2: { activation: { lo: 0, hi: 1, counts: perLayer[1] } },
+        output: { logGradient: { lo: -3, hi: 0, counts: [1, 1, 1, 1] } },
+      };
+    }
+    return h;
+  };
+
+  test('counts become fractions summing to 1 per hidden layer, at the chosen epoch', () => {
+    const h = withHistograms('baseline', { 1: [[1, 3, 0, 4], [0, 0, 2, 0]], 3: [[5, 5, 0, 0], [1, 1, 1, 1]] });
+    const last = plotActivationDistributions([h]);
+    assert.equal(last.data.length, 1);
+    const t = last.data[0];
+    assert.deepEqual(t.y, ['hidden1', 'hidden2'], 'layers with an activation histogram');
+    assert.deepEqual(t.z, [[0.5, 0.5, 0, 0], [0.25, 0.25, 0.25, 0.25]]);
+    assert.deepEqual(t.x, [0.125, 0.375, 0.625, 0.875], 'bin centres');
+    const first = plotActivationDistributions([h], 'first').data[0];
+    assert.deepEqual(first.z, [[0.125, 0.375, 0, 0.5], [0, 0, 1, 0]]);
+    for (const row of first.z as number[][]) assertClose(row.reduce((a, b) => a + b, 0), 1, { atol: 1e-12, msg: 'fractions sum to 1' });
+    const notes = last.layout.annotations as Array<{ text: string }>;
+    assert.deepEqual(notes.map((n) => n.text), ['<b>baseline (sigmoid), epoch 3</b>']);
+  });
+
+  test('each panel title stays above its run, also when a run has no histograms', () => {
+    const fig = plotActivationDistributions([fakeHistory('relu', 3, LAYERS), withHistograms('baseline', { 3: [[1, 1, 1, 1], [1, 0, 0, 0]] })]);
+    assert.equal(fig.data.length, 1, 'no heatmap for a run without histograms');
+    assert.equal(fig.data[0].xaxis, 'x2', 'the second run is drawn in the second panel');
+    const notes = fig.layout.annotations as Array<{ text: string; x: number }>;
+    const domain2 = axis(fig, 'xaxis2').domain as number[];
+    const over2 = notes.filter((n) => n.x > domain2[0] && n.x < domain2[1]);
+    assert.deepEqual(over2.map((n) => n.text), ['<b>baseline (sigmoid), epoch 3</b>'], 'the second panel is titled with the second run');
+  });
+});
+
+test('plotActivationDistributions: all panels on one colour scale from 0 to the largest fraction, shown once', () => {
+  const h1 = fakeHistory('baseline', 1, LAYERS);
+  h1.epochs[0].histograms = { hidden1: { activation: { lo: 0, hi: 1, counts: [1, 1, 1, 1] } } };
+  const h2 = fakeHistory('relu', 1, LAYERS);
+  h2.epochs[0].histograms = { hidden1: { activation: { lo: 0, hi: 2, counts: [0, 9, 1, 0] } } };
+  const fig = plotActivationDistributions([h1, h2]);
+  assert.deepEqual(fig.data.map((t) => [t.zmin, t.zmax]), [[0, 0.9], [0, 0.9]], 'shared zmin/zmax');
+  assert.deepEqual(fig.data.map((t) => t.showscale), [false, true], 'one colour bar');
+});
+
+describe('plotRawVsNormalized', () => {
+  test('activationGradMeanAbs against normalizedGradMeanAbs of the hidden layers, log y', () => {
+    const h = fakeHistory('grad-norm', 2, LAYERS, {
+      layer: (e, li) => ({ activationGradMeanAbs: [[1e-1, 1e-2, 1e-3, 5], [1e-2, 1e-3, 1e-4, 6]][e - 1][li], normalizedGradMeanAbs: li === 3 ? null : 0.01 * e }),
+    });
+    const fig = plotRawVsNormalized(h);
+    assert.equal(fig.data.length, 2);
+    assert.deepEqual(fig.data[0].x, ['hidden1', 'hidden2', 'hidden3']);
+    assert.deepEqual(fig.data[0].y, [1e-2, 1e-3, 1e-4]);
+    assert.deepEqual(fig.data[1].y, [0.02, 0.02, 0.02]);
+    assert.equal(axis(fig, 'yaxis').type, 'log');
+    assert.match(fig.layout.title.text, /gradient normalisation.*epoch 2/);
+    const first = plotRawVsNormalized(h, 'first');
+    assert.deepEqual(first.data[0].y, [1e-1, 1e-2, 1e-3]);
+    assert.deepEqual(first.data[1].y, [0.01, 0.01, 0.01]);
+  });
+});
+
+describe('plotDistributions', () => {
+  test('one histogram per sample, each in its own panel with its label', () => {
+    const fig = plotDistributions(
+      [{ label: 'N(0, 1)', values: new Float32Array([0.5, -1, 2]) }, { label: 'N(0, 10²)', values: [10, -20] }],
+      'Initial weights',
+      'weight',
+    );
+    assert.equal(fig.data.length, 2);
+    assert.ok(fig.data.every((t) => t.type === 'histogram'), 'histograms');
+    assert.deepEqual(fig.data[0].x, [0.5, -1, 2]);
+    assert.deepEqual(fig.data[1].x, [10, -20]);
+    assert.deepEqual(fig.data.map((t) => [t.xaxis, t.yaxis]), [['x', 'y'], ['x2', 'y2']]);
+    assert.equal(fig.layout.title.text, 'Initial weights');
+    assert.equal(title(fig, 'xaxis'), 'weight');
+    assert.equal(title(fig, 'xaxis2'), 'weight');
+    assert.deepEqual((fig.layout.annotations as Array<{ text: string }>).map((n) => n.text), ['<b>N(0, 1)</b>', '<b>N(0, 10²)</b>']);
+  });
+});
+
+describe('figureHtml', () => {
+  const EVIL = '</script><script>alert(1)</script>';
+  const figure = (): Figure => ({
+    data: [{ type: 'bar', name: EVIL, x: ['a <!-- b', 'c </SCRIPT> d'], y: [1, 2] } as Trace],
+    layout: { title: { text: `title ${EVIL}` }, height: 333 },
+  });
+
+  test('escapes </script inside the data: the only closing tag is the script\'s own', () => {
+    const html = figureHtml(figure());
+    assert.ok(!html.includes('</script><script>'), 'no raw </script><script> from the data');
+    assert.equal(html.match(/<\/script/gi)?.length, 1, 'one </script, at the end');
+    assert.ok(html.trimEnd().endsWith('</script>'), 'ends with its own </script>');
+    assert.ok(!html.includes('<!-- b'), 'no raw <!-- from the data');
+    assert.match(html, /class="vg-figure"/);
+    assert.match(html, /height:333px/);
+  });
+
+  test('the script finds its div and draws the embedded figure, data intact', () => {
+    const html = figureHtml(figure());
+    const div = /<div id="([^"]+)" class="vg-figure"/.exec(html);
+    assert.ok(div, 'a div with an id');
+    const script = /<script type="text\/javascript">([\s\S]*)<\/script>\s*$/.exec(html);
+    assert.ok(script, 'an inline script');
+    const calls: unknown[][] = [];
+    const el = { id: div[1] };
+    const lookedUp: string[] = [];
+    vm.runInNewContext(script[1], {
+      document: { getElementById: (id: string) => (lookedUp.push(id), id === div[1] ? el : null) },
+      window: { Plotly: { newPlot: (...args: unknown[]) => calls.push(args) } },
+      setTimeout: () => assert.fail('Plotly is present: no retry expected'),
+    });
+    assert.deepEqual(lookedUp, [div[1]], 'getElementById is asked for the div\'s id');
+    assert.equal(calls.length, 1, 'newPlot called once');
+    assert.equal(calls[0][0], el);
+    const [, data, layout, config] = JSON.parse(JSON.stringify(calls[0])) as [unknown, Trace[], Figure['layout'], Record<string, unknown>];
+    const f = figure();
+    assert.deepEqual(data, f.data);
+    assert.deepEqual(layout, f.layout);
+    assert.deepEqual(config, { responsive: true });
+  });
+
+  test('two figures get different ids', () => {
+    const id = (html: string) => /<div id="([^"]+)"/.exec(html)?.[1];
+    const a = id(figureHtml(figure()));
+    const b = id(figureHtml(figure()));
+    assert.ok(a && b && a !== b, `distinct ids: ${a} / ${b}`);
+  });
+});

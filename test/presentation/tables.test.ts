@@ -1,0 +1,88 @@
+import { describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { DataFrame } from 'danfojs-node';
+import { RunSummary } from '../../lib/presentation/conclusions';
+import { frameHtml, resultsFrame } from '../../lib/presentation/tables';
+import { fakeHistory } from '../helpers';
+
+const LAYERS = ['hidden1', 'hidden2', 'output'];
+const COLUMNS = [
+  'run',
+  'epochs',
+  'final val acc',
+  'best val acc',
+  'best epoch',
+  'log10 grad ratio L1/out, first',
+  'log10 grad ratio L1/out, last',
+  'seconds',
+];
+
+/** val acc 0.2, 0.45678, 0.123456; mean |dW| of hidden1 / output: 3e-8 / 2e-2 at epoch 1, 2e-7 / 1e-2 at epoch 3. */
+const baseline = () =>
+  fakeHistory('baseline', 3, LAYERS, {
+    layer: (e, li) => ({ weightGradMeanAbs: [[3e-8, 1e-5, 2e-2], [1e-7, 1e-5, 1e-2], [2e-7, 1e-5, 1e-2]][e - 1][li] }),
+    epoch: (e) => ({ valAcc: [0.2, 0.45678, 0.123456][e - 1] }),
+    history: { seconds: 12.345 },
+  });
+
+const td = (v: string) => `<td style="text-align:right;padding:2px 8px">${v}</td>`;
+const rowsOf = (html: string) => html.match(/<tr>/g)?.length ?? 0;
+
+describe('resultsFrame', () => {
+  test('one row per run, the documented columns, values rounded as documented', () => {
+    const df = resultsFrame([baseline()]);
+    assert.deepEqual(df.columns, COLUMNS);
+    assert.equal(df.shape[0], 1);
+    // log10(3e-8 / 2e-2) = log10(1.5e-6) = -5.8239 → -5.82; log10(2e-7 / 1e-2) = -4.69897 → -4.7
+    assert.deepEqual((df.values as unknown[][])[0], ['baseline (sigmoid)', 3, 0.123, 0.457, 2, -5.82, -4.7, 12.3]);
+  });
+
+  test('accepts run summaries as well as histories, in the given order', () => {
+    const summary: RunSummary = {
+      experiment: 'relu', label: 'ReLU', epochs: 20, finalValAcc: 0.81249, bestValAcc: 0.8125, bestEpoch: 19,
+      gradientRatioFirst: -1.234, gradientRatioLast: null, saturationFirst: 0, updateRatioLast: -3, seconds: 99.96, backend: 'wasm',
+    };
+    const df = resultsFrame([summary, baseline()]);
+    const values = df.values as unknown[][];
+    assert.equal(values.length, 2);
+    const relu = values[0];
+    assert.deepEqual([relu[0], relu[1], relu[2], relu[3], relu[4], relu[5], relu[7]], ['ReLU', 20, 0.812, 0.813, 19, -1.23, 100]);
+    assert.ok(relu[6] === null || Number.isNaN(relu[6]), `a missing ratio stays missing, got ${String(relu[6])}`);
+    assert.equal(values[1][0], 'baseline (sigmoid)');
+  });
+});
+
+describe('frameHtml', () => {
+  test('a header row and one <tr> per row, null and NaN shown as —', () => {
+    const df = new DataFrame([
+      { name: 'a', x: 1.5, y: null },
+      { name: 'b', x: NaN, y: 2 },
+      { name: 'c', x: 0, y: 3 },
+    ]);
+    const html = frameHtml(df);
+    assert.equal(rowsOf(html), 4, 'header + 3 rows');
+    assert.equal(html.match(/<th /g)?.length, 3);
+    assert.ok(!html.includes('<caption'), 'no caption unless given');
+    const body = html.slice(html.indexOf('<tbody>'));
+    assert.ok(body.includes(`<tr>${td('a')}${td('1.5')}${td('—')}</tr>`), `row a in ${body}`);
+    assert.ok(body.includes(`<tr>${td('b')}${td('—')}${td('2')}</tr>`), `row b in ${body}`);
+    assert.ok(body.includes(`<tr>${td('c')}${td('0')}${td('3')}</tr>`), `0 is shown as 0 in ${body}`);
+    assert.ok(!/NaN|null/.test(html), 'neither NaN nor null is printed');
+  });
+
+  test('escapes HTML in cells, column names and the caption', () => {
+    const df = new DataFrame([{ '<i>col</i>': '<b>x</b> & "q"', n: 1 }]);
+    const html = frameHtml(df, 'Results <script>alert(1)</script>');
+    assert.ok(html.includes(td('&lt;b&gt;x&lt;/b&gt; &amp; &quot;q&quot;')), `escaped cell in ${html}`);
+    assert.ok(html.includes('&lt;i&gt;col&lt;/i&gt;</th>'), 'escaped column name');
+    assert.ok(html.includes('>Results &lt;script&gt;alert(1)&lt;/script&gt;</caption>'), 'escaped caption');
+    assert.ok(!html.includes('<script>') && !html.includes('<b>') && !html.includes('<i>'), 'no raw tag from the data');
+  });
+
+  test('the results of two runs: a table of 2 rows plus the header', () => {
+    const html = frameHtml(resultsFrame([baseline(), baseline()]), 'Results');
+    assert.equal(rowsOf(html), 3);
+    assert.ok(html.includes(td('baseline (sigmoid)')), 'run label in a cell');
+    assert.ok(html.includes(td('-5.82')), 'rounded ratio in a cell');
+  });
+});

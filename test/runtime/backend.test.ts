@@ -1,0 +1,66 @@
+/**
+ * The backend choice: the fastest one that starts, said out loud, forced by VG_BACKEND, refused with a
+ * clear message when unknown; and danfojs computing on the very same tfjs engine.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { BACKEND_ORDER, initBackend, matMulEngine } from '../../lib/runtime/backend';
+
+const root = path.resolve(__dirname, '..', '..');
+
+/** Starts the backend in a fresh process with `env` and prints "name engine", or the error. */
+function startWith(env: Record<string, string>): { status: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e',
+    "require('./lib/runtime/backend').initBackend().then((b) => console.log(b, require('./lib/runtime/backend').matMulEngine()), (e) => { console.error(e.message); process.exit(3); })"],
+  { cwd: root, encoding: 'utf8', env: { ...process.env, ...env } });
+  return { status: r.status, out: r.stdout.trim(), err: r.stderr.trim() };
+}
+
+function nativeInstalled(): boolean {
+  try {
+    require.resolve('tfjs-node-native');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('initBackend', () => {
+  it('starts the first backend of tensorflow, wasm, cpu that works here, once', async () => {
+    const name = await initBackend();
+    assert.equal(tf.getBackend(), name, 'the active tfjs backend is the one reported');
+    assert.equal(name, nativeInstalled() ? 'tensorflow' : 'wasm', 'native TensorFlow where installed, else wasm');
+    assert.equal(await initBackend(), name, 'a second call returns the same backend');
+    assert.deepEqual(BACKEND_ORDER, ['tensorflow', 'wasm', 'cpu']);
+  });
+
+  it('says which engine multiplies the matrices', async () => {
+    await initBackend();
+    assert.ok(['openblas', 'stock'].includes(matMulEngine()), `engine ${matMulEngine()}`);
+  });
+
+  it('is forced by VG_BACKEND and VG_NATIVE_MATMUL', () => {
+    assert.equal(startWith({ VG_BACKEND: 'cpu' }).out, 'cpu stock');
+    assert.equal(startWith({ VG_BACKEND: 'wasm', VG_NATIVE_MATMUL: '0' }).out, 'wasm stock');
+  });
+
+  it('refuses an unknown VG_BACKEND, listing the known ones', () => {
+    const r = startWith({ VG_BACKEND: 'webgpu' });
+    assert.equal(r.status, 3, r.out);
+    assert.match(r.err, /VG_BACKEND=webgpu is not a backend; use one of: tensorflow, wasm, cpu/);
+  });
+});
+
+describe('danfojs', () => {
+  it('shares the one tfjs engine (no second TensorFlow)', async () => {
+    await initBackend();
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const dfd = require('danfojs-node') as { tensorflow: typeof tf; Series: new (v: number[]) => { tensor: tf.Tensor } };
+    assert.equal(dfd.tensorflow.engine(), tf.engine(), 'danfojs must use the same tfjs-core engine');
+    const s = new dfd.Series([1, 2, 3]);
+    assert.ok(s.tensor instanceof tf.Tensor, "danfojs's tensors are this tfjs's tensors");
+  });
+});

@@ -1,0 +1,106 @@
+import { before, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../lib/runtime/backend';
+import { activate, saturationFraction } from '../../lib/network/activations';
+import { EpochAccumulator, LAYER_METRICS, StepRecorder, histogram, summarize } from '../../lib/training/stats';
+import { assertClose, f32, mean, randn, std } from '../helpers';
+
+before(async () => {
+  await initBackend();
+});
+
+describe('saturation rules', () => {
+  test('sigmoid: output < 0.01 or > 0.99; tanh: |output| > 0.99; relu: output exactly 0', () => {
+    // exact counts, as float32 fractions
+    const frac = (kind: 'sigmoid' | 'tanh' | 'relu', values: number[]) =>
+      tf.tidy(() => saturationFraction(kind, tf.tensor1d(values)).dataSync()[0]);
+    assert.equal(frac('sigmoid', [0.005, 0.5, 0.995, 0.02, 0.98, 0.0099, 0.9901, 0.3]), Math.fround(4 / 8));
+    assert.equal(frac('tanh', [-0.995, -0.5, 0, 0.98, 0.999, 0.7]), Math.fround(2 / 6));
+    assert.equal(frac('relu', [0, 0, 1e-9, 3, 0, 2]), Math.fround(3 / 6));
+  });
+
+  test('activate applies the named function', () => {
+    const z = [-3, -0.5, 0, 0.5, 3];
+    const run = (kind: 'sigmoid' | 'tanh' | 'relu') => tf.tidy(() => Array.from(activate(kind, tf.tensor1d(z)).dataSync()));
+    assertClose(run('sigmoid'), z.map((v) => 1 / (1 + Math.exp(-v))), { atol: 1e-6, msg: 'sigmoid' });
+    assertClose(run('tanh'), z.map(Math.tanh), { atol: 1e-6, msg: 'tanh' });
+    assert.deepEqual(run('relu'), [0, 0, 0, 0.5, 3]);
+  });
+});
+
+describe('histogram', () => {
+  test('equal bins, outside values to the end bins, NaN skipped', () => {
+    const h = histogram([0, 0.1, 0.26, 0.5, 0.74, 0.99, 1, -5, 7, NaN], 0, 1, 4);
+    assert.deepEqual(h, { lo: 0, hi: 1, counts: [3, 1, 2, 3] });
+  });
+});
+
+describe('StepRecorder and EpochAccumulator', () => {
+  test('weights(): mean |g|, ‖g‖₂ and std(update) / std(W) by hand', () => {
+    const g = f32(randn(60, 1, 0.01));
+    const u = f32(randn(60, 2, 0.001));
+    const w = f32(randn(60, 3, 0.2));
+    const rec = new StepRecorder(['hidden1', 'output'], 'sigmoid');
+    tf.tidy(() => rec.weights('hidden1', tf.tensor1d(g), tf.tensor1d(u), tf.tensor1d(w)));
+    const v = rec.vector();
+    const values = Array.from(v.dataSync());
+    v.dispose();
+    const at = (layer: number, metric: (typeof LAYER_METRICS)[number]) => values[layer * LAYER_METRICS.length + LAYER_METRICS.indexOf(metric)];
+    assertClose(at(0, 'weightGradMeanAbs'), mean(g.map(Math.abs)), { rtol: 1e-5, msg: 'mean |g|' });
+    assertClose(at(0, 'weightGradNorm'), Math.sqrt(g.reduce((s, x) => s + x * x, 0)), { rtol: 1e-5, msg: '‖g‖' });
+    assertClose(at(0, 'updateRatio'), std(u) / std(w), { rtol: 1e-4, msg: 'update ratio' });
+    assert.ok(Number.isNaN(at(0, 'activationMean')), 'not measured must be NaN');
+    assert.ok(Number.isNaN(at(1, 'weightGradMeanAbs')), 'Number.isNaN(at(1, weightGradMeanAbs))');
+  });
+
+  test('the accumulator averages each metric over the steps that measured it', () => {
+    const start = tf.memory().numTensors;
+    const acc = new EpochAccumulator();
+    const width = LAYER_METRICS.length * 2;
+    const step = (fill: (i: number) => number) => {
+      const t = tf.tensor1d(Array.from({ length: width }, (_, i) => fill(i)));
+      acc.add(t);
+      t.dispose();
+    };
+    step((i) => i);
+    step((i) => (i === 0 ? NaN : 3 * i));
+    step((i) => (i < LAYER_METRICS.length ? NaN : i + 1));
+    const stats = acc.read(['hidden1', 'output']);
+    assert.equal(stats[0].name, 'hidden1');
+    assert.equal(stats[0][LAYER_METRICS[0]], 0); // only step 1 measured it: 0
+    assert.equal(stats[0][LAYER_METRICS[1]], (1 + 3) / 2); // steps 1 and 2
+    const k = LAYER_METRICS.length + 2;
+    assert.equal(stats[1][LAYER_METRICS[2]], (k + 3 * k + k + 1) / 3);
+    // nothing measured → null
+    const empty = new EpochAccumulator();
+    const t = tf.tensor1d(new Array(width).fill(NaN));
+    empty.add(t);
+    t.dispose();
+    assert.ok(empty.read(['hidden1', 'output']).every((l) => LAYER_METRICS.every((m) => l[m] === null)), 'empty.read([hidden1, output]).every((l) => LAYER_METRICS.every((m) => l[m] === null))');
+    assert.equal(tf.memory().numTensors, start);
+  });
+});
+
+describe('summarize: one pass over the data', () => {
+  test('mean, std, mean |x|, ‖x‖₂ and the saturated fraction against plain JS and tfjs reductions', () => {
+    const cases: Array<['sigmoid' | 'tanh' | 'relu', (z: number) => number]> = [
+      ['sigmoid', (z) => 1 / (1 + Math.exp(-z))],
+      ['tanh', Math.tanh],
+      ['relu', (z) => Math.max(0, z)],
+    ];
+    for (const [kind, f] of cases) {
+      const x = f32(randn(5000, 17, 4).map(f));
+      const got = tf.tidy(() => Array.from(summarize(tf.tensor1d(x), kind).dataSync()));
+      const m = mean(x);
+      assertClose(got[0], m, { rtol: 1e-5, atol: 1e-7, msg: `${kind} mean` });
+      assertClose(got[1], std(x), { rtol: 1e-4, msg: `${kind} std` });
+      assertClose(got[2], mean(x.map(Math.abs)), { rtol: 1e-5, msg: `${kind} mean |x|` });
+      assertClose(got[3], Math.sqrt(x.reduce((s, v) => s + v * v, 0)), { rtol: 1e-5, msg: `${kind} norm` });
+      const reference = tf.tidy(() => saturationFraction(kind, tf.tensor1d(x)).dataSync()[0]);
+      assertClose(got[4], reference, { atol: 1e-6, msg: `${kind} saturation against saturationFraction` });
+    }
+    const none = tf.tidy(() => summarize(tf.tensor1d([1, 2]))).dataSync();
+    assert.ok(Number.isNaN(none[4]), 'no activation kind, no saturation');
+  });
+});
