@@ -22,25 +22,27 @@ import * as tf from '@tensorflow/tfjs';
 import { BackendName, initBackend, matMulEngine } from '../lib/runtime/backend';
 import { Split, epochBatches, loadFashionMNIST } from '../lib/training/data';
 import { writeJsonAtomic } from '../lib/runtime/files';
-import { MLPOptions, buildMLP } from '../lib/network/models';
-import { OptimizerSpec } from '../lib/network/optimizers';
 import { runTrainingSteps } from '../lib/training/train';
+import { resolveSpec } from '../lib/training/experiments';
+import { buildModel } from '../lib/training/run';
+import { UsageError, parseFlags, usageText } from '../lib/cli/args';
 
-export const USAGE = `usage: npm run --silent bench -- [options]
-  --reps N        timed repetitions per mode, a whole number ≥ 1 (default 5)
-  --steps N       training steps per repetition, a whole number ≥ 1 (default 20)
-  --warmup N      untimed steps per mode first, a whole number ≥ 0 (default 5)
-  --json [FILE]   also print the results as JSON, or write them to FILE
-  --profile       also print tf.profile's top kernels of one step with statistics on`;
+export const FLAGS = {
+  reps: { kind: 'whole', min: 1, help: 'timed repetitions per mode (default 5)' },
+  steps: { kind: 'whole', min: 1, help: 'training steps per repetition (default 20)' },
+  warmup: { kind: 'whole', min: 0, help: 'untimed steps per mode first (default 5)' },
+  json: { kind: 'optional-text', meta: 'FILE', help: 'also print the results as JSON, or write them to FILE' },
+  profile: { kind: 'switch', help: "also print tf.profile's top kernels of one step with statistics on" },
+} as const;
+export const USAGE = usageText('npm run --silent bench -- [options]', FLAGS);
 
-const NETWORK: MLPOptions = { depth: 7, width: 128, inputSize: 784, classes: 10, activation: 'sigmoid', init: { kind: 'torch-default' } };
-const NETWORK_LABEL = '784-128x7-10 sigmoid MLP, PyTorch-default init';
-const BATCH_SIZE = 512;
-const OPTIMIZER: OptimizerSpec = { kind: 'sgd', lr: 1e-2 };
+/** The study's baseline, as the experiments resolve it: its network, batch size and optimizer. */
+const SPEC = resolveSpec('baseline', { preset: 'default' });
+const NETWORK_LABEL = `784-${SPEC.model.width}x${SPEC.model.depth}-10 ${SPEC.model.activation} MLP, PyTorch-default init`;
+const BATCH_SIZE = SPEC.batchSize;
+const OPTIMIZER = SPEC.optimizer;
 const PYTHONS = ['python3', '/usr/bin/python3'];
 const TOP_KERNELS = 10;
-
-class UsageError extends Error {}
 
 interface Args {
   reps: number;
@@ -51,31 +53,10 @@ interface Args {
   profile: boolean;
 }
 
-function wholeNumber(flag: string, text: string | undefined, min: number): number {
-  if (text === undefined || !/^\d+$/.test(text) || Number(text) < min) {
-    throw new UsageError(`${flag} needs a whole number ≥ ${min}, got ${text === undefined ? 'nothing' : `"${text}"`}`);
-  }
-  return Number(text);
-}
-
 export function parseArgs(argv: string[]): Args {
-  const args: Args = { reps: 5, steps: 20, warmup: 5, profile: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--reps') args.reps = wholeNumber(a, argv[++i], 1);
-    else if (a === '--steps') args.steps = wholeNumber(a, argv[++i], 1);
-    else if (a === '--warmup') args.warmup = wholeNumber(a, argv[++i], 0);
-    else if (a === '--profile') args.profile = true;
-    else if (a === '--json') {
-      const next = argv[i + 1];
-      if (next !== undefined && !next.startsWith('--')) {
-        args.json = next;
-        i++;
-      } else args.json = '-';
-    } else if (a === '--help' || a === '-h') throw new UsageError('');
-    else throw new UsageError(`unknown argument "${a}"`);
-  }
-  return args;
+  const { values: v, positionals } = parseFlags(argv, FLAGS);
+  if (positionals.length) throw new UsageError(`unknown argument "${positionals[0]}"`);
+  return { reps: v.reps ?? 5, steps: v.steps ?? 20, warmup: v.warmup ?? 5, json: v.json, profile: v.profile ?? false };
 }
 
 function median(xs: readonly number[]): number {
@@ -262,7 +243,7 @@ async function main(argv: string[]): Promise<void> {
   const threads = backendThreads(backend);
   const data = loadFashionMNIST();
   const stepsPerEpoch = Math.ceil(data.train.n / BATCH_SIZE);
-  const model = buildMLP(NETWORK);
+  const model = buildModel(SPEC);
   const batches = new BatchSource(data.train);
   const run = (n: number, stats: boolean): number => {
     const chunk = batches.take(n);

@@ -23,6 +23,8 @@ export * from './training/data';
 export * from './training/experiments';
 export * from './training/layerwise';
 export * from './training/presets';
+export * from './training/run';
+export * from './training/spec';
 export * from './training/stats';
 export * from './training/train';
 

@@ -74,14 +74,14 @@ describe('lib/ layers', () => {
 });
 
 describe('test/ mirrors lib/', () => {
-  test('every test file of a layer folder tests a lib file of that folder (or is an end-to-end check)', () => {
+  test('every test file of a layer folder tests a lib file of that folder (x.test.ts or x.<aspect>.test.ts for x.ts)', () => {
     const testRoot = path.join(PROJECT_ROOT, 'test');
     const strays: string[] = [];
     for (const layer of Object.keys(RANK)) {
       const dir = path.join(testRoot, layer);
       if (!fs.existsSync(dir)) continue;
       for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.test.ts'))) {
-        if (!fs.existsSync(path.join(LIB, layer, f.replace(/\.test\.ts$/, '.ts')))) strays.push(`test/${layer}/${f}`);
+        if (!fs.existsSync(path.join(LIB, layer, `${f.split('.')[0]}.ts`))) strays.push(`test/${layer}/${f}`);
       }
     }
     assert.deepEqual(strays, [], `tests with no lib file of the same name in the same layer: ${strays.join(', ')}`);

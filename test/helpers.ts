@@ -9,7 +9,9 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import type { FashionMNIST, Split } from '../lib/training/data';
-import type { History } from '../lib/training/experiments';
+import type { History } from '../lib/training/run';
+import type { MLPConfig } from '../lib/network/models';
+import type { RunSpec } from '../lib/training/spec';
 import type { LayerMetric, LayerStats } from '../lib/training/stats';
 import type { EpochRecord } from '../lib/training/train';
 
@@ -257,20 +259,36 @@ export function fakeHistory(
   });
   return {
     experiment,
+    label: STUDY_LABELS[experiment] ?? experiment,
+    layerNames: layers,
     seed: 0,
     backend: 'cpu',
-    config: {
-      model: { depth: layers.length - 1 },
-      optimizer: { kind: 'sgd', lr: 1e-2 },
-      schedule: 'plain',
-      epochs,
-      batchSize: 512,
-      limit: null,
-      preset: 'test',
-      histogramEpochs: [1, epochs],
-    },
+    config: studySpec({ experiment, label: STUDY_LABELS[experiment] ?? experiment, model: { ...STUDY_MODEL, depth: layers.length - 1 }, schedule: { kind: 'plain', epochs } }),
     epochs: records,
     seconds: 12.345,
     ...(overrides.history ?? {}),
+  };
+}
+
+/** What the study's experiments are called (as the registry says; written out, not read from it). */
+const STUDY_LABELS: Record<string, string> = {
+  baseline: 'baseline (sigmoid)', relu: 'ReLU', adam: 'Adam', batchnorm: 'BatchNorm', layerwise: 'layer-wise training', 'grad-norm': 'gradient normalisation',
+};
+
+/** The study's network written out (not read from lib/, whose defaults the tests check against it). */
+export const STUDY_MODEL: RunSpec['model'] = {
+  depth: 7, width: 128, activation: 'sigmoid', init: { kind: 'torch-default' }, normalization: 'none', skip: 'none', gradNorm: false,
+};
+
+/** A whole `MLPConfig`: the study's network on FashionMNIST's shape, seed 0, with `changes` on top. */
+export function mlpConfig(changes: Partial<MLPConfig> = {}): MLPConfig {
+  return { ...STUDY_MODEL, inputSize: IMAGE_PIXELS, classes: 10, seed: 0, ...changes };
+}
+
+/** A whole resolved `RunSpec`: the study's baseline for 2 epochs on all data, with `changes` on top. */
+export function studySpec(changes: Partial<RunSpec> = {}): RunSpec {
+  return {
+    experiment: 'baseline', label: 'baseline (sigmoid)', changes: [], model: STUDY_MODEL, optimizer: { kind: 'sgd', lr: 1e-2 },
+    schedule: { kind: 'plain', epochs: 2 }, batchSize: 512, limit: null, seed: 0, ...changes,
   };
 }

@@ -1,90 +1,110 @@
 /**
- * Runs one experiment headless:
- *   npm run --silent experiment -- <id> [--epochs N] [--seed S] [--limit N] [--lr X]
- *                                       [--batch-size N] [--preset NAME] [--json FILE] [--no-stats]
- * Prints a line per epoch; with --json writes the full history atomically. Bad arguments exit 2
- * before any work; Ctrl-C writes the epochs completed so far and exits 130.
+ * Runs one experiment headless, or a variant of it:
+ *   npm run --silent experiment -- <id> [--epochs N] [--init he] [--depth 12] … [--json FILE]
+ * Every model, optimizer and size flag overrides the named experiment (a run spec derived from it,
+ * resolved and checked once by `resolveSpec`). Prints a line per epoch; with --json writes the full
+ * history atomically. Bad arguments exit 2 before any work; Ctrl-C writes the epochs completed so far
+ * and exits 130.
  */
-import { parseArgs } from 'util';
-import { EXPERIMENT_IDS, History, RunOptions, resolveRun, runExperiment } from '../training/experiments';
 import { writeJsonAtomic } from '../runtime/files';
+import { INIT_KINDS, Init } from '../network/init';
+import { ACTIVATIONS } from '../network/activations';
+import { NORMALIZATIONS, SKIP_NAMES } from '../network/models';
+import { OPTIMIZER_KINDS } from '../network/optimizers';
+import { EXPERIMENT_IDS, getExperiment, resolveSpec } from '../training/experiments';
 import { PRESET_NAMES } from '../training/presets';
+import { History, runExperiment } from '../training/run';
+import { RunSpec, RunSpecInput, SpecError } from '../training/spec';
 import { EpochRecord } from '../training/train';
+import { UsageError, parseFlags, positiveNumber, usageText } from './args';
 
-export const USAGE = `usage: npm run --silent experiment -- <id> [options]
-  <id>              one of: ${EXPERIMENT_IDS.join(', ')}
-  --epochs N        epochs (per stage for layerwise), a whole number ≥ 1 (default: the preset's)
-  --seed S          a whole number ≥ 0 (default 0)
-  --limit N         use only the first N training images, a whole number ≥ 20 (default: the preset's)
-  --lr X            learning rate > 0 (default: the experiment's)
-  --batch-size N    a whole number ≥ 1 (default 512)
-  --preset NAME     one of: ${PRESET_NAMES.join(', ')} (default: $VG_PRESET, else default)
-  --json FILE       write the run's history as JSON to FILE
-  --no-stats        skip the per-layer statistics (faster)`;
+export { UsageError };
 
-export class UsageError extends Error {}
+export const FLAGS = {
+  epochs: { kind: 'whole', min: 1, help: "epochs of a plain run (default: the preset's)" },
+  'stage-epochs': { kind: 'whole', min: 1, help: "epochs of each layer-wise stage (default: the preset's)" },
+  seed: { kind: 'whole', min: 0, help: 'seed of the split, the weights and the shuffles (default 0)' },
+  limit: { kind: 'whole', min: 20, help: "use only the first N training images (default: the preset's)" },
+  'batch-size': { kind: 'whole', min: 1, help: 'mini-batch size (default 512)' },
+  preset: { kind: 'choice', choices: PRESET_NAMES, help: 'run sizes (default: $VG_PRESET, else default)' },
+  activation: { kind: 'choice', choices: ACTIVATIONS, help: 'hidden activation' },
+  init: { kind: 'text', meta: `${INIT_KINDS.filter((k) => k !== 'normal').join('|')}|normal:STD`, help: 'initialisation of every Linear layer' },
+  depth: { kind: 'whole', min: 1, help: 'hidden layers' },
+  width: { kind: 'whole', min: 1, help: 'units per hidden layer' },
+  optimizer: { kind: 'choice', choices: OPTIMIZER_KINDS, help: "optimizer (a new kind starts from its defaults: SGD lr 1e-2, Adam lr 1e-3)" },
+  lr: { kind: 'positive', help: "learning rate (default: the experiment's)" },
+  normalization: { kind: 'choice', choices: NORMALIZATIONS, help: 'normalisation between each Linear and its activation' },
+  skip: { kind: 'choice', choices: SKIP_NAMES, help: "skip connections: the study's (1→3, 4→7) or residual (around every pair)" },
+  'grad-norm': { kind: 'choice', choices: ['on', 'off'], help: 'gradient normalisation after every hidden activation' },
+  label: { kind: 'text', meta: 'TEXT', help: 'name of the run in the output (default: the experiment and its changes)' },
+  json: { kind: 'text', meta: 'FILE', help: "write the run's history as JSON to FILE" },
+  'no-stats': { kind: 'switch', help: 'skip the per-layer statistics (faster)' },
+} as const;
+
+export const USAGE = usageText('npm run --silent experiment -- <id> [options]', FLAGS, [`  <id>  one of: ${EXPERIMENT_IDS.join(', ')}`]);
+
+/** Which flag sets which field of a spec, so that a spec error names the flag the user typed. */
+const FIELD_FLAGS: Array<[string, string]> = [
+  ['schedule.epochs', '--epochs'], ['schedule.stageEpochs', '--stage-epochs'], ['model.init', '--init'], ['model.depth', '--depth'],
+  ['model.width', '--width'], ['model.skip', '--skip'], ['optimizer.lr', '--lr'], ['batchSize', '--batch-size'], ['limit', '--limit'],
+];
+
+/** "model.depth: must be …" → "model.depth (--depth): must be …". */
+function nameFlag(problem: string): string {
+  const hit = FIELD_FLAGS.find(([field]) => problem.startsWith(`${field}:`) || problem.startsWith(`${field}.`));
+  if (!hit) return problem;
+  const colon = problem.indexOf(':');
+  return `${problem.slice(0, colon)} (${hit[1]})${problem.slice(colon)}`;
+}
 
 export interface CliArgs {
-  id: string;
+  spec: RunSpec;
   json?: string;
-  run: RunOptions;
+  stats: boolean;
 }
 
-function wholeNumber(flag: string, text: string | undefined, min: number): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text.trim()) || Number(text) < min) throw new UsageError(`${flag} must be a whole number ≥ ${min}, got "${text}"`);
-  return Number(text);
+function parseInit(text: string): Init {
+  const m = /^normal:(.*)$/.exec(text);
+  if (m) return { kind: 'normal', std: positiveNumber('init normal:STD, STD', m[1]) };
+  if (!(INIT_KINDS as readonly string[]).includes(text) || text === 'normal') {
+    throw new UsageError(`--init must be one of ${INIT_KINDS.filter((k) => k !== 'normal').join(', ')} or normal:STD (e.g. normal:0.05), got "${text}"`);
+  }
+  return { kind: text } as Init;
 }
 
-/** Parses and validates the arguments; throws UsageError with what is accepted. */
+/** Parses the arguments into one resolved spec; throws UsageError with what is accepted. */
 export function parseCli(argv: string[]): CliArgs {
-  // util.parseArgs refuses `--lr -1` as ambiguous; join a negative number to its flag so that it
-  // gets the flag's own check and message ("must be a number > 0").
-  const args: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    if (/^--(epochs|seed|limit|lr|batch-size)$/.test(argv[i]) && /^-[\d.]/.test(argv[i + 1] ?? '')) args.push(`${argv[i]}=${argv[++i]}`);
-    else args.push(argv[i]);
-  }
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        epochs: { type: 'string' }, seed: { type: 'string' }, limit: { type: 'string' }, lr: { type: 'string' },
-        'batch-size': { type: 'string' }, preset: { type: 'string' }, json: { type: 'string' },
-        'no-stats': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) throw new UsageError('');
+  const { values: v, positionals } = parseFlags(argv, FLAGS);
   if (positionals.length !== 1) throw new UsageError(positionals.length ? `one experiment id expected, got ${positionals.join(' ')}` : 'which experiment? give its id');
   const id = positionals[0];
   if (!EXPERIMENT_IDS.includes(id)) throw new UsageError(`unknown experiment "${id}"; use one of: ${EXPERIMENT_IDS.join(', ')}`);
-  if (values.preset !== undefined && !(PRESET_NAMES as string[]).includes(values.preset)) throw new UsageError(`unknown preset "${values.preset}"; use one of: ${PRESET_NAMES.join(', ')}`);
-  let lr: number | undefined;
-  if (values.lr !== undefined) {
-    lr = Number(values.lr);
-    if (values.lr.trim() === '' || !Number.isFinite(lr) || lr <= 0) throw new UsageError(`--lr must be a number > 0, got "${values.lr}"`);
+  const layerwise = getExperiment(id).spec.schedule?.kind === 'layerwise';
+  if (layerwise && v.epochs !== undefined) throw new UsageError(`${id} trains in stages: give --stage-epochs N (epochs of each stage), not --epochs`);
+  if (!layerwise && v['stage-epochs'] !== undefined) throw new UsageError(`--stage-epochs is for layer-wise training; ${id} takes --epochs N`);
+  const model: NonNullable<RunSpecInput['model']> = {};
+  if (v.activation !== undefined) model.activation = v.activation as RunSpec['model']['activation'];
+  if (v.init !== undefined) model.init = parseInit(v.init);
+  if (v.depth !== undefined) model.depth = v.depth;
+  if (v.width !== undefined) model.width = v.width;
+  if (v.normalization !== undefined) model.normalization = v.normalization as RunSpec['model']['normalization'];
+  if (v.skip !== undefined) model.skip = v.skip as RunSpec['model']['skip'];
+  if (v['grad-norm'] !== undefined) model.gradNorm = v['grad-norm'] === 'on';
+  const input: RunSpecInput = { from: id, model };
+  if (v.optimizer !== undefined || v.lr !== undefined) {
+    input.optimizer = { ...(v.optimizer !== undefined ? { kind: v.optimizer as 'sgd' | 'adam' } : {}), ...(v.lr !== undefined ? { lr: v.lr } : {}) };
   }
-  const run: RunOptions = {
-    epochs: wholeNumber('--epochs', values.epochs, 1),
-    seed: wholeNumber('--seed', values.seed, 0),
-    limit: wholeNumber('--limit', values.limit, 20),
-    batchSize: wholeNumber('--batch-size', values['batch-size'], 1),
-    preset: values.preset,
-    lr,
-    stats: !values['no-stats'],
-  };
+  if (v.epochs !== undefined) input.schedule = { epochs: v.epochs };
+  if (v['stage-epochs'] !== undefined) input.schedule = { stageEpochs: v['stage-epochs'] };
+  if (v['batch-size'] !== undefined) input.batchSize = v['batch-size'];
+  if (v.limit !== undefined) input.limit = v.limit;
+  if (v.seed !== undefined) input.seed = v.seed;
+  if (v.label !== undefined) input.label = v.label;
   try {
-    resolveRun(id, run);
+    return { spec: resolveSpec(input, { preset: v.preset }), json: v.json, stats: !v['no-stats'] };
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    if (e instanceof SpecError) throw new UsageError(e.problems.map(nameFlag).join('\n'));
+    throw new UsageError((e as Error).message); // e.g. an unknown VG_PRESET
   }
-  return { id, json: values.json, run };
 }
 
 const fmt = (x: number | null) => (x === null ? '—' : x.toExponential(1));
@@ -117,14 +137,15 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write('\ninterrupted: finishing the current step and saving what is done (Ctrl-C again to quit now)\n');
   };
   process.on('SIGINT', onSigint);
-  const history: History = await runExperiment(args.id, {
-    ...args.run,
+  const { spec } = args;
+  const history: History = await runExperiment(spec, {
+    stats: args.stats,
     shouldStop: () => interrupted,
     onProgress: (p) => {
       if (p.kind === 'epoch' && p.record) process.stdout.write(epochLine(p.record, p.lastEpoch) + '\n');
     },
   });
-  process.stdout.write(`${args.id}: ${history.epochs.length} epochs on the ${history.backend} backend in ${history.seconds.toFixed(1)} s\n`);
+  process.stdout.write(`${spec.label}: ${history.epochs.length} epochs on the ${history.backend} backend in ${history.seconds.toFixed(1)} s\n`);
   if (history.stopped) process.stderr.write(history.stopped.message + '\n');
   if (args.json) {
     writeJsonAtomic(args.json, history);

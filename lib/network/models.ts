@@ -18,31 +18,51 @@ export const NORMALIZATIONS: readonly Normalization[] = ['none', 'batchnorm', 'w
  * `'residual'` is He et al. 2016's identity shortcut around every pair of layers: [[1, 3], [3, 5], [5, 7], …].
  */
 export type SkipSpec = 'none' | 'study' | 'residual' | ReadonlyArray<readonly [number, number]>;
+export const SKIP_NAMES = ['none', 'study', 'residual'] as const;
 
-export interface MLPOptions {
-  /** Hidden layers. Default 7 (the study). */
-  depth?: number;
-  /** Units in every hidden layer. Default 128. */
-  width?: number;
-  /** Input features. Default 784 (28 × 28 pixels). */
-  inputSize?: number;
-  /** Output classes. Default 10. */
-  classes?: number;
-  /** Hidden activation. Default 'sigmoid'. */
-  activation?: Activation;
-  /** Initialisation of every Linear layer, the output layer included. Default torch-default. */
-  init?: Init;
-  /** Normalisation between each hidden Linear and its activation. Default 'none'. */
-  normalization?: Normalization;
-  /** Skip connections. Default 'none'. */
-  skip?: SkipSpec;
-  /** A gradient-normalisation layer after every hidden activation. Default false. */
-  gradNorm?: boolean;
-  /** Seed of the initial weights. Default 0. */
-  seed?: number;
+/**
+ * What a network is, every field given (training/spec.ts holds the defaults and checks the values):
+ * Flatten → `depth` × [Linear(·, width) → normalisation → activation (+ skips) (→ gradient normalisation)]
+ * → Linear(width, classes).
+ */
+export interface ModelSpec {
+  /** Hidden layers. */
+  depth: number;
+  /** Units in every hidden layer. */
+  width: number;
+  /** Hidden activation. */
+  activation: Activation;
+  /** Initialisation of every Linear layer, the output layer included. */
+  init: Init;
+  /** Normalisation between each hidden Linear and its activation. */
+  normalization: Normalization;
+  /** Skip connections. */
+  skip: SkipSpec;
+  /** A gradient-normalisation layer after every hidden activation. */
+  gradNorm: boolean;
 }
 
-export type ResolvedMLPOptions = Required<Omit<MLPOptions, 'skip'>> & { skip: Array<[number, number]> };
+/** A model spec with the data's shape and the seed of the initial weights: all `buildMLP` needs. */
+export interface MLPConfig extends ModelSpec {
+  /** Input features (784 = 28 × 28 pixels for FashionMNIST). */
+  inputSize: number;
+  /** Output classes. */
+  classes: number;
+  /** Seed of the initial weights. */
+  seed: number;
+}
+
+/** The [from, to] pairs a skip spec stands for in a network of `depth` hidden layers (not checked here). */
+export function skipPairs(skip: SkipSpec, depth: number): Array<[number, number]> {
+  if (skip === 'none') return [];
+  if (skip === 'study') return [[1, 3], [4, 7]];
+  if (skip === 'residual') {
+    const pairs: Array<[number, number]> = [];
+    for (let from = 1; from + 2 <= depth; from += 2) pairs.push([from, from + 2]);
+    return pairs;
+  }
+  return skip.map(([a, b]) => [a, b]);
+}
 
 export interface DenseLayer {
   /** 'hidden1' … 'hiddenN' or 'output': the name every statistic refers to. */
@@ -76,51 +96,19 @@ export function hiddenName(i: number): string {
   return `hidden${i}`;
 }
 
-function resolveSkip(skip: SkipSpec, depth: number): Array<[number, number]> {
-  let pairs: Array<[number, number]>;
-  if (skip === 'none') pairs = [];
-  else if (skip === 'study') pairs = [[1, 3], [4, 7]];
-  else if (skip === 'residual') {
-    pairs = [];
-    for (let from = 1; from + 2 <= depth; from += 2) pairs.push([from, from + 2]);
-  } else pairs = skip.map(([a, b]) => [a, b]);
-  for (const [from, to] of pairs) {
-    if (!(Number.isInteger(from) && Number.isInteger(to) && from >= 1 && from < to && to <= depth)) {
-      throw new Error(`skip connection [${from}, ${to}] does not fit a ${depth}-layer network (need 1 ≤ from < to ≤ ${depth})`);
-    }
-  }
-  return pairs;
-}
-
-export function resolveOptions(options: MLPOptions = {}): ResolvedMLPOptions {
-  const o = {
-    depth: 7,
-    width: 128,
-    inputSize: 784,
-    classes: 10,
-    activation: 'sigmoid' as Activation,
-    init: { kind: 'torch-default' } as Init,
-    normalization: 'none' as Normalization,
-    gradNorm: false,
-    seed: 0,
-    ...options,
-  };
-  for (const key of ['depth', 'width', 'inputSize', 'classes'] as const) {
-    if (!(Number.isInteger(o[key]) && o[key] >= 1)) throw new Error(`${key} must be a positive whole number, got ${o[key]}`);
-  }
-  return { ...o, skip: resolveSkip(options.skip ?? 'none', o.depth) };
-}
-
 /** The study's MLP with named, measurable layers. Dispose it when done. */
 export class MLP {
-  readonly options: ResolvedMLPOptions;
+  readonly options: MLPConfig;
+  /** The skip connections as [from, to] pairs. */
+  readonly skips: Array<[number, number]>;
   readonly hidden: DenseLayer[] = [];
   output: DenseLayer;
   private readonly prefix: string;
   private heads = 0;
 
-  constructor(options: MLPOptions = {}) {
-    this.options = resolveOptions(options);
+  constructor(options: MLPConfig) {
+    this.options = options;
+    this.skips = skipPairs(options.skip, options.depth);
     this.prefix = `mlp${++modelCount}`;
     const { depth, width, inputSize, init, seed, normalization } = this.options;
     for (let i = 1; i <= depth; i++) {
@@ -170,7 +158,7 @@ export class MLP {
 
   /** Logits [batch, classes] for inputs [batch, inputSize]. */
   forward(x: tf.Tensor2D, opts: ForwardOptions): tf.Tensor2D {
-    const { activation, normalization, skip } = this.options;
+    const { activation, normalization } = this.options;
     const depth = opts.activeDepth ?? this.options.depth;
     const probe = opts.probe;
     const outputs: tf.Tensor[] = [];
@@ -186,7 +174,7 @@ export class MLP {
       const a = activate(activation, z);
       probe?.activation(layer.name, a);
       h = a;
-      for (const [from, to] of skip) if (to === i) h = tf.add(h, outputs[from - 1]);
+      for (const [from, to] of this.skips) if (to === i) h = tf.add(h, outputs[from - 1]);
       if (this.options.gradNorm) {
         if (probe) h = probe.tap(layer.name, 'normalized')(h);
         h = gradNorm(h);
@@ -213,7 +201,7 @@ export class MLP {
   }
 }
 
-/** Builds the study's MLP (see `MLPOptions` for every default). */
-export function buildMLP(options: MLPOptions = {}): MLP {
+/** Builds the MLP a config describes (training/spec.ts resolves one from a run spec). */
+export function buildMLP(options: MLPConfig): MLP {
   return new MLP(options);
 }

@@ -4,14 +4,27 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-export type OptimizerSpec =
-  /** Plain SGD, no momentum: W ← W - lr · g. */
-  | { kind: 'sgd'; lr: number }
-  /**
-   * Adam, Kingma & Ba 2015: m ← β₁m + (1-β₁)g, v ← β₂v + (1-β₂)g², W ← W - lr · m̂ / (√v̂ + ε)
-   * with m̂ = m / (1-β₁ᵗ), v̂ = v / (1-β₂ᵗ). Defaults β₁ 0.9, β₂ 0.999, ε 1e-8 (PyTorch's).
-   */
-  | { kind: 'adam'; lr: number; beta1?: number; beta2?: number; epsilon?: number };
+/** Plain SGD, no momentum: W ← W - lr · g. */
+export interface SGDSpec {
+  kind: 'sgd';
+  lr: number;
+}
+
+/**
+ * Adam, Kingma & Ba 2015: m ← β₁m + (1-β₁)g, v ← β₂v + (1-β₂)g², W ← W - lr · m̂ / (√v̂ + ε)
+ * with m̂ = m / (1-β₁ᵗ), v̂ = v / (1-β₂ᵗ). (training/spec.ts gives PyTorch's defaults: β₁ 0.9, β₂ 0.999, ε 1e-8.)
+ */
+export interface AdamSpec {
+  kind: 'adam';
+  lr: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+}
+
+/** An optimizer with every hyper-parameter given (training/spec.ts resolves and checks them). */
+export type OptimizerSpec = SGDSpec | AdamSpec;
+export const OPTIMIZER_KINDS = ['sgd', 'adam'] as const;
 
 export function describeOptimizer(spec: OptimizerSpec): string {
   return `${spec.kind === 'sgd' ? 'SGD' : 'Adam'} lr ${spec.lr}`;
@@ -24,10 +37,6 @@ export interface Optimizer {
    */
   apply(variables: tf.Variable[], grads: tf.Tensor[]): tf.Tensor[];
   dispose(): void;
-}
-
-export function validateOptimizer(spec: OptimizerSpec): void {
-  if (!(spec.lr > 0 && Number.isFinite(spec.lr))) throw new Error(`learning rate must be a number > 0, got ${spec.lr}`);
 }
 
 class SGD implements Optimizer {
@@ -86,7 +95,5 @@ class Adam implements Optimizer {
 }
 
 export function createOptimizer(spec: OptimizerSpec): Optimizer {
-  validateOptimizer(spec);
-  if (spec.kind === 'sgd') return new SGD(spec.lr);
-  return new Adam(spec.lr, spec.beta1 ?? 0.9, spec.beta2 ?? 0.999, spec.epsilon ?? 1e-8);
+  return spec.kind === 'sgd' ? new SGD(spec.lr) : new Adam(spec.lr, spec.beta1, spec.beta2, spec.epsilon);
 }

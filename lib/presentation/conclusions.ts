@@ -2,13 +2,17 @@
  * Numbers that sum up a run, and conclusions written from them: every figure in the text is
  * computed from the run at hand, so the prose stays true whatever the preset, seed or backend.
  */
-import { History } from '../training/experiments';
-import { runLabel } from './plots';
+import { History, specKey } from '../training/run';
+import { isBaseline } from './plots';
 import { EpochRecord } from '../training/train';
 
 export interface RunSummary {
   experiment: string;
   label: string;
+  /** Identifies the run's spec and backend (`specKey`): two summaries with one key are the same run. */
+  key: string;
+  /** The study's unchanged baseline. */
+  baseline: boolean;
   epochs: number;
   finalValAcc: number;
   bestValAcc: number;
@@ -31,8 +35,8 @@ const log10 = (x: number | null | undefined) => (x !== null && x !== undefined &
 
 /** log10 of layer 1's mean |dL/dW| over the output layer's, at one epoch. */
 export function gradientRatio(e: EpochRecord): number | null {
-  const first = e.layers[0]?.weightGradMeanAbs;
-  const out = e.layers[e.layers.length - 1]?.weightGradMeanAbs;
+  const first = e.layers.find((l) => l.name === 'hidden1')?.weightGradMeanAbs;
+  const out = e.layers.find((l) => l.name === 'output')?.weightGradMeanAbs;
   const a = log10(first);
   const b = log10(out);
   return a !== null && b !== null ? a - b : null;
@@ -50,7 +54,9 @@ export function summarizeRun(h: History): RunSummary {
   const best = h.epochs.reduce((a, b) => (b.valAcc > a.valAcc ? b : a));
   return {
     experiment: h.experiment,
-    label: runLabel(h),
+    label: h.label,
+    key: specKey(h.config, h.backend),
+    baseline: isBaseline(h),
     epochs: h.epochs.length,
     finalValAcc: last.valAcc,
     bestValAcc: best.valAcc,
@@ -58,7 +64,7 @@ export function summarizeRun(h: History): RunSummary {
     gradientRatioFirst: gradientRatio(first),
     gradientRatioLast: gradientRatio(last),
     saturationFirst: meanSaturation(first),
-    updateRatioLast: log10(last.layers[0]?.updateRatio),
+    updateRatioLast: log10(last.layers.find((l) => l.name === 'hidden1')?.updateRatio),
     seconds: h.seconds,
     backend: h.backend,
     ...(h.stopped ? { stopped: h.stopped.message } : {}),
@@ -124,13 +130,13 @@ export function concludeRemedy(baseline: History, remedy: History): string {
 export function describeGradientFlow(h: History, epochIndex = 0): string {
   const e = h.epochs[epochIndex];
   const layers = e.layers.filter((l) => l.weightGradMeanAbs !== null && l.weightGradMeanAbs > 0);
-  if (layers.length < 2) return `${runLabel(h)}: too few layers with a gradient at epoch ${e.epoch} to describe its flow.`;
+  if (layers.length < 2) return `${h.label}: too few layers with a gradient at epoch ${e.epoch} to describe its flow.`;
   const top = layers[layers.length - 1];
   const bottom = layers[0];
   const decades = Math.log10(bottom.weightGradMeanAbs!) - Math.log10(top.weightGradMeanAbs!);
   const perLayer = decades / (layers.length - 1);
   return (
-    `${runLabel(h)}, epoch ${e.epoch}: mean |dL/dW| is ${top.weightGradMeanAbs!.toExponential(1)} at ${top.name} and ` +
+    `${h.label}, epoch ${e.epoch}: mean |dL/dW| is ${top.weightGradMeanAbs!.toExponential(1)} at ${top.name} and ` +
     `${bottom.weightGradMeanAbs!.toExponential(1)} at ${bottom.name}, ${pow10(decades)} of it: on average the gradient is ` +
     `multiplied by ${pow10(perLayer)} ≈ ${Math.pow(10, perLayer).toPrecision(2)} at each layer it crosses.`
   );

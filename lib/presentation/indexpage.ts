@@ -19,17 +19,17 @@ export interface NotebookReport {
   runs: RunSummary[];
 }
 
-/** Every distinct run of the summaries (the baseline appears in each notebook: kept once). */
+/** Every distinct run of the summaries, by spec (the baseline appears in each notebook: kept once). */
 export function distinctRuns(reports: NotebookReport[]): RunSummary[] {
   const seen = new Map<string, RunSummary>();
-  for (const r of reports) for (const s of r.runs) if (!seen.has(s.experiment)) seen.set(s.experiment, s);
+  for (const r of reports) for (const s of r.runs) if (!seen.has(s.key)) seen.set(s.key, s);
   return [...seen.values()];
 }
 
 /** Two panels: final validation accuracy and log10 gradient ratio (layer 1 / output) at the first epoch, per run. */
 export function plotRemedySummary(runs: RunSummary[]): Figure {
   const labels = runs.map((r) => r.label);
-  const colors = runs.map((r) => (r.experiment === 'baseline' ? BASELINE_COLOR : REMEDY_COLOR));
+  const colors = runs.map((r) => (r.baseline ? BASELINE_COLOR : REMEDY_COLOR));
   return {
     data: [
       { type: 'bar', x: labels, y: runs.map((r) => r.finalValAcc), marker: { color: colors }, name: 'final val acc', xaxis: 'x', yaxis: 'y' },

@@ -10,9 +10,10 @@ import { RunSummary, summarizeRun } from './conclusions';
 import { FashionMNIST, loadFashionMNIST } from '../training/data';
 import { loadPlotly, progressBar, showHtml } from './display';
 import { frameHtml, resultsFrame } from './tables';
-import { History, getExperiment, resolveRun, runExperiment } from '../training/experiments';
+import { resolveSpec } from '../training/experiments';
+import { History, buildModel, runExperiment } from '../training/run';
+import { RunSpecInput } from '../training/spec';
 import { writeJsonAtomic } from '../runtime/files';
-import { buildMLP } from '../network/models';
 import { reportsDir } from '../runtime/paths';
 import { Preset, PresetName, getPreset } from '../training/presets';
 
@@ -58,25 +59,25 @@ function requireContext(): NotebookContext {
 }
 
 /**
- * Trains one experiment of the registry on the notebook's data and seed, drawing a live progress bar.
- * The baseline is cached in `.cache/runs/` (it is the same in every notebook); other runs are not.
+ * Trains a run on the notebook's preset and seed, drawing a live progress bar: a named experiment,
+ * `vg.run('relu')`, or a spec derived from one, e.g.
+ * `vg.run({ from: 'relu', label: 'ReLU, He init', model: { init: { kind: 'he' } } })` (see `RunSpecInput`).
+ * The unchanged baseline is cached in `.cache/runs/` (it is the same in every notebook); other runs are not.
  */
-export async function run(id: string, options: { cache?: boolean } = {}): Promise<History> {
+export async function run(input: string | RunSpecInput, options: { cache?: boolean } = {}): Promise<History> {
   const ctx = requireContext();
-  const experiment = getExperiment(id);
-  return runExperiment(id, {
-    preset: ctx.preset.name,
-    seed: ctx.seed,
-    data: ctx.data,
-    cache: options.cache ?? id === 'baseline',
-    onProgress: progressBar(experiment.label),
+  const spec = resolveSpec(input, { preset: ctx.preset.name, seed: ctx.seed });
+  const sameData = spec.seed === ctx.seed && spec.limit === (ctx.preset.limit ?? null);
+  return runExperiment(spec, {
+    data: sameData ? ctx.data : undefined,
+    cache: options.cache ?? (spec.experiment === 'baseline' && spec.changes.length === 0),
+    onProgress: progressBar(spec.label),
   });
 }
 
-/** A sample of the initial kernel of one layer under an experiment's initialisation (seeded as its runs). */
-export function initialWeights(id: string, layer = 'hidden2'): Float32Array {
-  const { config } = resolveRun(id, { seed: context?.seed ?? 0 });
-  const model = buildMLP(config.model);
+/** A sample of the initial kernel of one layer under a run's initialisation (seeded as its runs). */
+export function initialWeights(input: string | RunSpecInput, layer = 'hidden2'): Float32Array {
+  const model = buildModel(resolveSpec(input, { seed: context?.seed }));
   try {
     const found = model.layers.find((l) => l.name === layer);
     if (!found) throw new Error(`no layer ${layer}; layers: ${model.layerNames.join(', ')}`);

@@ -3,7 +3,7 @@
  * plain figure object ({data, layout}); `showFigure` (display.ts) draws it in a notebook.
  * Every figure is titled, its axes labelled, magnitudes spanning decades on log axes.
  */
-import { History, getExperiment } from '../training/experiments';
+import { History } from '../training/run';
 import { LayerMetric } from '../training/stats';
 import { EpochRecord } from '../training/train';
 import { escapeScript } from './html';
@@ -20,26 +20,54 @@ const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b
 export const BASELINE_COLOR = '#7f7f7f';
 export const REMEDY_COLOR = PALETTE[0];
 
-export function runLabel(h: History): string {
-  try {
-    return getExperiment(h.experiment).label;
-  } catch {
-    return h.experiment;
-  }
+/**
+ * Legend names of runs shown together: each run's label, made unique where two runs share one (by
+ * their seeds where those differ, else by number), so that no run hides behind another's name.
+ */
+export function runLabels(runs: History[]): string[] {
+  return runs.map((h) => {
+    const twins = runs.filter((r) => r.label === h.label);
+    if (twins.length === 1) return h.label;
+    const seeds = new Set(twins.map((r) => r.seed));
+    return seeds.size === twins.length ? `${h.label} (seed ${h.seed})` : `${h.label} #${twins.indexOf(h) + 1}`;
+  });
 }
 
+/** The study's unchanged baseline: the run every remedy is compared with, drawn in grey. */
+export function isBaseline(h: { config: { experiment: string; changes: string[] } }): boolean {
+  return h.config.experiment === 'baseline' && h.config.changes.length === 0;
+}
+
+/** One colour per run: the first unchanged baseline grey, every other run the next colour of the palette. */
 function runColors(runs: History[]): string[] {
   let k = 0;
-  return runs.map((h) => (h.experiment === 'baseline' ? BASELINE_COLOR : PALETTE[k++ % PALETTE.length]));
+  const grey = runs.findIndex(isBaseline);
+  return runs.map((_, i) => (i === grey ? BASELINE_COLOR : PALETTE[k++ % PALETTE.length]));
 }
 
-/** Layer names of a run, input to output. */
-export function layerNames(h: History): string[] {
-  return h.epochs[0]?.layers.map((l) => l.name) ?? [];
+const hiddenIndex = (name: string) => Number(/^hidden(\d+)$/.exec(name)?.[1] ?? NaN);
+
+/**
+ * Every layer of the runs, input to output: hidden layers by number, any other layers in the order
+ * first seen, the output layer last. Runs of different depth share one axis, each run blank where it
+ * has no such layer.
+ */
+export function layerAxis(runs: History[], hiddenOnly = false): string[] {
+  const names = [...new Set(runs.flatMap((h) => h.layerNames))];
+  const hidden = names.filter((n) => !Number.isNaN(hiddenIndex(n))).sort((a, b) => hiddenIndex(a) - hiddenIndex(b));
+  const other = names.filter((n) => Number.isNaN(hiddenIndex(n)) && n !== 'output');
+  return [...hidden, ...other, ...(!hiddenOnly && names.includes('output') ? ['output'] : [])];
 }
 
-function metricOf(e: EpochRecord, metric: LayerMetric): Array<number | null> {
-  return e.layers.map((l) => l[metric]);
+/** A metric of epoch `e` at each layer of `axis`, by name: null where the run has no such layer. */
+function metricAt(e: EpochRecord, axis: string[], metric: LayerMetric): Array<number | null> {
+  const byName = new Map(e.layers.map((l) => [l.name, l[metric]]));
+  return axis.map((n) => byName.get(n) ?? null);
+}
+
+/** A category axis that keeps the layers in `axis` order, every one shown even where no run has a value. */
+function layerCategories(axis: string[]): Record<string, unknown> {
+  return { type: 'category', categoryorder: 'array', categoryarray: axis };
 }
 
 function baseLayout(title: string, extra: Record<string, unknown> = {}): Figure['layout'] {
@@ -93,7 +121,7 @@ export function plotLayerProfile(layers: string[], series: ProfileSeries[], titl
       line: { color: s.color, dash: s.dash ?? 'solid' },
     })),
     layout: baseLayout(title, {
-      xaxis: { title: { text: 'layer (input → output)' } },
+      xaxis: { title: { text: 'layer (input → output)' }, ...layerCategories(layers) },
       yaxis: { title: { text: yTitle }, type: log ? 'log' : 'linear', exponentformat: 'power' },
     }),
   };
@@ -102,38 +130,45 @@ export function plotLayerProfile(layers: string[], series: ProfileSeries[], titl
 /** Gradient flow: mean |dL/dW| per layer at the first and last epoch of each run. */
 export function plotGradientFlow(runs: History[], metric: LayerMetric = 'weightGradMeanAbs'): Figure {
   const colors = runColors(runs);
+  const labels = runLabels(runs);
+  const axis = layerAxis(runs);
   const series: ProfileSeries[] = runs.flatMap((h, i) => {
     const first = h.epochs[0];
     const last = h.epochs[h.epochs.length - 1];
     return [
-      { label: `${runLabel(h)}, epoch ${first.epoch}`, values: metricOf(first, metric), color: colors[i], dash: 'dot' as const },
-      ...(last !== first ? [{ label: `${runLabel(h)}, epoch ${last.epoch}`, values: metricOf(last, metric), color: colors[i] }] : []),
+      { label: `${labels[i]}, epoch ${first.epoch}`, values: metricAt(first, axis, metric), color: colors[i], dash: 'dot' as const },
+      ...(last !== first ? [{ label: `${labels[i]}, epoch ${last.epoch}`, values: metricAt(last, axis, metric), color: colors[i] }] : []),
     ];
   });
   const what = metric === 'weightGradMeanAbs' ? 'mean |dL/dW|' : metric === 'activationGradMeanAbs' ? 'mean |dL/dh|' : metric;
-  return plotLayerProfile(layerNames(runs[0]), series, `Gradient flow: ${what} per layer, first and last epoch`, `${what} (log scale)`);
+  return plotLayerProfile(axis, series, `Gradient flow: ${what} per layer, first and last epoch`, `${what} (log scale)`);
 }
 
 /** Layer × epoch heatmaps of log10 mean |dL/dW|, one panel per run, on one colour scale. */
 export function plotGradientHeatmap(runs: History[], metric: LayerMetric = 'weightGradMeanAbs'): Figure {
   const ps = panels(runs.length);
-  const z = runs.map((h) => layerNames(h).map((_, li) => h.epochs.map((e) => {
-    const v = e.layers[li][metric];
-    return v !== null && v > 0 ? Math.log10(v) : null;
-  })));
+  const axis = layerAxis(runs);
+  const labels = runLabels(runs);
+  const z = runs.map((h) => {
+    const columns = h.epochs.map((e) => metricAt(e, axis, metric));
+    return axis.map((_, li) => columns.map((c) => {
+      const v = c[li];
+      return v !== null && v > 0 ? Math.log10(v) : null;
+    }));
+  });
   const all = z.flat(2).filter((v): v is number => v !== null);
   const zmin = Math.floor(Math.min(...all));
   const zmax = Math.ceil(Math.max(...all));
   const data = runs.map((h, i) => ({
-    type: 'heatmap', name: runLabel(h), x: h.epochs.map((e) => e.epoch), y: layerNames(h), z: z[i],
+    type: 'heatmap', name: labels[i], x: h.epochs.map((e) => e.epoch), y: axis, z: z[i],
     xaxis: ps[i].x, yaxis: ps[i].y, zmin, zmax, colorscale: 'Viridis', showscale: i === runs.length - 1,
     colorbar: { title: { text: 'log10' } },
     hovertemplate: 'epoch %{x}<br>%{y}<br>log10 = %{z:.2f}<extra></extra>',
   }));
-  const layout = baseLayout(`log10 mean |dL/dW| by layer and epoch`, { annotations: panelTitles(runs.map(runLabel), ps) });
+  const layout = baseLayout(`log10 mean |dL/dW| by layer and epoch`, { annotations: panelTitles(labels, ps) });
   ps.forEach((p, i) => {
     layout[p.xKey] = epochAxis(runs, { domain: p.domain, anchor: p.y });
-    layout[p.yKey] = { anchor: p.x, ...(i > 0 ? { showticklabels: false } : { title: { text: 'layer' } }) };
+    layout[p.yKey] = { anchor: p.x, ...layerCategories(axis), ...(i > 0 ? { showticklabels: false } : { title: { text: 'layer' } }) };
   });
   return { data, layout };
 }
@@ -141,21 +176,21 @@ export function plotGradientHeatmap(runs: History[], metric: LayerMetric = 'weig
 /** Saturated fraction of each hidden layer's units (first and last epoch) per run. */
 export function plotSaturation(runs: History[]): Figure {
   const colors = runColors(runs);
-  const hidden = layerNames(runs[0]).filter((n) => n !== 'output');
+  const labels = runLabels(runs);
+  const hidden = layerAxis(runs, true);
   const data = runs.flatMap((h, i) => {
-    const pick = (e: EpochRecord) => hidden.map((_, li) => e.layers[li].saturation);
     const first = h.epochs[0];
     const last = h.epochs[h.epochs.length - 1];
     return [
-      { type: 'bar', name: `${runLabel(h)}, epoch ${first.epoch}`, x: hidden, y: pick(first), marker: { color: colors[i], opacity: 0.5 } },
-      { type: 'bar', name: `${runLabel(h)}, epoch ${last.epoch}`, x: hidden, y: pick(last), marker: { color: colors[i] } },
+      { type: 'bar', name: `${labels[i]}, epoch ${first.epoch}`, x: hidden, y: metricAt(first, hidden, 'saturation'), marker: { color: colors[i], opacity: 0.5 } },
+      { type: 'bar', name: `${labels[i]}, epoch ${last.epoch}`, x: hidden, y: metricAt(last, hidden, 'saturation'), marker: { color: colors[i] } },
     ];
   });
   return {
     data,
     layout: baseLayout('Saturation: fraction of units stuck where the activation is flat', {
       barmode: 'group',
-      xaxis: { title: { text: 'hidden layer' } },
+      xaxis: { title: { text: 'hidden layer' }, ...layerCategories(hidden) },
       yaxis: { title: { text: 'saturated fraction' }, range: [0, 1] },
     }),
   };
@@ -168,36 +203,38 @@ export function plotSaturation(runs: History[]): Figure {
 export function plotActivationDistributions(runs: History[], which: 'first' | 'last' = 'last'): Figure {
   const ps = panels(runs.length);
   const data: Trace[] = [];
-  const titles: string[] = runs.map(runLabel);
+  const titles = runLabels(runs);
+  const axis = layerAxis(runs, true);
   runs.forEach((h, i) => {
     const withHist = h.epochs.filter((e) => e.histograms);
     const e = which === 'first' ? withHist[0] : withHist[withHist.length - 1];
     if (!e?.histograms) return;
-    const hidden = Object.keys(e.histograms).filter((n) => e.histograms?.[n].activation);
-    const first = e.histograms[hidden[0]].activation!;
-    const bins = first.counts.length;
-    const z = hidden.map((n) => {
-      const hist = e.histograms![n].activation!;
+    const hists = e.histograms;
+    const hidden = Object.keys(hists).filter((n) => hists[n].activation);
+    const bins = hists[hidden[0]].activation!.counts.length;
+    const z = axis.map((n) => {
+      const hist = hists[n]?.activation;
+      if (!hist) return new Array<number | null>(bins).fill(null);
       const total = hist.counts.reduce((a, b) => a + b, 0) || 1;
       return hist.counts.map((c) => c / total);
     });
-    const lo = Math.min(...hidden.map((n) => e.histograms![n].activation!.lo));
-    const hi = Math.max(...hidden.map((n) => e.histograms![n].activation!.hi));
+    const lo = Math.min(...hidden.map((n) => hists[n].activation!.lo));
+    const hi = Math.max(...hidden.map((n) => hists[n].activation!.hi));
     const x = Array.from({ length: bins }, (_, k) => lo + ((k + 0.5) * (hi - lo)) / bins);
-    titles[i] = `${runLabel(h)}, epoch ${e.epoch}`;
+    titles[i] = `${titles[i]}, epoch ${e.epoch}`;
     data.push({
-      type: 'heatmap', x, y: hidden, z, xaxis: ps[i].x, yaxis: ps[i].y, colorscale: 'Blues',
+      type: 'heatmap', x, y: axis, z, xaxis: ps[i].x, yaxis: ps[i].y, colorscale: 'Blues',
       showscale: false, colorbar: { title: { text: 'fraction' } },
       hovertemplate: 'value %{x:.2f}<br>%{y}<br>%{z:.3f}<extra></extra>',
     });
   });
   // One colour scale for all panels, shown once.
-  const zmax = Math.max(1e-9, ...data.flatMap((t) => (t.z as number[][]).flat()));
+  const zmax = Math.max(1e-9, ...data.flatMap((t) => (t.z as Array<Array<number | null>>).flat().filter((v): v is number => v !== null)));
   data.forEach((t, k) => Object.assign(t, { zmin: 0, zmax, showscale: k === data.length - 1 }));
   const layout = baseLayout('Activation distribution per hidden layer (one batch)', { annotations: panelTitles(titles, ps) });
   ps.forEach((p, i) => {
     layout[p.xKey] = { domain: p.domain, title: { text: 'activation value' }, anchor: p.y };
-    layout[p.yKey] = { anchor: p.x, ...(i > 0 ? { showticklabels: false } : { title: { text: 'layer' } }) };
+    layout[p.yKey] = { anchor: p.x, ...layerCategories(axis), ...(i > 0 ? { showticklabels: false } : { title: { text: 'layer' } }) };
   });
   return { data, layout };
 }
@@ -206,22 +243,27 @@ export function plotActivationDistributions(runs: History[], which: 'first' | 'l
 export function plotUpdateRatio(runs: History[]): Figure {
   const ps = panels(runs.length);
   const data: Trace[] = [];
+  const axis = layerAxis(runs);
+  const inLegend = new Set<string>();
   runs.forEach((h, i) => {
-    const names = layerNames(h);
-    names.forEach((name, li) => {
-      const shade = Math.round(40 + (180 * li) / Math.max(1, names.length - 1));
+    const columns = h.epochs.map((e) => metricAt(e, axis, 'updateRatio'));
+    axis.forEach((name, li) => {
+      if (!h.layerNames.includes(name)) return;
+      // One colour per layer name, input (dark blue) to output (orange), the same in every panel.
+      const shade = Math.round(40 + (180 * li) / Math.max(1, axis.length - 1));
       data.push({
-        type: 'scatter', mode: 'lines', name, legendgroup: name, showlegend: i === 0,
-        x: h.epochs.map((e) => e.epoch), y: h.epochs.map((e) => e.layers[li].updateRatio),
+        type: 'scatter', mode: 'lines', name, legendgroup: name, showlegend: !inLegend.has(name),
+        x: h.epochs.map((e) => e.epoch), y: columns.map((c) => c[li]),
         xaxis: ps[i].x, yaxis: ps[i].y, line: { color: `rgb(${shade}, ${Math.round(shade / 2)}, ${255 - shade})` },
       });
+      inLegend.add(name);
     });
   });
   const shapes = ps.map((p) => ({
     type: 'line', xref: `${p.x} domain`, yref: p.y, x0: 0, x1: 1, y0: 1e-3, y1: 1e-3, line: { dash: 'dash', color: 'black', width: 1 },
   }));
   const layout = baseLayout('Update:data ratio std(ΔW)/std(W) per layer (dashed: the 1e-3 rule of thumb)', {
-    annotations: panelTitles(runs.map(runLabel), ps), shapes,
+    annotations: panelTitles(runLabels(runs), ps), shapes,
   });
   ps.forEach((p, i) => {
     layout[p.xKey] = epochAxis(runs, { domain: p.domain, anchor: p.y });
@@ -238,19 +280,20 @@ export function stageStarts(h: History): Array<{ epoch: number; stage: number }>
 /** Train (dashed) and validation (solid) loss and accuracy; layer-wise stage boundaries dotted. */
 export function plotLearningCurves(runs: History[]): Figure {
   const colors = runColors(runs);
+  const labels = runLabels(runs);
   const ps = panels(2, 0.1);
   const data: Trace[] = [];
   runs.forEach((h, i) => {
     const x = h.epochs.map((e) => e.epoch);
     const line = (key: keyof EpochRecord, p: number, dash: string, show: boolean, name: string) => ({
-      type: 'scatter', mode: 'lines+markers', name, legendgroup: runLabel(h), showlegend: show,
+      type: 'scatter', mode: 'lines+markers', name, legendgroup: labels[i], showlegend: show,
       x, y: h.epochs.map((e) => e[key]), xaxis: ps[p].x, yaxis: ps[p].y, line: { color: colors[i], dash }, marker: { size: 4 },
     });
     data.push(
-      line('trainLoss', 0, 'dash', true, `${runLabel(h)} train`),
-      line('valLoss', 0, 'solid', true, `${runLabel(h)} validation`),
-      line('trainAcc', 1, 'dash', false, `${runLabel(h)} train`),
-      line('valAcc', 1, 'solid', false, `${runLabel(h)} validation`),
+      line('trainLoss', 0, 'dash', true, `${labels[i]} train`),
+      line('valLoss', 0, 'solid', true, `${labels[i]} validation`),
+      line('trainAcc', 1, 'dash', false, `${labels[i]} train`),
+      line('valAcc', 1, 'solid', false, `${labels[i]} validation`),
     );
   });
   const shapes = runs.flatMap((h) => stageStarts(h).slice(1)).flatMap(({ epoch }) =>
@@ -284,20 +327,21 @@ export function plotDistributions(samples: Array<{ label: string; values: ArrayL
 /** Activation mean ± std of every hidden layer (last epoch), per run. */
 export function plotActivationStats(runs: History[]): Figure {
   const colors = runColors(runs);
-  const hidden = layerNames(runs[0]).filter((n) => n !== 'output');
+  const labels = runLabels(runs);
+  const hidden = layerAxis(runs, true);
   const data = runs.map((h, i) => {
     const e = h.epochs[h.epochs.length - 1];
     return {
-      type: 'scatter', mode: 'markers+lines', name: `${runLabel(h)}, epoch ${e.epoch}`, x: hidden,
-      y: hidden.map((_, li) => e.layers[li].activationMean),
-      error_y: { type: 'data', array: hidden.map((_, li) => e.layers[li].activationStd), visible: true },
+      type: 'scatter', mode: 'markers+lines', name: `${labels[i]}, epoch ${e.epoch}`, x: hidden,
+      y: metricAt(e, hidden, 'activationMean'),
+      error_y: { type: 'data', array: metricAt(e, hidden, 'activationStd'), visible: true },
       line: { color: colors[i] },
     };
   });
   return {
     data,
     layout: baseLayout('Activations per hidden layer: mean ± std (last epoch)', {
-      xaxis: { title: { text: 'hidden layer' } }, yaxis: { title: { text: 'activation value' } },
+      xaxis: { title: { text: 'hidden layer' }, ...layerCategories(hidden) }, yaxis: { title: { text: 'activation value' } },
     }),
   };
 }
@@ -336,7 +380,7 @@ export function plotRawVsNormalized(run: History, epoch: 'first' | 'last' = 'las
       { label: 'raw dL/dh arriving from above', values: hidden.map((l) => l.activationGradMeanAbs), color: PALETTE[1], dash: 'dot' },
       { label: 'after gradient normalisation', values: hidden.map((l) => l.normalizedGradMeanAbs), color: PALETTE[0] },
     ],
-    `${runLabel(run)}: mean |dL/dh| before and after normalisation, epoch ${e.epoch}`,
+    `${run.label}: mean |dL/dh| before and after normalisation, epoch ${e.epoch}`,
     'mean |dL/dh| (log scale)',
   );
 }

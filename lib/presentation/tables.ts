@@ -1,7 +1,7 @@
 /** Results tables: a danfojs DataFrame of run summaries, and its rendering as an HTML table. */
 import { DataFrame } from 'danfojs-node';
 import { RunSummary, summarizeRun } from './conclusions';
-import { History } from '../training/experiments';
+import { History } from '../training/run';
 import { escapeHtml } from './html';
 
 const fixed = (digits: number) => (x: number | null) => (x === null ? null : Number(x.toFixed(digits)));

@@ -8,7 +8,8 @@ import { FashionMNIST, IMAGE_SIZE, Split, epochBatches, gatherBatch } from './da
 import { crossEntropy } from '../network/loss';
 import { DenseLayer, MLP } from '../network/models';
 import { updateRunningStats } from '../network/normalization';
-import { OptimizerSpec, createOptimizer } from '../network/optimizers';
+import { OptimizerSpec, createOptimizer, describeOptimizer } from '../network/optimizers';
+import { RunSpec, totalEpochs } from './spec';
 import { EpochAccumulator, LayerHistograms, LayerStats, StepRecorder } from './stats';
 import { float32View } from '../runtime/wasmheap';
 
@@ -52,31 +53,40 @@ export interface Progress {
   stage?: number;
 }
 
-export interface TrainOptions {
-  /** Epochs to train. Required, at least 1. */
+/**
+ * One call of the training loop: the resolved run spec (optimizer, batch size and seed come from it)
+ * and what this call trains. A plain run is one call; layer-wise training makes one per stage.
+ */
+export interface TrainPlan {
+  spec: RunSpec;
+  /** Epochs of this call. */
   epochs: number;
-  /** Mini-batch size. Default 512 (the study). */
-  batchSize?: number;
-  /** Default SGD with lr 1e-2 (the study's baseline). */
-  optimizer?: OptimizerSpec;
-  /** Seed of the per-epoch shuffles. Default 0. */
-  seed?: number;
-  /** Names of layers whose parameters stay as they are. Default none. */
-  frozen?: readonly string[];
-  /** Hidden layers in use (layer-wise training). Default all. */
-  activeDepth?: number;
+  /** Hidden layers in use, the rest bypassed (layer-wise training); the model's depth otherwise. */
+  activeDepth: number;
+  /** Names of layers whose parameters stay as they are. */
+  frozen: readonly string[];
+  /** Number of the first epoch minus one, for runs continued in stages. */
+  epochOffset: number;
+  /** Stage recorded on each epoch (layer-wise training). */
+  stage?: number;
+  /** Epochs (numbered as in the records) whose first batch also yields histograms. */
+  histogramEpochs: readonly number[];
+}
+
+/** What the caller does with the loop as it runs, separate from what it trains. */
+export interface TrainHooks {
   /** Record per-layer statistics. Default true. */
   stats?: boolean;
-  /** Epochs (numbered as in the records) whose first batch also yields histograms. Default none. */
-  histogramEpochs?: readonly number[];
-  /** Number of the first epoch minus one, for runs continued in stages. Default 0. */
-  epochOffset?: number;
-  /** Stage recorded on each epoch. Default none. */
-  stage?: number;
   /** Called after every step and every epoch. */
   onProgress?: (p: Progress) => void;
   /** Polled after every step; returning true ends the run with the epochs completed so far. */
   shouldStop?: () => boolean;
+}
+
+/** A plain run's single plan: every epoch of the spec, all layers, histograms at the first and last epoch. */
+export function plainPlan(spec: RunSpec): TrainPlan {
+  const epochs = totalEpochs(spec.schedule);
+  return { spec, epochs, activeDepth: spec.model.depth, frozen: [], epochOffset: 0, histogramEpochs: epochs > 1 ? [1, epochs] : [1] };
 }
 
 export interface TrainResult {
@@ -204,14 +214,14 @@ export function runTrainingSteps(
   model: MLP,
   split: Split,
   batches: ReadonlyArray<ArrayLike<number>>,
-  options: { optimizer?: OptimizerSpec; stats?: boolean } = {},
+  options: { optimizer: OptimizerSpec; stats: boolean },
 ): number[] {
-  const optimizer = createOptimizer(options.optimizer ?? { kind: 'sgd', lr: 1e-2 });
+  const optimizer = createOptimizer(options.optimizer);
   const trainable = model.trainable();
   const accumulator = new EpochAccumulator();
   try {
     return batches.map((b) =>
-      loopStep(model, split, b, trainable, optimizer, model.options.depth, options.stats ?? true, false, accumulator).loss,
+      loopStep(model, split, b, trainable, optimizer, model.options.depth, options.stats, false, accumulator).loss,
     );
   } finally {
     accumulator.dispose();
@@ -219,25 +229,12 @@ export function runTrainingSteps(
   }
 }
 
-/** Trains `model` on `data.train`, validates on `data.val` after every epoch, and measures. */
-export async function trainWithStats(model: MLP, data: FashionMNIST, options: TrainOptions): Promise<TrainResult> {
-  const {
-    epochs,
-    batchSize = 512,
-    optimizer: spec = { kind: 'sgd', lr: 1e-2 },
-    seed = 0,
-    frozen = [],
-    activeDepth = model.options.depth,
-    stats = true,
-    histogramEpochs = [],
-    epochOffset = 0,
-    stage,
-  } = options;
-  if (!(Number.isInteger(epochs) && epochs >= 1)) throw new Error(`epochs must be a whole number ≥ 1, got ${epochs}`);
-  if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new Error(`batchSize must be a whole number ≥ 1, got ${batchSize}`);
-  const unknown = frozen.filter((n) => !model.layerNames.includes(n));
-  if (unknown.length) throw new Error(`cannot freeze ${unknown.join(', ')}: the model's layers are ${model.layerNames.join(', ')}`);
-  const optimizer = createOptimizer(spec);
+/** Trains `model` on `data.train` as `plan` says, validates on `data.val` after every epoch, and measures. */
+export async function trainWithStats(model: MLP, data: FashionMNIST, plan: TrainPlan, hooks: TrainHooks = {}): Promise<TrainResult> {
+  const { spec, epochs, activeDepth, frozen, epochOffset, stage, histogramEpochs } = plan;
+  const { batchSize, seed } = spec;
+  const stats = hooks.stats ?? true;
+  const optimizer = createOptimizer(spec.optimizer);
   const trainable = model.trainable(new Set(frozen), activeDepth);
   const result: TrainResult = { epochs: [] };
   const accumulator = new EpochAccumulator();
@@ -260,14 +257,14 @@ export async function trainWithStats(model: MLP, data: FashionMNIST, options: Tr
             epoch,
             step: s + 1,
             message: `training stopped: the loss (or a weight) became ${loss} at epoch ${epoch}, step ${s + 1} of ${batches.length} ` +
-              `(${spec.kind} lr ${spec.lr}); the ${result.epochs.length} completed epoch(s) are kept`,
+              `(${describeOptimizer(spec.optimizer)}); the ${result.epochs.length} completed epoch(s) are kept`,
           };
           return result;
         }
         lossSum += loss * batches[s].length;
         hitSum += hits;
-        options.onProgress?.({ kind: 'step', epoch, lastEpoch: epochOffset + epochs, step: s + 1, steps: batches.length, loss, stage });
-        if (options.shouldStop?.()) {
+        hooks.onProgress?.({ kind: 'step', epoch, lastEpoch: epochOffset + epochs, step: s + 1, steps: batches.length, loss, stage });
+        if (hooks.shouldStop?.()) {
           result.stopped = {
             reason: 'interrupted',
             epoch,
@@ -292,7 +289,7 @@ export async function trainWithStats(model: MLP, data: FashionMNIST, options: Tr
         ...(histograms ? { histograms } : {}),
       };
       result.epochs.push(record);
-      options.onProgress?.({
+      hooks.onProgress?.({
         kind: 'epoch', epoch, lastEpoch: epochOffset + epochs, step: batches.length, steps: batches.length,
         loss: record.trainLoss, record, stage,
       });

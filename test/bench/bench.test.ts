@@ -101,7 +101,7 @@ test('bench --json FILE --profile writes the JSON and lists the top kernels', { 
 test('bench rejects a bad argument with exit code 2 and the usage', { timeout: 60_000 }, async () => {
   await assert.rejects(bench(['--reps', '0']), (e: { code?: number; stderr?: string }) => {
     assert.equal(e.code, 2);
-    assert.match(e.stderr ?? '', /--reps needs a whole number ≥ 1/);
+    assert.match(e.stderr ?? '', /--reps must be a whole number ≥ 1, got "0"/);
     assert.match(e.stderr ?? '', /usage: npm run --silent bench/);
     return true;
   });

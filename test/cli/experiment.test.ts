@@ -65,22 +65,56 @@ describe('parseCli', () => {
     usageError(['baseline', '--limit', '10'], /--limit must be a whole number ≥ 20/);
     usageError(['baseline', '--batch-size', '0'], /--batch-size must be a whole number ≥ 1/);
     usageError(['baseline', '--frobnicate'], /frobnicate/);
+    usageError(['baseline', '--epochs', '2', '--epochs', '3'], /--epochs is given twice/);
+    usageError(['baseline', '--epochs'], /--epochs needs a value/);
   });
 
   test('rejects an unknown preset, listing the presets', () => {
-    usageError(['baseline', '--preset', 'huge'], new RegExp(`unknown preset "huge".*${PRESET_NAMES.join(', ')}`));
+    usageError(['baseline', '--preset', 'huge'], new RegExp(`--preset must be one of ${PRESET_NAMES.join(', ')}, got "huge"`));
   });
 
-  test('accepts good arguments', () => {
+  test('accepts good arguments and resolves them into one spec', () => {
     const a = parseCli(['relu', '--epochs', '3', '--seed', '7', '--limit', '600', '--lr', '0.5', '--batch-size', '64', '--preset', 'smoke', '--json', 'x.json', '--no-stats']);
-    assert.deepEqual(a, {
-      id: 'relu',
-      json: 'x.json',
-      run: { epochs: 3, seed: 7, limit: 600, batchSize: 64, preset: 'smoke', lr: 0.5, stats: false },
+    assert.equal(a.json, 'x.json');
+    assert.equal(a.stats, false);
+    assert.deepEqual(a.spec, {
+      experiment: 'relu', label: 'ReLU, SGD lr 0.5, batch 64', changes: ['SGD lr 0.5', 'batch 64'],
+      model: { depth: 7, width: 128, activation: 'relu', init: { kind: 'normal', std: 0.05 }, normalization: 'none', skip: 'none', gradNorm: false },
+      optimizer: { kind: 'sgd', lr: 0.5 }, schedule: { kind: 'plain', epochs: 3 }, batchSize: 64, limit: 600, seed: 7,
     });
-    assert.equal(parseCli(['baseline']).run.stats, true);
+    assert.equal(parseCli(['baseline']).stats, true);
+    assert.equal(parseCli(['layerwise', '--stage-epochs', '2', '--preset', 'smoke']).spec.schedule.kind, 'layerwise');
     usageError(['--help'], /^$/); // help: an empty message, the usage is printed and the exit code is 0
     for (const id of EXPERIMENT_IDS) assert.ok(USAGE.includes(id), 'USAGE.includes(id)');
+  });
+
+  test('model and optimizer flags override the named experiment', () => {
+    const a = parseCli(['relu', '--init', 'he', '--depth', '12']).spec;
+    assert.deepEqual(a.model.init, { kind: 'he' });
+    assert.equal(a.model.depth, 12);
+    assert.equal(a.label, 'ReLU, He init, depth 12');
+    const b = parseCli(['baseline', '--activation', 'tanh', '--init', 'normal:0.1', '--width', '64', '--normalization', 'batchnorm',
+      '--skip', 'residual', '--grad-norm', 'on', '--optimizer', 'adam', '--label', 'everything at once']).spec;
+    assert.deepEqual(b.model, { depth: 7, width: 64, activation: 'tanh', init: { kind: 'normal', std: 0.1 }, normalization: 'batchnorm', skip: 'residual', gradNorm: true });
+    assert.deepEqual(b.optimizer, { kind: 'adam', lr: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
+    assert.equal(b.label, 'everything at once');
+    assert.equal(parseCli(['grad-norm', '--grad-norm', 'off']).spec.model.gradNorm, false);
+    assert.deepEqual(parseCli(['batchnorm', '--optimizer', 'sgd', '--lr', '0.1']).spec.optimizer, { kind: 'sgd', lr: 0.1 });
+  });
+
+  test('bad model flags and flags that do not fit the experiment exit with what is accepted', () => {
+    usageError(['relu', '--init', 'kaiming'], /--init must be one of torch-default, glorot, he or normal:STD \(e\.g\. normal:0\.05\), got "kaiming"/);
+    usageError(['relu', '--init', 'normal:-2'], /normal:STD, STD must be a number > 0, got "-2"/);
+    usageError(['relu', '--init', 'normal'], /--init must be one of/);
+    usageError(['relu', '--activation', 'swish'], /--activation must be one of sigmoid, relu, tanh, got "swish"/);
+    usageError(['relu', '--optimizer', 'rmsprop'], /--optimizer must be one of sgd, adam/);
+    usageError(['relu', '--grad-norm', 'yes'], /--grad-norm must be one of on, off/);
+    usageError(['relu', '--depth', '0'], /--depth must be a whole number ≥ 1/);
+    // the spec's own checks, naming the flag that set the field
+    usageError(['skip', '--depth', '5'], /model\.skip \(--skip\): "study" joins layers 1→3 and 4→7, so it needs depth ≥ 7, got 5/);
+    usageError(['layerwise', '--depth', '9'], /schedule\.blocks: .* must list the hidden layers 1 to 9/);
+    usageError(['layerwise', '--epochs', '2'], /layerwise trains in stages: give --stage-epochs N/);
+    usageError(['relu', '--stage-epochs', '2'], /--stage-epochs is for layer-wise training; relu takes --epochs N/);
   });
 
   test('epochLine formats a record', () => {
@@ -122,7 +156,9 @@ describe('the CLI as a child process', () => {
     assert.equal(h.seed, 0);
     assert.ok((BACKEND_ORDER as readonly string[]).includes(h.backend), '(BACKEND_ORDER as readonly string[]).includes(h.backend)');
     assert.equal(h.config.limit, 600);
-    assert.equal(h.config.epochs, 1);
+    assert.deepEqual(h.config.schedule, { kind: 'plain', epochs: 1 });
+    assert.equal(h.label, 'baseline (sigmoid)');
+    assert.deepEqual(h.layerNames, ['hidden1', 'hidden2', 'hidden3', 'hidden4', 'hidden5', 'hidden6', 'hidden7', 'output']);
     assert.equal(h.epochs.length, 1);
     const e = h.epochs[0];
     for (const key of ['epoch', 'trainLoss', 'trainAcc', 'valLoss', 'valAcc', 'seconds']) {
@@ -159,9 +195,23 @@ describe('the CLI as a child process', () => {
     assert.ok(h.epochs.length >= 1 && h.epochs.length < 100, `${h.epochs.length} epochs kept`);
   });
 
-  test('layerwise --epochs 1 gives 7 epochs, each with its stage', real, async () => {
+  test('relu --init he --depth 12 writes 13 layers, the output last, and a label saying so', real, async () => {
+    const out = path.join(tmp, 'relu-he-12.json');
+    const r = await cli(['relu', '--init', 'he', '--depth', '12', '--epochs', '1', '--limit', '2000', '--json', out]);
+    assert.equal(r.code, 0, r.stderr);
+    const h = JSON.parse(fs.readFileSync(out, 'utf8'));
+    assert.equal(h.layerNames.length, 13);
+    assert.equal(h.layerNames[12], 'output');
+    assert.deepEqual(h.epochs[0].layers.map((l: { name: string }) => l.name), h.layerNames);
+    assert.equal(h.label, 'ReLU, He init, depth 12');
+    assert.deepEqual(h.config.model.init, { kind: 'he' });
+    assert.equal(h.config.model.depth, 12);
+    assert.match(r.stdout, /^ReLU, He init, depth 12: 1 epochs on the/m);
+  });
+
+  test('layerwise --stage-epochs 1 gives 7 epochs, each with its stage', real, async () => {
     const out = path.join(tmp, 'layerwise.json');
-    const r = await cli(['layerwise', '--epochs', '1', '--limit', '600', '--json', out]);
+    const r = await cli(['layerwise', '--stage-epochs', '1', '--limit', '600', '--json', out]);
     assert.equal(r.code, 0, r.stderr);
     const h = JSON.parse(fs.readFileSync(out, 'utf8'));
     assert.equal(h.experiment, 'layerwise');

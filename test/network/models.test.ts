@@ -2,14 +2,17 @@ import { before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../lib/runtime/backend';
-import { MLP, MLPOptions, buildMLP } from '../../lib/network/models';
-import { assertClose, f32, matmul, mean, randn, sigmoid, variance } from '../helpers';
+import { MLP, MLPConfig, buildMLP } from '../../lib/network/models';
+import { checkSpec } from '../../lib/training/spec';
+import { STUDY_MODEL, assertClose, f32, matmul, mean, mlpConfig, randn, sigmoid, studySpec, variance } from '../helpers';
 
 before(async () => {
   await initBackend();
 });
 
 const SMALL = { inputSize: 12, width: 8, classes: 4, depth: 7, init: { kind: 'normal', std: 0.6 } } as const;
+/** The small network's whole config, `changes` on top. */
+const small = (changes: Partial<MLPConfig> = {}): MLPConfig => mlpConfig({ ...SMALL, ...changes });
 
 /**
  * The MLP's forward pass in float64, from the model's variables: Linear → (normalisation) → activation
@@ -57,7 +60,7 @@ function forwardTf(model: MLP, x: number[], n: number, training = false, activeD
 
 describe('MLP structure', () => {
   test('the study network: hidden1..hidden7 then output, 784-128x7-10', () => {
-    const model = buildMLP();
+    const model = buildMLP(mlpConfig());
     assert.deepEqual(model.layerNames, ['hidden1', 'hidden2', 'hidden3', 'hidden4', 'hidden5', 'hidden6', 'hidden7', 'output']);
     assert.deepEqual(model.hidden[0].kernel.shape, [784, 128]);
     assert.deepEqual(model.hidden[6].kernel.shape, [128, 128]);
@@ -71,9 +74,9 @@ describe('MLP structure', () => {
 
   test('same seed builds identical weights, another seed other weights, each layer its own', () => {
     const read = (m: MLP) => m.layers.map((l) => Array.from(l.kernel.dataSync()));
-    const a = buildMLP({ ...SMALL, seed: 3 });
-    const b = buildMLP({ ...SMALL, seed: 3 });
-    const c = buildMLP({ ...SMALL, seed: 4 });
+    const a = buildMLP(small({ seed: 3 }));
+    const b = buildMLP(small({ seed: 3 }));
+    const c = buildMLP(small({ seed: 4 }));
     assert.deepEqual(read(a), read(b));
     assert.notDeepEqual(read(a)[2], read(c)[2]);
     assert.notDeepEqual(read(a)[2], read(a)[3], 'hidden3 and hidden4 start equal');
@@ -83,7 +86,7 @@ describe('MLP structure', () => {
   test('dispose frees every tensor the model made, BatchNorm included', () => {
     const before = tf.memory().numTensors;
     for (const normalization of ['none', 'batchnorm'] as const) {
-      const model = buildMLP({ ...SMALL, normalization });
+      const model = buildMLP(small({ normalization }));
       assert.equal(tf.memory().numTensors, before + 16 + (normalization === 'batchnorm' ? 28 : 0));
       model.replaceOutput({ kind: 'torch-default' }, 5);
       model.dispose();
@@ -92,7 +95,7 @@ describe('MLP structure', () => {
   });
 
   test('replaceOutput puts a fresh torch-default output layer in place', () => {
-    const model = buildMLP({ ...SMALL });
+    const model = buildMLP(small());
     const old = Array.from(model.output.kernel.dataSync());
     model.replaceOutput({ kind: 'torch-default' }, 77);
     const fresh = Array.from(model.output.kernel.dataSync());
@@ -103,21 +106,22 @@ describe('MLP structure', () => {
     model.dispose();
   });
 
-  test('bad options and skip connections throw', () => {
+  test('bad sizes and skip connections are rejected by the spec check (spec.ts), before any model is built', () => {
+    const check = (model: Partial<MLPConfig>) => () => checkSpec({ ...studySpec({ model: { ...STUDY_MODEL, ...model } }) });
     for (const skip of [[[3, 3]], [[0, 2]], [[2, 8]], [[1.5, 3]], [[5, 2]]] as Array<Array<[number, number]>>) {
-      assert.throws(() => buildMLP({ ...SMALL, skip }), /skip connection/);
+      assert.throws(check({ skip }), /model\.skip: \[.*\] does not fit a 7-layer network/);
     }
-    assert.throws(() => buildMLP({ depth: 0 }), /depth/);
-    assert.throws(() => buildMLP({ width: 2.5 }), /width/);
+    assert.throws(check({ depth: 0 }), /model\.depth/);
+    assert.throws(check({ width: 2.5 }), /model\.width/);
   });
 
   test("skip 'study' is [[1,3],[4,7]], 'residual' pairs every other layer", () => {
-    const s = buildMLP({ ...SMALL, skip: 'study' });
-    assert.deepEqual(s.options.skip, [[1, 3], [4, 7]]);
-    const r = buildMLP({ ...SMALL, skip: 'residual' });
-    assert.deepEqual(r.options.skip, [[1, 3], [3, 5], [5, 7]]);
-    const r4 = buildMLP({ ...SMALL, depth: 4, skip: 'residual' });
-    assert.deepEqual(r4.options.skip, [[1, 3]]);
+    const s = buildMLP(small({ skip: 'study' }));
+    assert.deepEqual(s.skips, [[1, 3], [4, 7]]);
+    const r = buildMLP(small({ skip: 'residual' }));
+    assert.deepEqual(r.skips, [[1, 3], [3, 5], [5, 7]]);
+    const r4 = buildMLP(small({ depth: 4, skip: 'residual' }));
+    assert.deepEqual(r4.skips, [[1, 3]]);
     [s, r, r4].forEach((m) => m.dispose());
   });
 });
@@ -126,7 +130,7 @@ describe('MLP forward pass against a float64 one', () => {
   const n = 5;
   const x = f32(randn(n * SMALL.inputSize, 71, 1));
 
-  const cases: Array<{ name: string; options: MLPOptions; spec: Parameters<typeof forward64>[3]; training?: boolean }> = [
+  const cases: Array<{ name: string; options: Partial<MLPConfig>; spec: Parameters<typeof forward64>[3]; training?: boolean }> = [
     { name: 'sigmoid, no skip', options: {}, spec: {} },
     { name: "skip 'study'", options: { skip: 'study' }, spec: { skip: [[1, 3], [4, 7]] } },
     { name: "skip 'residual'", options: { skip: 'residual' }, spec: { skip: [[1, 3], [3, 5], [5, 7]] } },
@@ -137,7 +141,7 @@ describe('MLP forward pass against a float64 one', () => {
   ];
   for (const c of cases) {
     test(c.name, () => {
-      const model = buildMLP({ ...SMALL, ...c.options });
+      const model = buildMLP(small(c.options));
       const ours = forwardTf(model, x, n, c.training ?? false);
       const ref = forward64(model, x, n, c.spec);
       assertClose(ours, ref, { atol: 1e-5, rtol: 1e-5, msg: c.name });
@@ -146,7 +150,7 @@ describe('MLP forward pass against a float64 one', () => {
   }
 
   test('skip connections really add: the study skip changes the output', () => {
-    const model = buildMLP({ ...SMALL, skip: 'study' });
+    const model = buildMLP(small({ skip: 'study' }));
     const ours = forwardTf(model, x, n);
     const noSkip = forward64(model, x, n, {});
     assert.ok(ours.some((v, i) => Math.abs(v - noSkip[i]) > 1e-3), 'the output is the same as without skips');
@@ -154,13 +158,13 @@ describe('MLP forward pass against a float64 one', () => {
   });
 
   test('activeDepth uses the first N hidden layers, then the output layer', () => {
-    const model = buildMLP({ ...SMALL });
+    const model = buildMLP(small());
     assertClose(forwardTf(model, x, n, false, 3), forward64(model, x, n, { activeDepth: 3 }), { atol: 1e-5, msg: 'activeDepth 3' });
     model.dispose();
   });
 
   test('batchnorm: evaluation mode uses running statistics, not the batch', () => {
-    const model = buildMLP({ ...SMALL, normalization: 'batchnorm' });
+    const model = buildMLP(small({ normalization: 'batchnorm' }));
     const train = forwardTf(model, x, n, true);
     const evalOut = forwardTf(model, x, n, false);
     assert.ok(train.some((v, i) => Math.abs(v - evalOut[i]) > 1e-3), 'train.some((v, i) => Math.abs(v - evalOut[i]) > 1e-3)');

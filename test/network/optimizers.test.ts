@@ -2,7 +2,8 @@ import { before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../lib/runtime/backend';
-import { createOptimizer, describeOptimizer, validateOptimizer } from '../../lib/network/optimizers';
+import { AdamSpec, createOptimizer, describeOptimizer } from '../../lib/network/optimizers';
+import { OPTIMIZER_DEFAULTS } from '../../lib/training/spec';
 import { assertClose, f32, randn } from '../helpers';
 
 before(async () => {
@@ -60,6 +61,9 @@ function adam64(w0: number[], grads: number[][], lr: number, b1 = 0.9, b2 = 0.99
   return { w, updates };
 }
 
+/** Adam at `lr` with the defaults a run spec fills in (spec.ts), which must be PyTorch's. */
+const adam = (lr: number): AdamSpec => ({ ...OPTIMIZER_DEFAULTS.adam, lr });
+
 describe('Adam', () => {
   const lr = 0.01;
   const w0 = f32(randn(30, 3));
@@ -68,7 +72,7 @@ describe('Adam', () => {
 
   test('three steps match a float64 implementation of Kingma & Ba with PyTorch defaults', () => {
     const v = tf.variable(tf.tensor1d(w0));
-    const opt = createOptimizer({ kind: 'adam', lr });
+    const opt = createOptimizer(adam(lr));
     const ref = adam64(w0, grads, lr);
     grads.forEach((g, step) => {
       const before = Array.from(v.dataSync());
@@ -88,7 +92,7 @@ describe('Adam', () => {
   test('agrees with tf.train.adam(lr, 0.9, 0.999, 1e-8)', () => {
     const ours = tf.variable(tf.tensor1d(w0));
     const theirs = tf.variable(tf.tensor1d(w0));
-    const opt = createOptimizer({ kind: 'adam', lr });
+    const opt = createOptimizer(adam(lr));
     const ref = tf.train.adam(lr, 0.9, 0.999, 1e-8);
     for (const g of grads) {
       tf.tidy(() => {
@@ -124,7 +128,7 @@ describe('Adam', () => {
   test('dispose frees its moment estimates', () => {
     const before = tf.memory().numTensors;
     const v = tf.tidy(() => tf.variable(tf.tensor1d([1, 2, 3])));
-    const opt = createOptimizer({ kind: 'adam', lr: 1e-3 });
+    const opt = createOptimizer(adam(1e-3));
     tf.tidy(() => {
       opt.apply([v], [tf.tensor1d([1, 1, 1])]);
     });
@@ -136,11 +140,7 @@ describe('Adam', () => {
 });
 
 describe('optimizer specs', () => {
-  test('a learning rate must be a finite number > 0', () => {
-    for (const lr of [0, -1, NaN, Infinity]) {
-      assert.throws(() => validateOptimizer({ kind: 'sgd', lr }), /learning rate/);
-      assert.throws(() => createOptimizer({ kind: 'adam', lr }), /learning rate/);
-    }
-    assert.equal(describeOptimizer({ kind: 'adam', lr: 0.001 }), 'Adam lr 0.001');
+  test('describeOptimizer names the kind and the learning rate', () => {
+    assert.equal(describeOptimizer(adam(0.001)), 'Adam lr 0.001');
   });
 });

@@ -10,7 +10,7 @@ import {
   pow10,
   summarizeRun,
 } from '../../lib/presentation/conclusions';
-import { History } from '../../lib/training/experiments';
+import { History } from '../../lib/training/run';
 import { assertClose, fakeEpoch, fakeHistory, fakeLayer } from '../helpers';
 
 const LAYERS = ['hidden1', 'hidden2', 'hidden3', 'output'];

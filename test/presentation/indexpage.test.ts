@@ -8,7 +8,7 @@ import { NotebookReport, distinctRuns, indexHtml, plotRemedySummary } from '../.
 import { fakeHistory, makeTmpDir } from '../helpers';
 
 const summary = (experiment: string, label: string, finalValAcc: number, gradientRatioFirst: number | null, seconds = 10): RunSummary => ({
-  experiment, label, epochs: 5, finalValAcc, bestValAcc: finalValAcc, bestEpoch: 5, gradientRatioFirst, gradientRatioLast: null,
+  experiment, label, key: `key-of-${label}`, baseline: experiment === 'baseline', epochs: 5, finalValAcc, bestValAcc: finalValAcc, bestEpoch: 5, gradientRatioFirst, gradientRatioLast: null,
   saturationFirst: 0, updateRatioLast: -3, seconds, backend: 'cpu',
 });
 

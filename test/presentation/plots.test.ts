@@ -2,6 +2,9 @@ import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as vm from 'vm';
 import {
+  layerAxis,
+  plotActivationStats,
+  runLabels,
   BASELINE_COLOR,
   Figure,
   Trace,
@@ -16,7 +19,7 @@ import {
   plotUpdateRatio,
   stageStarts,
 } from '../../lib/presentation/plots';
-import { History } from '../../lib/training/experiments';
+import { History } from '../../lib/training/run';
 import { assertClose, fakeHistory } from '../helpers';
 
 const LAYERS = ['hidden1', 'hidden2', 'hidden3', 'output'];
@@ -228,12 +231,12 @@ describe('plotActivationDistributions', () => {
     const last = plotActivationDistributions([h]);
     assert.equal(last.data.length, 1);
     const t = last.data[0];
-    assert.deepEqual(t.y, ['hidden1', 'hidden2'], 'layers with an activation histogram');
-    assert.deepEqual(t.z, [[0.5, 0.5, 0, 0], [0.25, 0.25, 0.25, 0.25]]);
+    assert.deepEqual(t.y, ['hidden1', 'hidden2', 'hidden3'], 'every hidden layer of the run');
+    assert.deepEqual(t.z, [[0.5, 0.5, 0, 0], [0.25, 0.25, 0.25, 0.25], [null, null, null, null]], 'blank where a layer has no histogram');
     assert.deepEqual(t.x, [0.125, 0.375, 0.625, 0.875], 'bin centres');
     const first = plotActivationDistributions([h], 'first').data[0];
-    assert.deepEqual(first.z, [[0.125, 0.375, 0, 0.5], [0, 0, 1, 0]]);
-    for (const row of first.z as number[][]) assertClose(row.reduce((a, b) => a + b, 0), 1, { atol: 1e-12, msg: 'fractions sum to 1' });
+    assert.deepEqual((first.z as number[][]).slice(0, 2), [[0.125, 0.375, 0, 0.5], [0, 0, 1, 0]]);
+    for (const row of (first.z as number[][]).slice(0, 2)) assertClose(row.reduce((a, b) => a + b, 0), 1, { atol: 1e-12, msg: 'fractions sum to 1' });
     const notes = last.layout.annotations as Array<{ text: string }>;
     assert.deepEqual(notes.map((n) => n.text), ['<b>baseline (sigmoid), epoch 3</b>']);
   });
@@ -342,5 +345,88 @@ describe('figureHtml', () => {
     const a = id(figureHtml(figure()));
     const b = id(figureHtml(figure()));
     assert.ok(a && b && a !== b, `distinct ids: ${a} / ${b}`);
+  });
+});
+
+describe('runs of different depth and runs that share an id', () => {
+  /** A run of `depth` hidden layers whose every metric at layer `name` encodes the layer: value = its index + 1. */
+  const deep = (depth: number, label: string, seed = 0): History => {
+    const names = [...Array.from({ length: depth }, (_, i) => `hidden${i + 1}`), 'output'];
+    const h = fakeHistory('relu', 2, names, {
+      layer: (_, li) => ({ weightGradMeanAbs: li + 1, saturation: (li + 1) / 100, updateRatio: li + 1, activationMean: li + 1, activationStd: 0.5 }),
+    });
+    h.label = label;
+    h.seed = seed;
+    h.config = { ...h.config, label, seed, changes: [`depth ${depth}`] };
+    return h;
+  };
+  const hidden = (n: number) => Array.from({ length: n }, (_, i) => `hidden${i + 1}`);
+  const runs = () => [deep(3, 'depth 3'), deep(7, 'depth 7'), deep(20, 'depth 20')];
+
+  test('layerAxis: every layer of every run, hidden layers by number, the output last', () => {
+    assert.deepEqual(layerAxis(runs()), [...hidden(20), 'output']);
+    assert.deepEqual(layerAxis(runs(), true), hidden(20));
+  });
+
+  test('gradient flow: each run plotted at its own layers by name, blank where it has none', () => {
+    const fig = plotGradientFlow(runs());
+    const x = [...hidden(20), 'output'];
+    for (const t of fig.data) assert.deepEqual(t.x, x);
+    const [d3, d7, d20] = [fig.data[0].y, fig.data[2].y, fig.data[4].y] as Array<Array<number | null>>;
+    // the output point of the 3-layer run sits at "output" (value 4), not at hidden4
+    assert.deepEqual(d3, [1, 2, 3, ...new Array(17).fill(null), 4]);
+    assert.deepEqual(d7, [1, 2, 3, 4, 5, 6, 7, ...new Array(13).fill(null), 8]);
+    assert.deepEqual(d20, Array.from({ length: 21 }, (_, i) => i + 1));
+    assert.deepEqual(axis(fig, 'xaxis').categoryarray, x, 'the layer order is fixed, not Plotly\'s order of first appearance');
+    assert.deepEqual(fig.data.map((t) => t.name), [
+      'depth 3, epoch 1', 'depth 3, epoch 2', 'depth 7, epoch 1', 'depth 7, epoch 2', 'depth 20, epoch 1', 'depth 20, epoch 2',
+    ]);
+    const colors = fig.data.map((t) => (t.line as { color: string }).color);
+    assert.equal(new Set([colors[0], colors[2], colors[4]]).size, 3, 'three runs, three colours');
+  });
+
+  test('heatmap, saturation, activation statistics and update ratios align by name too', () => {
+    const heat = plotGradientHeatmap(runs());
+    for (const t of heat.data) assert.deepEqual(t.y, [...hidden(20), 'output']);
+    const z3 = heat.data[0].z as Array<Array<number | null>>;
+    assert.deepEqual(z3.map((row) => row[0]), [0, Math.log10(2), Math.log10(3), ...new Array(17).fill(null), Math.log10(4)]);
+    const sat = plotSaturation(runs());
+    assert.deepEqual(sat.data[0].x, hidden(20));
+    assert.deepEqual(sat.data[0].y, [0.01, 0.02, 0.03, ...new Array(17).fill(null)]);
+    const act = plotActivationStats(runs());
+    assert.deepEqual(act.data[1].y, [1, 2, 3, 4, 5, 6, 7, ...new Array(13).fill(null)]);
+    const upd = plotUpdateRatio(runs());
+    // one line per layer a run has: 4 + 8 + 21; one legend entry per layer name
+    assert.equal(upd.data.length, 33);
+    assert.equal(upd.data.filter((t) => t.showlegend).length, 21);
+    const outputLines = upd.data.filter((t) => t.name === 'output');
+    assert.deepEqual(outputLines.map((t) => (t.y as number[])[0]), [4, 8, 21], 'each run\'s output line is its own output layer');
+    assert.equal(new Set(outputLines.map((t) => (t.line as { color: string }).color)).size, 1, 'one colour per layer name across panels');
+  });
+
+  test('two runs with one label get distinct names and colours; none is dropped', () => {
+    const a = deep(7, 'ReLU', 1);
+    const b = deep(7, 'ReLU', 2);
+    assert.deepEqual(runLabels([a, b]), ['ReLU (seed 1)', 'ReLU (seed 2)']);
+    assert.deepEqual(runLabels([a, deep(7, 'ReLU', 1)]), ['ReLU #1', 'ReLU #2']);
+    const fig = plotLearningCurves([a, b]);
+    assert.equal(fig.data.length, 8, 'both runs drawn');
+    assert.deepEqual(fig.data.filter((t) => t.showlegend).map((t) => t.name), [
+      'ReLU (seed 1) train', 'ReLU (seed 1) validation', 'ReLU (seed 2) train', 'ReLU (seed 2) validation',
+    ]);
+    assert.notEqual((fig.data[0].line as { color: string }).color, (fig.data[4].line as { color: string }).color);
+  });
+
+  test('only the unchanged baseline is grey, once', () => {
+    const base = fakeHistory('baseline', 2, ['hidden1', 'output']);
+    const derived = fakeHistory('baseline', 2, ['hidden1', 'output']);
+    derived.config = { ...derived.config, changes: ['Adam lr 0.001'] };
+    const again = fakeHistory('baseline', 2, ['hidden1', 'output'], { history: { seed: 4 } });
+    const fig = plotLearningCurves([derived, base, again]);
+    const colors = [0, 4, 8].map((i) => (fig.data[i].line as { color: string }).color);
+    assert.equal(colors[1], BASELINE_COLOR);
+    assert.notEqual(colors[0], BASELINE_COLOR);
+    assert.notEqual(colors[2], BASELINE_COLOR);
+    assert.equal(new Set(colors).size, 3);
   });
 });

@@ -39,7 +39,7 @@ describe('resultsFrame', () => {
 
   test('accepts run summaries as well as histories, in the given order', () => {
     const summary: RunSummary = {
-      experiment: 'relu', label: 'ReLU', epochs: 20, finalValAcc: 0.81249, bestValAcc: 0.8125, bestEpoch: 19,
+      experiment: 'relu', label: 'ReLU', key: 'k', baseline: false, epochs: 20, finalValAcc: 0.81249, bestValAcc: 0.8125, bestEpoch: 19,
       gradientRatioFirst: -1.234, gradientRatioLast: null, saturationFirst: 0, updateRatioLast: -3, seconds: 99.96, backend: 'wasm',
     };
     const df = resultsFrame([summary, baseline()]);

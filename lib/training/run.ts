@@ -1,0 +1,103 @@
+/**
+ * Running a resolved spec: build its model, load its data, train it by its schedule, and keep the
+ * record every figure, table and conclusion is drawn from (`History`).
+ */
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { BackendName, initBackend } from '../runtime/backend';
+import { writeJsonAtomic } from '../runtime/files';
+import { projectRoot } from '../runtime/paths';
+import { MLP, buildMLP } from '../network/models';
+import { FashionMNIST, IMAGE_SIZE, NUM_CLASSES, loadFashionMNIST } from './data';
+import { trainLayerwise } from './layerwise';
+import { RunSpec } from './spec';
+import { EpochRecord, Progress, StopInfo, TrainResult, plainPlan, trainWithStats } from './train';
+
+/** A run's full record: what the CLI writes with --json and what the notebooks plot. */
+export interface History {
+  /** Id of the named experiment the run derives from. */
+  experiment: string;
+  /** What legends and tables call the run (the spec's label). */
+  label: string;
+  /** The model's layers, input to output, the output layer last: the names every epoch's `layers` use. */
+  layerNames: string[];
+  seed: number;
+  backend: BackendName;
+  /** The resolved spec the run was made from. */
+  config: RunSpec;
+  epochs: EpochRecord[];
+  /** Present when the run ended early (non-finite loss, interruption). */
+  stopped?: StopInfo;
+  /** Total training seconds. */
+  seconds: number;
+}
+
+export interface RunOptions {
+  /** Record per-layer statistics. Default true. */
+  stats?: boolean;
+  /** Data already loaded with the spec's limit and seed (notebooks load it once). Default: loaded here. */
+  data?: FashionMNIST;
+  /** Reuse a finished run of the same spec and backend from `.cache/runs/`, and store new ones there. Default false. */
+  cache?: boolean;
+  onProgress?: (p: Progress) => void;
+  shouldStop?: () => boolean;
+  /** Receives the trained model instead of it being disposed (the caller disposes it). Not with a cache hit. */
+  keepModel?: (model: MLP) => void;
+}
+
+/** The network a spec describes, with FashionMNIST's shape and the spec's seed. Dispose it when done. */
+export function buildModel(spec: RunSpec): MLP {
+  return buildMLP({ ...spec.model, inputSize: IMAGE_SIZE, classes: NUM_CLASSES, seed: spec.seed });
+}
+
+/** A short hash of everything that determines a run's numbers: the spec (less its wording) and the backend. */
+export function specKey(spec: RunSpec, backend: string): string {
+  const { label: _label, changes: _changes, ...numbers } = spec;
+  return crypto.createHash('sha256').update(JSON.stringify({ numbers, backend, v: 2 })).digest('hex').slice(0, 16);
+}
+
+function cachePath(spec: RunSpec, backend: string): string {
+  return path.join(projectRoot(), '.cache', 'runs', `${spec.experiment}-${specKey(spec, backend)}.json`);
+}
+
+/** Trains the model by the spec's schedule. */
+function train(model: MLP, data: FashionMNIST, spec: RunSpec, options: RunOptions): Promise<TrainResult> {
+  const hooks = { stats: options.stats, onProgress: options.onProgress, shouldStop: options.shouldStop };
+  const { schedule } = spec;
+  return schedule.kind === 'layerwise'
+    ? trainLayerwise(model, data, { ...spec, schedule }, hooks)
+    : trainWithStats(model, data, plainPlan(spec), hooks);
+}
+
+/** Builds, trains and measures the run a resolved spec describes (`resolveSpec` makes one). */
+export async function runExperiment(spec: RunSpec, options: RunOptions = {}): Promise<History> {
+  const backend = await initBackend();
+  const cached = cachePath(spec, backend);
+  if (options.cache && fs.existsSync(cached)) {
+    const history = JSON.parse(fs.readFileSync(cached, 'utf8')) as History;
+    if (!history.stopped) return { ...history, label: spec.label, config: spec };
+  }
+  const data = options.data ?? loadFashionMNIST({ limit: spec.limit ?? undefined, seed: spec.seed });
+  const model = buildModel(spec);
+  const started = Date.now();
+  try {
+    const result = await train(model, data, spec, options);
+    const history: History = {
+      experiment: spec.experiment,
+      label: spec.label,
+      layerNames: model.layerNames,
+      seed: spec.seed,
+      backend,
+      config: spec,
+      epochs: result.epochs,
+      ...(result.stopped ? { stopped: result.stopped } : {}),
+      seconds: (Date.now() - started) / 1000,
+    };
+    if (options.cache && !history.stopped) writeJsonAtomic(cached, history);
+    return history;
+  } finally {
+    if (options.keepModel) options.keepModel(model);
+    else model.dispose();
+  }
+}

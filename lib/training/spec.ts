@@ -1,0 +1,359 @@
+/**
+ * Run specs: everything that determines a run's numbers, in one typed object, with every default in
+ * this file and every value checked here once.
+ *
+ * A learner writes a `RunSpecInput`, a partial spec derived from a named experiment:
+ *
+ *     { from: 'relu', label: 'ReLU, He init', model: { init: { kind: 'he' } } }
+ *
+ * `resolveSpec` (experiments.ts) deep-merges it onto that experiment and the preset's sizes, checks
+ * it, and returns a `RunSpec` with every field filled in. That resolved spec is what flows down to
+ * the model builder and the training loop, which neither re-apply defaults nor check values again.
+ *
+ * Merge rule: objects merge field by field; arrays and plain values replace. An object with a
+ * `kind` (init, optimizer, schedule) whose kind differs from the one it overrides replaces it whole,
+ * then takes that kind's defaults: `{ optimizer: { kind: 'adam' } }` over SGD at lr 1e-2 gives Adam
+ * with Adam's default lr 1e-3, not SGD's.
+ */
+import { ACTIVATIONS, Activation } from '../network/activations';
+import { INIT_KINDS, Init } from '../network/init';
+import { ModelSpec, NORMALIZATIONS, Normalization, SKIP_NAMES, SkipSpec, skipPairs } from '../network/models';
+import { AdamSpec, OPTIMIZER_KINDS, OptimizerSpec, SGDSpec } from '../network/optimizers';
+
+/** One stage of layer-wise training. */
+export interface Stage {
+  /** Blocks in the network during this stage (1 … number of blocks), counted from the input. */
+  blocks: number;
+  /** Blocks whose layers are trained (1-based); the other blocks in use are frozen. */
+  train: readonly number[];
+}
+
+/** Train for `epochs` epochs, all layers at once. */
+export interface PlainSchedule {
+  kind: 'plain';
+  /** Epochs of the run. Default: the preset's `epochs`. */
+  epochs: number;
+}
+
+/**
+ * Grow the network block by block (the study's sixth remedy, see layerwise.ts): each stage trains
+ * the first `stage.blocks` blocks with a fresh output layer and a fresh optimizer, some blocks frozen.
+ */
+export interface LayerwiseSchedule {
+  kind: 'layerwise';
+  /** Epochs of each stage. Default: the preset's `stageEpochs`. */
+  stageEpochs: number;
+  /** Hidden layers (1-based) of each block, in order, covering the network. Default `STUDY_BLOCKS`. */
+  blocks: ReadonlyArray<readonly number[]>;
+  /** The stages, in order. Default `STUDY_STAGES`. */
+  stages: readonly Stage[];
+}
+
+export type Schedule = PlainSchedule | LayerwiseSchedule;
+export const SCHEDULE_KINDS = ['plain', 'layerwise'] as const;
+
+/** Everything that determines a run, resolved: every field present and checked. */
+export interface RunSpec {
+  /** Id of the named experiment the spec derives from (experiments.ts). */
+  experiment: string;
+  /** What legends, tables and conclusions call the run. */
+  label: string;
+  /** What differs from the named experiment, in words (empty for the experiment itself). */
+  changes: string[];
+  model: ModelSpec;
+  optimizer: OptimizerSpec;
+  schedule: Schedule;
+  /** Mini-batch size. */
+  batchSize: number;
+  /** Training images used before the 90/10 train/validation split; null = all 60,000. */
+  limit: number | null;
+  /** Seeds the train/validation split, the initial weights and every epoch's shuffle. */
+  seed: number;
+}
+
+type DeepPartial<T> = T extends ReadonlyArray<unknown> ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
+
+/** A partial spec: what a notebook or the CLI says, merged onto a named experiment by `resolveSpec`. */
+export interface RunSpecInput {
+  /** The named experiment to start from. Default 'baseline'. */
+  from?: string;
+  /** Default: the experiment's label followed by the changes, e.g. "ReLU, He init, depth 12". */
+  label?: string;
+  /** Default: the experiment's model; see `DEFAULT_MODEL` for what an experiment leaves out. */
+  model?: DeepPartial<ModelSpec>;
+  /** Default: the experiment's optimizer; a new kind starts from `OPTIMIZER_DEFAULTS`. */
+  optimizer?: DeepPartial<OptimizerSpec>;
+  /** Default: the experiment's schedule, its epochs from the preset. */
+  schedule?: DeepPartial<Schedule>;
+  /** Default `DEFAULT_BATCH_SIZE` (512, the study's). */
+  batchSize?: number;
+  /** Default: the preset's (all data, or 2,000 images for `smoke`). */
+  limit?: number | null;
+  /** Default: the caller's (the notebook's `VG_SEED`, the CLI's `--seed`), else 0. */
+  seed?: number;
+}
+
+/** The study's network; an experiment states only what it changes. */
+export const DEFAULT_MODEL: ModelSpec = {
+  depth: 7,
+  width: 128,
+  activation: 'sigmoid',
+  init: { kind: 'torch-default' },
+  normalization: 'none',
+  skip: 'none',
+  gradNorm: false,
+};
+
+/** Each optimizer's hyper-parameters when a spec does not give them: the study's SGD lr, PyTorch's Adam defaults. */
+export const OPTIMIZER_DEFAULTS: { sgd: SGDSpec; adam: AdamSpec } = {
+  sgd: { kind: 'sgd', lr: 1e-2 },
+  adam: { kind: 'adam', lr: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+};
+
+/** The study's batch size. */
+export const DEFAULT_BATCH_SIZE = 512;
+/** The seed when neither the spec nor its caller gives one. */
+export const DEFAULT_SEED = 0;
+/** The smallest `limit`: 20 images leave 18 to train on and 2 to validate. */
+export const MIN_LIMIT = 20;
+
+/** The study's seven hidden layers in blocks [1-2], [3-4], [5-6], [7]. */
+export const STUDY_BLOCKS: ReadonlyArray<readonly number[]> = [[1, 2], [3, 4], [5, 6], [7]];
+
+/** The study's stages: train block 1; freeze 1, train 2; unfreeze, train 1-2; freeze 1-2, train 3; … */
+export const STUDY_STAGES: readonly Stage[] = [
+  { blocks: 1, train: [1] },
+  { blocks: 2, train: [2] },
+  { blocks: 2, train: [1, 2] },
+  { blocks: 3, train: [3] },
+  { blocks: 3, train: [1, 2, 3] },
+  { blocks: 4, train: [4] },
+  { blocks: 4, train: [1, 2, 3, 4] },
+];
+
+/** Sizes that come from the preset (presets.ts). */
+export interface SpecSizes {
+  epochs: number;
+  stageEpochs: number;
+  limit: number | null;
+}
+
+/** Each schedule's fields when a spec does not give them. */
+export function scheduleDefaults(sizes: SpecSizes): { plain: PlainSchedule; layerwise: LayerwiseSchedule } {
+  return {
+    plain: { kind: 'plain', epochs: sizes.epochs },
+    layerwise: { kind: 'layerwise', stageEpochs: sizes.stageEpochs, blocks: STUDY_BLOCKS, stages: STUDY_STAGES },
+  };
+}
+
+/** Epochs a run trains in all: the plain epochs, or stages × epochs per stage. */
+export function totalEpochs(schedule: Schedule): number {
+  return schedule.kind === 'plain' ? schedule.epochs : schedule.stages.length * schedule.stageEpochs;
+}
+
+/** A spec that breaks the rules: every problem found, one line each, naming the field and what it accepts. */
+export class SpecError extends Error {
+  constructor(readonly problems: string[], context: string) {
+    super(`bad run spec${context}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'SpecError';
+  }
+}
+
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/** `over` merged onto `base` by the rule in this file's header; `kindDefaults` fills a changed kind. */
+export function mergeSpec(base: unknown, over: unknown, kindDefaults: Record<string, object> = {}): unknown {
+  if (over === undefined) return base;
+  if (!isObject(over) || !isObject(base)) return over;
+  if ('kind' in over && over.kind !== base.kind) {
+    const defaults = typeof over.kind === 'string' ? kindDefaults[over.kind] : undefined;
+    return { ...(defaults ?? {}), ...over };
+  }
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = mergeSpec(base[k], v, kindDefaults);
+  return out;
+}
+
+const show = (v: unknown) => (typeof v === 'string' ? `"${v}"` : JSON.stringify(v) ?? String(v));
+const list = (xs: readonly unknown[]) => xs.map((x) => String(x)).join(', ');
+
+/** Collects problems of a merged spec; the checks read like the rules they enforce. */
+class Checker {
+  readonly problems: string[] = [];
+
+  fields(where: string, obj: Record<string, unknown>, known: readonly string[]): void {
+    for (const k of Object.keys(obj)) {
+      if (!known.includes(k)) this.problems.push(`${where ? `${where}.` : ''}${k}: not a field here; the fields are ${list(known)}`);
+    }
+  }
+
+  oneOf(where: string, v: unknown, accepted: readonly unknown[]): boolean {
+    if (accepted.includes(v)) return true;
+    this.problems.push(`${where}: ${show(v)} is not one of ${list(accepted)}`);
+    return false;
+  }
+
+  whole(where: string, v: unknown, min: number, max = Infinity): boolean {
+    if (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max) return true;
+    this.problems.push(`${where}: must be a whole number ${max === Infinity ? `≥ ${min}` : `from ${min} to ${max}`}, got ${show(v)}`);
+    return false;
+  }
+
+  positive(where: string, v: unknown): void {
+    if (!(typeof v === 'number' && Number.isFinite(v) && v > 0)) this.problems.push(`${where}: must be a number > 0, got ${show(v)}`);
+  }
+
+  fraction(where: string, v: unknown): void {
+    if (!(typeof v === 'number' && v >= 0 && v < 1)) this.problems.push(`${where}: must be a number in [0, 1), got ${show(v)}`);
+  }
+
+  fail(where: string, text: string): void {
+    this.problems.push(`${where}: ${text}`);
+  }
+}
+
+const MODEL_FIELDS = Object.keys(DEFAULT_MODEL);
+const TOP_FIELDS = ['experiment', 'label', 'changes', 'model', 'optimizer', 'schedule', 'batchSize', 'limit', 'seed'];
+
+function checkInit(c: Checker, init: unknown): void {
+  if (!isObject(init)) return c.fail('model.init', `must be an object like { kind: 'he' }, got ${show(init)}`);
+  if (!c.oneOf('model.init.kind', init.kind, INIT_KINDS)) return;
+  c.fields('model.init', init, init.kind === 'normal' ? ['kind', 'std'] : ['kind']);
+  if (init.kind === 'normal') c.positive('model.init.std', init.std);
+}
+
+function checkSkip(c: Checker, skip: unknown, depth: unknown): void {
+  if (typeof skip === 'string') {
+    if (!c.oneOf('model.skip', skip, SKIP_NAMES)) return;
+    if (skip === 'study' && typeof depth === 'number' && depth < 7) c.fail('model.skip', `"study" joins layers 1→3 and 4→7, so it needs depth ≥ 7, got ${depth}`);
+    return;
+  }
+  const pairs = Array.isArray(skip) ? skip : [];
+  if (!Array.isArray(skip) || !pairs.every((p) => Array.isArray(p) && p.length === 2)) {
+    return c.fail('model.skip', `must be one of ${list(SKIP_NAMES)} or a list of [from, to] layer pairs, got ${show(skip)}`);
+  }
+  for (const [from, to] of pairs as Array<[number, number]>) {
+    const fits = Number.isInteger(from) && Number.isInteger(to) && from >= 1 && from < to && typeof depth === 'number' && to <= depth;
+    if (!fits) c.fail('model.skip', `[${from}, ${to}] does not fit a ${depth}-layer network (need 1 ≤ from < to ≤ depth)`);
+  }
+}
+
+function checkModel(c: Checker, model: unknown): void {
+  if (!isObject(model)) return c.fail('model', `must be an object, got ${show(model)}`);
+  c.fields('model', model, MODEL_FIELDS);
+  c.whole('model.depth', model.depth, 1, 1000);
+  c.whole('model.width', model.width, 1, 100_000);
+  c.oneOf('model.activation', model.activation, ACTIVATIONS);
+  checkInit(c, model.init);
+  c.oneOf('model.normalization', model.normalization, NORMALIZATIONS);
+  checkSkip(c, model.skip, model.depth);
+  if (typeof model.gradNorm !== 'boolean') c.fail('model.gradNorm', `must be true or false, got ${show(model.gradNorm)}`);
+}
+
+function checkOptimizer(c: Checker, opt: unknown): void {
+  if (!isObject(opt)) return c.fail('optimizer', `must be an object like { kind: 'adam', lr: 1e-3 }, got ${show(opt)}`);
+  if (!c.oneOf('optimizer.kind', opt.kind, OPTIMIZER_KINDS)) return;
+  c.fields('optimizer', opt, Object.keys(OPTIMIZER_DEFAULTS[opt.kind as 'sgd' | 'adam']));
+  c.positive('optimizer.lr', opt.lr);
+  if (opt.kind === 'adam') {
+    c.fraction('optimizer.beta1', opt.beta1);
+    c.fraction('optimizer.beta2', opt.beta2);
+    c.positive('optimizer.epsilon', opt.epsilon);
+  }
+}
+
+function checkStages(c: Checker, s: Record<string, unknown>, depth: unknown): void {
+  const blocks = s.blocks;
+  if (!Array.isArray(blocks) || blocks.length === 0 || !blocks.every((b) => Array.isArray(b) && b.length > 0)) {
+    return c.fail('schedule.blocks', `must be a non-empty list of non-empty lists of hidden layers, got ${show(blocks)}`);
+  }
+  const layers = (blocks as number[][]).flat();
+  const expected = typeof depth === 'number' ? Array.from({ length: depth }, (_, i) => i + 1) : [];
+  if (show(layers) !== show(expected)) {
+    c.fail('schedule.blocks', `${show(blocks)} must list the hidden layers 1 to ${depth} in order, each once (the default suits the study's 7 layers)`);
+  }
+  const stages = s.stages;
+  if (!Array.isArray(stages) || stages.length === 0) return c.fail('schedule.stages', `must be a non-empty list of { blocks, train }, got ${show(stages)}`);
+  stages.forEach((stage, i) => {
+    const where = `schedule.stages[${i}]`;
+    if (!isObject(stage)) return c.fail(where, `must be { blocks, train }, got ${show(stage)}`);
+    c.fields(where, stage, ['blocks', 'train']);
+    if (!c.whole(`${where}.blocks`, stage.blocks, 1, blocks.length)) return;
+    const train = stage.train;
+    const ok = Array.isArray(train) && train.length > 0 && train.every((b) => Number.isInteger(b) && b >= 1 && b <= (stage.blocks as number));
+    if (!ok) c.fail(`${where}.train`, `must list blocks from 1 to ${stage.blocks} (those in use), got ${show(train)}`);
+  });
+}
+
+function checkSchedule(c: Checker, s: unknown, depth: unknown): void {
+  if (!isObject(s)) return c.fail('schedule', `must be an object like { kind: 'plain', epochs: 10 }, got ${show(s)}`);
+  if (!c.oneOf('schedule.kind', s.kind, SCHEDULE_KINDS)) return;
+  if (s.kind === 'plain') {
+    c.fields('schedule', s, ['kind', 'epochs']);
+    c.whole('schedule.epochs', s.epochs, 1);
+  } else {
+    c.fields('schedule', s, ['kind', 'stageEpochs', 'blocks', 'stages']);
+    c.whole('schedule.stageEpochs', s.stageEpochs, 1);
+    checkStages(c, s, depth);
+  }
+}
+
+/** Checks a merged spec once, every field; returns it as a `RunSpec` or throws a `SpecError` listing every problem. */
+export function checkSpec(spec: Record<string, unknown>, context = ''): RunSpec {
+  const c = new Checker();
+  c.fields('', spec, TOP_FIELDS);
+  if (typeof spec.label !== 'string' || spec.label.trim() === '') c.fail('label', `must be a non-empty string, got ${show(spec.label)}`);
+  checkModel(c, spec.model);
+  checkOptimizer(c, spec.optimizer);
+  checkSchedule(c, spec.schedule, isObject(spec.model) ? spec.model.depth : undefined);
+  c.whole('batchSize', spec.batchSize, 1);
+  if (spec.limit !== null) c.whole('limit', spec.limit, MIN_LIMIT, 60_000);
+  c.whole('seed', spec.seed, 0, 2 ** 31 - 1);
+  if (c.problems.length) throw new SpecError(c.problems, context);
+  return spec as unknown as RunSpec;
+}
+
+const ACTIVATION_NAMES: Record<Activation, string> = { sigmoid: 'sigmoid', relu: 'ReLU', tanh: 'tanh' };
+const NORMALIZATION_NAMES: Record<Normalization, string> = { none: 'no normalisation', batchnorm: 'BatchNorm', 'whole-tensor': 'whole-tensor norm' };
+
+function initPhrase(init: Init): string {
+  switch (init.kind) {
+    case 'he':
+      return 'He init';
+    case 'glorot':
+      return 'Glorot init';
+    case 'normal':
+      return `N(0, ${init.std}²) init`;
+    case 'torch-default':
+      return 'PyTorch-default init';
+  }
+}
+
+function skipPhrase(skip: SkipSpec, depth: number): string {
+  if (skip === 'none') return 'no skips';
+  if (typeof skip === 'string') return `${skip} skips`;
+  return `skips ${skipPairs(skip, depth).map(([a, b]) => `${a}→${b}`).join(' ')}`;
+}
+
+/** What `spec` changes against `base` (model, optimizer, schedule plan, batch size), in words for labels. */
+export function describeChanges(base: RunSpec, spec: RunSpec): string[] {
+  const out: string[] = [];
+  const m = spec.model;
+  const b = base.model;
+  if (m.activation !== b.activation) out.push(ACTIVATION_NAMES[m.activation]);
+  if (show(m.init) !== show(b.init)) out.push(initPhrase(m.init));
+  if (m.depth !== b.depth) out.push(`depth ${m.depth}`);
+  if (m.width !== b.width) out.push(`width ${m.width}`);
+  if (m.normalization !== b.normalization) out.push(NORMALIZATION_NAMES[m.normalization]);
+  if (show(m.skip) !== show(b.skip)) out.push(skipPhrase(m.skip, m.depth));
+  if (m.gradNorm !== b.gradNorm) out.push(m.gradNorm ? 'gradient normalisation' : 'no gradient normalisation');
+  if (show(spec.optimizer) !== show(base.optimizer)) out.push(`${spec.optimizer.kind === 'sgd' ? 'SGD' : 'Adam'} lr ${spec.optimizer.lr}`);
+  const s = spec.schedule;
+  const bs = base.schedule;
+  if (s.kind !== bs.kind) out.push(s.kind === 'plain' ? 'trained all at once' : 'layer-wise');
+  else if (s.kind === 'layerwise' && bs.kind === 'layerwise' && (show(s.blocks) !== show(bs.blocks) || show(s.stages) !== show(bs.stages))) {
+    out.push(`${s.stages.length} stages over ${s.blocks.length} blocks`);
+  }
+  if (spec.batchSize !== base.batchSize) out.push(`batch ${spec.batchSize}`);
+  return out;
+}

@@ -1,0 +1,100 @@
+import { describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { SpecError, checkSpec, describeChanges, mergeSpec, totalEpochs } from '../../lib/training/spec';
+import { STUDY_MODEL, studySpec } from '../helpers';
+
+/** The problems `checkSpec` finds in the study spec with `changes` applied ([] when it passes). */
+function problems(changes: Record<string, unknown>): string[] {
+  try {
+    checkSpec({ ...studySpec(), ...changes });
+    return [];
+  } catch (e) {
+    if (e instanceof SpecError) return e.problems;
+    throw e;
+  }
+}
+
+const layerwise = (over: Record<string, unknown>) => ({
+  schedule: { kind: 'layerwise', stageEpochs: 1, blocks: [[1, 2], [3, 4], [5, 6], [7]], stages: [{ blocks: 1, train: [1] }], ...over },
+});
+
+describe('mergeSpec', () => {
+  test('objects merge field by field, arrays and values replace', () => {
+    assert.deepEqual(mergeSpec({ a: { b: 1, c: 2 }, d: [1, 2, 3] }, { a: { c: 5 }, d: [9] }), { a: { b: 1, c: 5 }, d: [9] });
+    assert.deepEqual(mergeSpec({ a: 1 }, undefined), { a: 1 });
+    assert.deepEqual(mergeSpec({ a: { b: 1 } }, { a: null }), { a: null });
+  });
+
+  test("a new kind replaces the object whole, then takes that kind's defaults", () => {
+    const defaults = { adam: { kind: 'adam', lr: 1e-3, beta1: 0.9 } };
+    assert.deepEqual(mergeSpec({ kind: 'sgd', lr: 0.5 }, { kind: 'adam' }, defaults), { kind: 'adam', lr: 1e-3, beta1: 0.9 });
+    assert.deepEqual(mergeSpec({ kind: 'sgd', lr: 0.5 }, { kind: 'adam', lr: 7 }, defaults), { kind: 'adam', lr: 7, beta1: 0.9 });
+    assert.deepEqual(mergeSpec({ kind: 'normal', std: 0.05 }, { kind: 'he' }, defaults), { kind: 'he' });
+    assert.deepEqual(mergeSpec({ kind: 'normal', std: 0.05 }, { std: 2 }, defaults), { kind: 'normal', std: 2 });
+  });
+});
+
+describe('checkSpec', () => {
+  test('the study spec passes; a spec with every field wrong lists every problem', () => {
+    assert.deepEqual(problems({}), []);
+    assert.deepEqual(problems({ label: '', seed: -1, batchSize: 0, limit: null }), [
+      'label: must be a non-empty string, got ""',
+      'batchSize: must be a whole number ≥ 1, got 0',
+      'seed: must be a whole number from 0 to 2147483647, got -1',
+    ]);
+  });
+
+  test('init, normalisation, gradient normalisation and the optimizer name what they accept', () => {
+    assert.deepEqual(problems({ model: { ...STUDY_MODEL, init: { kind: 'normal' } } }), ['model.init.std: must be a number > 0, got undefined']);
+    assert.deepEqual(problems({ model: { ...STUDY_MODEL, init: { kind: 'he', std: 2 } } }), ['model.init.std: not a field here; the fields are kind']);
+    assert.deepEqual(problems({ model: { ...STUDY_MODEL, normalization: 'layer' } }), ['model.normalization: "layer" is not one of none, batchnorm, whole-tensor']);
+    assert.deepEqual(problems({ model: { ...STUDY_MODEL, gradNorm: 'yes' } }), ['model.gradNorm: must be true or false, got "yes"']);
+    assert.deepEqual(problems({ optimizer: { kind: 'rmsprop', lr: 1 } }), ['optimizer.kind: "rmsprop" is not one of sgd, adam']);
+    assert.deepEqual(problems({ optimizer: { kind: 'adam', lr: 1e-3, beta1: 1, beta2: 0.999, epsilon: 0 } }), [
+      'optimizer.beta1: must be a number in [0, 1), got 1',
+      'optimizer.epsilon: must be a number > 0, got 0',
+    ]);
+    assert.deepEqual(problems({ optimizer: { kind: 'sgd', lr: 0.1, momentum: 0.9 } }), ['optimizer.momentum: not a field here; the fields are kind, lr']);
+  });
+
+  test('skip connections must fit the depth', () => {
+    const model = (skip: unknown, depth = 7) => ({ model: { ...STUDY_MODEL, skip, depth } });
+    assert.deepEqual(problems(model('study', 5)), ['model.skip: "study" joins layers 1→3 and 4→7, so it needs depth ≥ 7, got 5']);
+    assert.deepEqual(problems(model([[2, 9]])), ['model.skip: [2, 9] does not fit a 7-layer network (need 1 ≤ from < to ≤ depth)']);
+    assert.deepEqual(problems(model([[3, 3]])), ['model.skip: [3, 3] does not fit a 7-layer network (need 1 ≤ from < to ≤ depth)']);
+    assert.deepEqual(problems(model('all')), ['model.skip: "all" is not one of none, study, residual']);
+    assert.deepEqual(problems(model([[1, 3], [3, 5]])), []);
+    assert.deepEqual(problems(model('residual', 20)), []);
+  });
+
+  test("layer-wise blocks must cover the network in order, and stages use only the blocks in use", () => {
+    assert.deepEqual(problems(layerwise({})), []);
+    assert.deepEqual(problems(layerwise({ blocks: [[1, 2], [4, 3], [5, 6, 7]] })), [
+      'schedule.blocks: [[1,2],[4,3],[5,6,7]] must list the hidden layers 1 to 7 in order, each once (the default suits the study\'s 7 layers)',
+    ]);
+    assert.deepEqual(problems({ ...layerwise({}), model: { ...STUDY_MODEL, depth: 12 } }).length, 1, 'the study blocks do not cover 12 layers');
+    assert.deepEqual(problems(layerwise({ stages: [{ blocks: 5, train: [1] }, { blocks: 2, train: [3] }, { blocks: 2, train: [] }] })), [
+      'schedule.stages[0].blocks: must be a whole number from 1 to 4, got 5',
+      'schedule.stages[1].train: must list blocks from 1 to 2 (those in use), got [3]',
+      'schedule.stages[2].train: must list blocks from 1 to 2 (those in use), got []',
+    ]);
+    assert.deepEqual(problems(layerwise({ stageEpochs: 0 })), ['schedule.stageEpochs: must be a whole number ≥ 1, got 0']);
+    assert.equal(totalEpochs({ kind: 'layerwise', stageEpochs: 3, blocks: [[1]], stages: [{ blocks: 1, train: [1] }, { blocks: 1, train: [1] }] }), 6);
+  });
+});
+
+describe('describeChanges', () => {
+  test('names each change to the model, optimizer, schedule and batch size, and nothing else', () => {
+    const base = studySpec();
+    assert.deepEqual(describeChanges(base, studySpec({ seed: 9, limit: 100, schedule: { kind: 'plain', epochs: 50 } })), []);
+    const changed = studySpec({
+      model: { ...STUDY_MODEL, activation: 'tanh', init: { kind: 'normal', std: 0.2 }, width: 64, normalization: 'batchnorm', skip: 'residual', gradNorm: true },
+      optimizer: { kind: 'adam', lr: 3e-4, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+      batchSize: 64,
+    });
+    assert.deepEqual(describeChanges(base, changed), [
+      'tanh', 'N(0, 0.2²) init', 'width 64', 'BatchNorm', 'residual skips', 'gradient normalisation', 'Adam lr 0.0003', 'batch 64',
+    ]);
+    assert.deepEqual(describeChanges(base, studySpec({ model: { ...STUDY_MODEL, skip: [[2, 5]] } })), ['skips 2→5']);
+  });
+});
