@@ -229,6 +229,9 @@ export function fakeLayer(name: string, values: Partial<Record<LayerMetric, numb
     activationStd: null,
     saturation: null,
     updateRatio: null,
+    activationGradRms: null,
+    signalSpread: null,
+    predictedGradFactor: null,
     ...values,
   };
 }

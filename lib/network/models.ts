@@ -7,7 +7,7 @@ import { Activation, activate } from './activations';
 import { dense } from './dense';
 import { gradNorm } from './gradnorm';
 import { Init, initDense } from './init';
-import { BatchNormState, batchNorm, createBatchNorm, wholeTensorNorm } from './normalization';
+import { BN_EPS, BatchNormState, batchNorm, createBatchNorm, unbiasedStd, wholeTensorNorm } from './normalization';
 
 export type Normalization = 'none' | 'batchnorm' | 'whole-tensor';
 export const NORMALIZATIONS: readonly Normalization[] = ['none', 'batchnorm', 'whole-tensor'];
@@ -76,6 +76,15 @@ export interface DenseLayer {
 export interface Probe {
   /** A hidden layer's activation output, before any skip addition. */
   activation(layer: string, a: tf.Tensor): void;
+  /**
+   * What the mean-field prediction of the layer's backward factor needs (stats.ts derives it): its
+   * kernel and, with a normalisation, the square of the scale it applies to the gradient (per unit
+   * for BatchNorm, γ²/(σ²_B + ε); one number for the whole-tensor normalisation, 1/std(z)²). Called
+   * after `activation` of the same layer; not called where the theory does not apply (the first
+   * layer, whose input gradient is not measured; a layer whose input also feeds a skip connection;
+   * any layer of a network with gradient normalisation).
+   */
+  backward(layer: string, kernel: tf.Tensor, scaleSq?: tf.Tensor): void;
   /** Identity that records dL/dh at this point of the named layer in the backward pass. */
   tap(layer: string, kind: 'output' | 'normalized'): (h: tf.Tensor) => tf.Tensor;
 }
@@ -161,18 +170,28 @@ export class MLP {
     const { activation, normalization } = this.options;
     const depth = opts.activeDepth ?? this.options.depth;
     const probe = opts.probe;
+    // The theory chains one layer at a time: not through gradient normalisation, nor into an output that a skip also reads.
+    const chained = (i: number) => !this.options.gradNorm && i > 1 && !this.skips.some(([from]) => from === i - 1);
     const outputs: tf.Tensor[] = [];
     let h: tf.Tensor = x;
     for (let i = 1; i <= depth; i++) {
       const layer = this.hidden[i - 1];
       let z = dense(h as tf.Tensor2D, layer.kernel as tf.Tensor2D, layer.bias as tf.Tensor1D, i > 1);
+      let scaleSq: tf.Tensor | undefined;
       if (normalization === 'batchnorm' && layer.bn) {
         const r = batchNorm(z, layer.bn, opts.training);
         z = r.y;
-        if (r.mean && r.variance) opts.onBatchStats?.(layer, r.mean, r.variance);
-      } else if (normalization === 'whole-tensor') z = wholeTensorNorm(z);
+        if (r.mean && r.variance) {
+          opts.onBatchStats?.(layer, r.mean, r.variance);
+          if (probe) scaleSq = tf.div(tf.square(layer.bn.gamma), tf.add(r.variance, BN_EPS));
+        }
+      } else if (normalization === 'whole-tensor') {
+        if (probe) scaleSq = tf.div(1, tf.square(unbiasedStd(z)));
+        z = wholeTensorNorm(z);
+      }
       const a = activate(activation, z);
       probe?.activation(layer.name, a);
+      if (probe && chained(i)) probe.backward(layer.name, layer.kernel, scaleSq);
       h = a;
       for (const [from, to] of this.skips) if (to === i) h = tf.add(h, outputs[from - 1]);
       if (this.options.gradNorm) {
@@ -183,6 +202,7 @@ export class MLP {
       outputs.push(h);
     }
     let logits = dense(h as tf.Tensor2D, this.output.kernel as tf.Tensor2D, this.output.bias as tf.Tensor1D, depth > 0);
+    if (probe && chained(depth + 1)) probe.backward('output', this.output.kernel);
     if (probe) logits = probe.tap('output', 'output')(logits) as tf.Tensor2D;
     return logits;
   }

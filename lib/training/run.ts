@@ -12,7 +12,8 @@ import { MLP, buildMLP } from '../network/models';
 import { FashionMNIST, IMAGE_SIZE, NUM_CLASSES, loadFashionMNIST } from './data';
 import { trainLayerwise } from './layerwise';
 import { RunSpec } from './spec';
-import { EpochRecord, Progress, StopInfo, TrainResult, plainPlan, trainWithStats } from './train';
+import { LayerStats } from './stats';
+import { EpochRecord, Progress, StopInfo, TrainResult, measureAtInit, plainPlan, trainWithStats } from './train';
 
 /** A run's full record: what the CLI writes with --json and what the notebooks plot. */
 export interface History {
@@ -26,6 +27,8 @@ export interface History {
   backend: BackendName;
   /** The resolved spec the run was made from. */
   config: RunSpec;
+  /** Per-layer statistics before the first update, on a fixed batch (`measureAtInit`); absent with statistics off. */
+  atInit?: { layers: LayerStats[] };
   epochs: EpochRecord[];
   /** Present when the run ended early (non-finite loss, interruption). */
   stopped?: StopInfo;
@@ -54,7 +57,7 @@ export function buildModel(spec: RunSpec): MLP {
 /** A short hash of everything that determines a run's numbers: the spec (less its wording) and the backend. */
 export function specKey(spec: RunSpec, backend: string): string {
   const { label: _label, changes: _changes, ...numbers } = spec;
-  return crypto.createHash('sha256').update(JSON.stringify({ numbers, backend, v: 2 })).digest('hex').slice(0, 16);
+  return crypto.createHash('sha256').update(JSON.stringify({ numbers, backend, v: 3 })).digest('hex').slice(0, 16);
 }
 
 function cachePath(spec: RunSpec, backend: string): string {
@@ -82,6 +85,7 @@ export async function runExperiment(spec: RunSpec, options: RunOptions = {}): Pr
   const model = buildModel(spec);
   const started = Date.now();
   try {
+    const atInit = options.stats === false ? undefined : { layers: measureAtInit(model, data.train, spec) };
     const result = await train(model, data, spec, options);
     const history: History = {
       experiment: spec.experiment,
@@ -90,6 +94,7 @@ export async function runExperiment(spec: RunSpec, options: RunOptions = {}): Pr
       seed: spec.seed,
       backend,
       config: spec,
+      ...(atInit ? { atInit } : {}),
       epochs: result.epochs,
       ...(result.stopped ? { stopped: result.stopped } : {}),
       seconds: (Date.now() - started) / 1000,

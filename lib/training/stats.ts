@@ -11,7 +11,29 @@
  * - activationMean, activationStd, saturation: of the activation's output, before any skip addition
  *   (rule in activations.ts); null for the output layer;
  * - updateRatio: std(ΔW) / std(W) of the kernel, ΔW the update the optimizer applied (lr · g for SGD);
- *   Karpathy's rule of thumb wants about 1e-3.
+ *   Karpathy's rule of thumb wants about 1e-3;
+ * - activationGradRms: the root mean square of dL/dh at the layer's output (at the logits for the output
+ *   layer), over the batch and the units;
+ * - signalSpread: the forward signal: the std of each unit's output across the batch's examples,
+ *   averaged over the units (null for the output layer). When it falls, later layers see nearly the
+ *   same input for every image;
+ * - predictedGradFactor: what mean-field theory predicts for RMS(dL/dh of the layer below) /
+ *   RMS(dL/dh of this layer), derived below; null where the theory does not apply (see `Probe.backward`).
+ *
+ * The predicted factor (Poole et al. 2016; Schoenholz et al. 2017, eq. 9's χ; Pennington et al. 2017).
+ * Layer l computes z = W h_{l-1} + b, ẑ = s ⊙ (normalised z) and h_l = φ(ẑ), W of shape [n_{l-1}, n_l].
+ * Backpropagation gives, for unit j of the layer below,
+ *     dL/dh_{l-1, j} = Σ_k W_jk · s_k · φ'(ẑ_k) · dL/dh_{l, k}        (the normalisation's own centring
+ *                                                                    terms are left out: O(1/batch)).
+ * Treating the weights as independent of the slopes and of the gradient above (exact at initialisation
+ * in the wide limit, the mean-field assumption), the terms are uncorrelated with zero mean, so
+ *     E[(dL/dh_{l-1, j})²] = n_l · Var(W) · E[s² φ'(ẑ)²] · E[(dL/dh_l)²],
+ *     predictedGradFactor = sqrt(n_l · Var(W) · mean over the batch and units of s_k² φ'(ẑ_ik)²),
+ * with Var(W) the kernel's measured variance, φ' taken at the measured pre-activations (from the
+ * outputs: σ' = h(1 - h), tanh' = 1 - h², ReLU' = [h > 0]), s² = γ²/(σ²_B + ε) for BatchNorm,
+ * 1/std(z)² for the whole-tensor normalisation, 1 without one. For the output layer φ' = 1 and n_l is
+ * the number of classes. A product of such factors below 1 is the vanishing gradient: at the study's
+ * baseline, 128 · Var(W) = 1/3 (U(±1/√128)) and E[σ'²] ≤ 1/16 give a factor of at most 0.14 a layer.
  *
  * Each epoch value is the mean of the per-step values. A layer that is frozen or not in use has null
  * for what it did not do (no gradient, no update).
@@ -31,6 +53,9 @@ export const LAYER_METRICS = [
   'activationStd',
   'saturation',
   'updateRatio',
+  'activationGradRms',
+  'signalSpread',
+  'predictedGradFactor',
 ] as const;
 export type LayerMetric = (typeof LAYER_METRICS)[number];
 export type LayerStats = { name: string } & Record<LayerMetric, number | null>;
@@ -91,9 +116,10 @@ const S_STD = 1;
 const S_MEAN_ABS = 2;
 const S_NORM = 3;
 const S_SATURATION = 4;
+const S_RMS = 5;
 
 /**
- * [mean, std, mean |x|, ‖x‖₂, saturated fraction] over every element of `x`, as a tensor of 5.
+ * [mean, std, mean |x|, ‖x‖₂, saturated fraction, RMS] over every element of `x`, as a tensor of 6.
  * One pass over the data where it lives (the wasm heap or the cpu backend's array), summed in
  * float64: five statistics for the price of reading the tensor once, instead of some fifteen tfjs
  * reductions and comparisons. The saturated fraction follows `saturationFraction`'s rule for
@@ -142,7 +168,68 @@ export function summarize(x: tf.Tensor, kind?: Activation): tf.Tensor1D {
   }
   const mean = sum / n;
   const variance = Math.max(0, sumSq / n - mean * mean);
-  return tf.tensor1d([mean, Math.sqrt(variance), sumAbs / n, Math.sqrt(sumSq), kind ? saturated / n : NaN]);
+  return tf.tensor1d([mean, Math.sqrt(variance), sumAbs / n, Math.sqrt(sumSq), kind ? saturated / n : NaN, Math.sqrt(sumSq / n)]);
+}
+
+/** The std of each column of `a` [rows, columns] (population, across the rows), averaged over the columns. */
+export function columnSpread(a: tf.Tensor): number {
+  const v = float32View(a);
+  const [rows, cols] = a.shape;
+  const sum = new Float64Array(cols);
+  const sq = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    for (let c = 0; c < cols; c++) {
+      const x = v[o + c];
+      sum[c] += x;
+      sq[c] += x * x;
+    }
+  }
+  let total = 0;
+  for (let c = 0; c < cols; c++) {
+    const m = sum[c] / rows;
+    total += Math.sqrt(Math.max(0, sq[c] / rows - m * m));
+  }
+  return total / cols;
+}
+
+/** Population variance of every element of `w`, in float64. */
+function elementVariance(w: tf.Tensor): number {
+  const v = float32View(w);
+  let sum = 0;
+  let sq = 0;
+  for (let i = 0; i < v.length; i++) {
+    sum += v[i];
+    sq += v[i] * v[i];
+  }
+  const m = sum / v.length;
+  return Math.max(0, sq / v.length - m * m);
+}
+
+/**
+ * The mean-field backward factor of one layer (derived in this file's header): sqrt(n · Var(W) ·
+ * mean of s² φ'(ẑ)²), φ' read off the activation's outputs `a` [batch, n] (none for the output
+ * layer: φ' = 1), s² per unit [n], one number [1] or absent (1).
+ */
+export function predictedGradFactor(kernel: tf.Tensor, kind?: Activation, a?: tf.Tensor, scaleSq?: tf.Tensor): number {
+  const units = kernel.shape[1] as number;
+  // Mean of φ'² per unit (one pass, no branch per element), then weighted by s² per unit.
+  const slopeSq = new Float64Array(units);
+  let rows = 1;
+  if (a && kind) {
+    const h = float32View(a);
+    rows = h.length / units;
+    for (let r = 0; r < rows; r++) {
+      const o = r * units;
+      if (kind === 'sigmoid') for (let j = 0; j < units; j++) { const y = h[o + j]; const d = y * (1 - y); slopeSq[j] += d * d; }
+      else if (kind === 'tanh') for (let j = 0; j < units; j++) { const y = h[o + j]; const d = 1 - y * y; slopeSq[j] += d * d; }
+      else for (let j = 0; j < units; j++) slopeSq[j] += Number(h[o + j] > 0);
+    }
+  } else slopeSq.fill(1);
+  const s2 = scaleSq ? float32View(scaleSq) : undefined;
+  let total = 0;
+  for (let j = 0; j < units; j++) total += slopeSq[j] * (s2 ? s2[s2.length === 1 ? 0 : j] : 1);
+  return Math.sqrt(units * elementVariance(kernel) * (total / (rows * units)));
 }
 
 /**
@@ -157,6 +244,8 @@ export class StepRecorder implements Probe {
   private readonly sources = new Map<string, { num: number; den?: number }>();
   private size = 0;
   readonly histograms = new Map<string, LayerHistograms>();
+  /** The last activation output of each layer in this forward pass, for `backward` (not kept past the step). */
+  private readonly outputs = new Map<string, tf.Tensor>();
 
   constructor(
     readonly layerNames: readonly string[],
@@ -182,6 +271,8 @@ export class StepRecorder implements Probe {
     this.sources.set(`${layer}/activationMean`, { num: at + S_MEAN });
     this.sources.set(`${layer}/activationStd`, { num: at + S_STD });
     this.sources.set(`${layer}/saturation`, { num: at + S_SATURATION });
+    this.sources.set(`${layer}/signalSpread`, { num: this.keep(tf.tensor1d([columnSpread(a)])) });
+    this.outputs.set(layer, a);
     if (this.withHistograms) {
       const values = a.dataSync() as Float32Array;
       const [lo, hi] = activationRange(this.activationKind, values);
@@ -189,24 +280,33 @@ export class StepRecorder implements Probe {
     }
   }
 
+  backward(layer: string, kernel: tf.Tensor, scaleSq?: tf.Tensor): void {
+    const a = this.outputs.get(layer);
+    const factor = predictedGradFactor(kernel, a ? this.activationKind : undefined, a, scaleSq);
+    this.sources.set(`${layer}/predictedGradFactor`, { num: this.keep(tf.tensor1d([factor])) });
+  }
+
   tap(layer: string, kind: 'output' | 'normalized'): (h: tf.Tensor) => tf.Tensor {
     return gradientTap((dy) => {
       const at = this.keep(summarize(dy));
       this.sources.set(`${layer}/${kind === 'output' ? 'activationGradMeanAbs' : 'normalizedGradMeanAbs'}`, { num: at + S_MEAN_ABS });
+      if (kind === 'output') this.sources.set(`${layer}/activationGradRms`, { num: at + S_RMS });
       if (this.withHistograms && kind === 'output') {
         this.layerHistograms(layer).logGradient = logGradientHistogram(dy.dataSync() as Float32Array);
       }
     });
   }
 
-  /** Records the kernel's gradient, the update applied to it and its value before the update. */
-  weights(layer: string, grad: tf.Tensor, update: tf.Tensor, before: tf.Tensor): void {
+  /** Records the kernel's gradient and, after a step, the update applied to it and its value before the update. */
+  weights(layer: string, grad: tf.Tensor, step?: { update: tf.Tensor; before: tf.Tensor }): void {
     const g = this.keep(summarize(grad));
-    const u = this.keep(summarize(update));
-    const w = this.keep(summarize(before));
     this.sources.set(`${layer}/weightGradMeanAbs`, { num: g + S_MEAN_ABS });
     this.sources.set(`${layer}/weightGradNorm`, { num: g + S_NORM });
-    this.sources.set(`${layer}/updateRatio`, { num: u + S_STD, den: w + S_STD });
+    if (step) {
+      const u = this.keep(summarize(step.update));
+      const w = this.keep(summarize(step.before));
+      this.sources.set(`${layer}/updateRatio`, { num: u + S_STD, den: w + S_STD });
+    }
   }
 
   /** All statistics as one vector, layer-major in `LAYER_METRICS` order, NaN where not measured. Frees the summaries. */
@@ -234,6 +334,7 @@ export class StepRecorder implements Probe {
     for (const p of this.parts) p.dispose();
     this.parts.length = 0;
     this.sources.clear();
+    this.outputs.clear();
     this.size = 0;
   }
 }

@@ -160,7 +160,7 @@ function trainStep(
   if (recorder) {
     trainable.forEach((t, i) => {
       const b = before[i];
-      if (b) recorder.weights(t.layer.name, gradList[i], updates[i], b);
+      if (b) recorder.weights(t.layer.name, gradList[i], { update: updates[i], before: b });
     });
   }
   for (const { layer, mean, variance } of batchStats) {
@@ -203,6 +203,30 @@ function loopStep(
   const histograms = recorder && withHistograms ? Object.fromEntries(recorder.histograms) : undefined;
   recorder?.dispose();
   return histograms ? { loss, hits, histograms } : { loss, hits };
+}
+
+/**
+ * The per-layer statistics of the untrained network (the same fields as an epoch's, no update ratio):
+ * one forward and backward pass in training mode on a fixed batch, the first `spec.batchSize` training
+ * images in order, all layers in use, nothing updated (BatchNorm's running statistics included).
+ */
+export function measureAtInit(model: MLP, split: Split, spec: RunSpec): LayerStats[] {
+  const indices = Array.from({ length: Math.min(spec.batchSize, split.n) }, (_, i) => i);
+  const recorder = new StepRecorder(model.layerNames, model.options.activation);
+  const accumulator = new EpochAccumulator();
+  try {
+    tf.tidy(() => {
+      const { x, y } = batchTensors(split, indices);
+      const kernels = model.layers.map((l) => l.kernel);
+      const { grads } = tf.variableGrads(() => crossEntropy(model.forward(x, { training: true, probe: recorder }), y), kernels);
+      model.layers.forEach((l) => recorder.weights(l.name, grads[l.kernel.name]));
+      accumulator.add(recorder.vector());
+    });
+    return accumulator.read(model.layerNames);
+  } finally {
+    recorder.dispose();
+    accumulator.dispose();
+  }
 }
 
 /**

@@ -42,7 +42,7 @@ describe('StepRecorder and EpochAccumulator', () => {
     const u = f32(randn(60, 2, 0.001));
     const w = f32(randn(60, 3, 0.2));
     const rec = new StepRecorder(['hidden1', 'output'], 'sigmoid');
-    tf.tidy(() => rec.weights('hidden1', tf.tensor1d(g), tf.tensor1d(u), tf.tensor1d(w)));
+    tf.tidy(() => rec.weights('hidden1', tf.tensor1d(g), { update: tf.tensor1d(u), before: tf.tensor1d(w) }));
     const v = rec.vector();
     const values = Array.from(v.dataSync());
     v.dispose();

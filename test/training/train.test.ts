@@ -224,11 +224,13 @@ describe('trainWithStats: what it records', () => {
     const measured = (l: LayerStats) => LAYER_METRICS.filter((key) => l[key] !== null);
     const all = LAYER_METRICS.filter((key) => key !== 'normalizedGradMeanAbs');
     const [h1, h2, h3, h4, out] = epochs[0].layers;
-    assert.deepEqual(measured(h1), all);
+    // no prediction for the first layer: the gradient below it (at the input) is not measured
+    assert.deepEqual(measured(h1), all.filter((key) => key !== 'predictedGradFactor'));
     assert.deepEqual(measured(h2), all);
     assert.deepEqual(measured(h3), []);
     assert.deepEqual(measured(h4), []);
-    assert.deepEqual(measured(out), ['weightGradMeanAbs', 'weightGradNorm', 'activationGradMeanAbs', 'updateRatio']);
+    // the output layer: its own output is the logits, no activation, no spread
+    assert.deepEqual(measured(out), ['weightGradMeanAbs', 'weightGradNorm', 'activationGradMeanAbs', 'updateRatio', 'activationGradRms', 'predictedGradFactor']);
     const w1 = snapshot(model);
     assert.deepEqual(w1['hidden3/kernel'], w0['hidden3/kernel']);
     assert.notDeepEqual(w1['hidden2/kernel'], w0['hidden2/kernel']);
