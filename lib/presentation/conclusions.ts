@@ -141,3 +141,33 @@ export function describeGradientFlow(h: History, epochIndex = 0): string {
     `multiplied by ${pow10(perLayer)} ≈ ${Math.pow(10, perLayer).toPrecision(2)} at each layer it crosses.`
   );
 }
+
+/**
+ * How close mean-field theory's per-layer factors come to the measured ones at initialisation, one
+ * markdown bullet per run: the measured and predicted factor by which the gradient (RMS dL/dh) is
+ * multiplied per layer on its way down (geometric means over the layers where the theory applies),
+ * and the largest gap.
+ */
+export function comparePrediction(runs: History[]): string {
+  return runs.map((h) => {
+    const layers = h.atInit?.layers;
+    if (!layers) return `- ${h.label}: not measured at initialisation (statistics were off).`;
+    const pairs = layers.slice(1).flatMap((l, i) => {
+      const below = layers[i].activationGradRms;
+      const here = l.activationGradRms;
+      return l.predictedGradFactor !== null && below !== null && here !== null && below > 0 && here > 0
+        ? [{ name: l.name, measured: below / here, predicted: l.predictedGradFactor }]
+        : [];
+    });
+    if (pairs.length === 0) return `- ${h.label}: the theory does not apply here (skip connections or gradient normalisation change the way back).`;
+    const geo = (xs: number[]) => Math.pow(10, xs.reduce((a, x) => a + Math.log10(x), 0) / xs.length);
+    const worst = pairs.reduce((a, p) => (Math.abs(p.measured / p.predicted - 1) > Math.abs(a.measured / a.predicted - 1) ? p : a));
+    const skipped = layers.length - 1 - pairs.length;
+    return (
+      `- ${h.label}, at initialisation: the gradient is multiplied by ${geo(pairs.map((p) => p.measured)).toPrecision(2)} per layer ` +
+      `on its way down, theory predicts ${geo(pairs.map((p) => p.predicted)).toPrecision(2)} ` +
+      `(over ${pairs.length} layers${skipped ? `; ${skipped} where it does not apply left out` : ''}); the largest gap is ` +
+      `${(Math.abs(worst.measured / worst.predicted - 1) * 100).toFixed(0)} % at ${worst.name}.`
+    );
+  }).join('\n');
+}

@@ -4,7 +4,7 @@
  * Every figure is titled, its axes labelled, magnitudes spanning decades on log axes.
  */
 import { History } from '../training/run';
-import { LayerMetric } from '../training/stats';
+import { LayerMetric, LayerStats } from '../training/stats';
 import { EpochRecord } from '../training/train';
 import { escapeScript } from './html';
 
@@ -59,9 +59,9 @@ export function layerAxis(runs: History[], hiddenOnly = false): string[] {
   return [...hidden, ...other, ...(!hiddenOnly && names.includes('output') ? ['output'] : [])];
 }
 
-/** A metric of epoch `e` at each layer of `axis`, by name: null where the run has no such layer. */
-function metricAt(e: EpochRecord, axis: string[], metric: LayerMetric): Array<number | null> {
-  const byName = new Map(e.layers.map((l) => [l.name, l[metric]]));
+/** A metric of some layers' statistics at each layer of `axis`, by name: null where there is no such layer. */
+function metricAt(layers: LayerStats[], axis: string[], metric: LayerMetric): Array<number | null> {
+  const byName = new Map(layers.map((l) => [l.name, l[metric]]));
   return axis.map((n) => byName.get(n) ?? null);
 }
 
@@ -136,12 +136,50 @@ export function plotGradientFlow(runs: History[], metric: LayerMetric = 'weightG
     const first = h.epochs[0];
     const last = h.epochs[h.epochs.length - 1];
     return [
-      { label: `${labels[i]}, epoch ${first.epoch}`, values: metricAt(first, axis, metric), color: colors[i], dash: 'dot' as const },
-      ...(last !== first ? [{ label: `${labels[i]}, epoch ${last.epoch}`, values: metricAt(last, axis, metric), color: colors[i] }] : []),
+      { label: `${labels[i]}, epoch ${first.epoch}`, values: metricAt(first.layers, axis, metric), color: colors[i], dash: 'dot' as const },
+      ...(last !== first ? [{ label: `${labels[i]}, epoch ${last.epoch}`, values: metricAt(last.layers, axis, metric), color: colors[i] }] : []),
     ];
   });
   const what = metric === 'weightGradMeanAbs' ? 'mean |dL/dW|' : metric === 'activationGradMeanAbs' ? 'mean |dL/dh|' : metric;
   return plotLayerProfile(axis, series, `Gradient flow: ${what} per layer, first and last epoch`, `${what} (log scale)`);
+}
+
+/**
+ * The mean-field prediction chained down from the output: the logits' measured RMS dL/dh, times each
+ * layer's `predictedGradFactor` on the way down. Where the theory does not apply (a null factor: skips,
+ * gradient normalisation) the chain starts again from the measured value.
+ */
+export function chainedPrediction(layers: LayerStats[]): Array<number | null> {
+  const out: Array<number | null> = layers.map(() => null);
+  const last = layers.length - 1;
+  out[last] = layers[last].activationGradRms;
+  for (let i = last; i > 0; i--) {
+    const factor = layers[i].predictedGradFactor;
+    const above = out[i];
+    out[i - 1] = factor !== null && above !== null ? above * factor : layers[i - 1].activationGradRms;
+  }
+  return out;
+}
+
+/**
+ * The gradient that flows, before any training: RMS of dL/dh per layer at initialisation, measured
+ * (solid) and as mean-field theory predicts it (dashed, chained from the output), one colour per run.
+ */
+export function plotGradientFlowAtInit(runs: History[]): Figure {
+  const colors = runColors(runs);
+  const labels = runLabels(runs);
+  const axis = layerAxis(runs);
+  const series: ProfileSeries[] = runs.filter((h) => h.atInit).flatMap((h) => {
+    const i = runs.indexOf(h);
+    const layers = h.atInit!.layers;
+    const predicted = chainedPrediction(layers);
+    const byName = new Map(layers.map((l, k) => [l.name, predicted[k]]));
+    return [
+      { label: `${labels[i]}, measured`, values: metricAt(layers, axis, 'activationGradRms'), color: colors[i] },
+      { label: `${labels[i]}, predicted`, values: axis.map((n) => byName.get(n) ?? null), color: colors[i], dash: 'dash' as const },
+    ];
+  });
+  return plotLayerProfile(axis, series, 'Gradient flow at initialisation: RMS dL/dh per layer, measured and predicted', 'RMS dL/dh (log scale)');
 }
 
 /** Layer × epoch heatmaps of log10 mean |dL/dW|, one panel per run, on one colour scale. */
@@ -150,7 +188,7 @@ export function plotGradientHeatmap(runs: History[], metric: LayerMetric = 'weig
   const axis = layerAxis(runs);
   const labels = runLabels(runs);
   const z = runs.map((h) => {
-    const columns = h.epochs.map((e) => metricAt(e, axis, metric));
+    const columns = h.epochs.map((e) => metricAt(e.layers, axis, metric));
     return axis.map((_, li) => columns.map((c) => {
       const v = c[li];
       return v !== null && v > 0 ? Math.log10(v) : null;
@@ -182,8 +220,8 @@ export function plotSaturation(runs: History[]): Figure {
     const first = h.epochs[0];
     const last = h.epochs[h.epochs.length - 1];
     return [
-      { type: 'bar', name: `${labels[i]}, epoch ${first.epoch}`, x: hidden, y: metricAt(first, hidden, 'saturation'), marker: { color: colors[i], opacity: 0.5 } },
-      { type: 'bar', name: `${labels[i]}, epoch ${last.epoch}`, x: hidden, y: metricAt(last, hidden, 'saturation'), marker: { color: colors[i] } },
+      { type: 'bar', name: `${labels[i]}, epoch ${first.epoch}`, x: hidden, y: metricAt(first.layers, hidden, 'saturation'), marker: { color: colors[i], opacity: 0.5 } },
+      { type: 'bar', name: `${labels[i]}, epoch ${last.epoch}`, x: hidden, y: metricAt(last.layers, hidden, 'saturation'), marker: { color: colors[i] } },
     ];
   });
   return {
@@ -246,7 +284,7 @@ export function plotUpdateRatio(runs: History[]): Figure {
   const axis = layerAxis(runs);
   const inLegend = new Set<string>();
   runs.forEach((h, i) => {
-    const columns = h.epochs.map((e) => metricAt(e, axis, 'updateRatio'));
+    const columns = h.epochs.map((e) => metricAt(e.layers, axis, 'updateRatio'));
     axis.forEach((name, li) => {
       if (!h.layerNames.includes(name)) return;
       // One colour per layer name, input (dark blue) to output (orange), the same in every panel.
@@ -333,8 +371,8 @@ export function plotActivationStats(runs: History[]): Figure {
     const e = h.epochs[h.epochs.length - 1];
     return {
       type: 'scatter', mode: 'markers+lines', name: `${labels[i]}, epoch ${e.epoch}`, x: hidden,
-      y: metricAt(e, hidden, 'activationMean'),
-      error_y: { type: 'data', array: metricAt(e, hidden, 'activationStd'), visible: true },
+      y: metricAt(e.layers, hidden, 'activationMean'),
+      error_y: { type: 'data', array: metricAt(e.layers, hidden, 'activationStd'), visible: true },
       line: { color: colors[i] },
     };
   });
