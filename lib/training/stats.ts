@@ -121,7 +121,7 @@ const S_RMS = 5;
 /**
  * [mean, std, mean |x|, ‖x‖₂, saturated fraction, RMS] over every element of `x`, as a tensor of 6.
  * One pass over the data where it lives (the wasm heap or the cpu backend's array), summed in
- * float64: five statistics for the price of reading the tensor once, instead of some fifteen tfjs
+ * float64: six statistics for the price of reading the tensor once, instead of some fifteen tfjs
  * reductions and comparisons. The saturated fraction follows `saturationFraction`'s rule for
  * `kind` (NaN without a kind). Population std, as `tf.moments`.
  */
