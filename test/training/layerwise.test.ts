@@ -28,10 +28,6 @@ function layerwiseSpec(model: MLP, stageEpochs: number, changes: Partial<RunSpec
 }
 
 describe('the study\'s stages', () => {
-  test('blocks [1-2], [3-4], [5-6], [7]', () => {
-    assert.deepEqual(STUDY_BLOCKS, [[1, 2], [3, 4], [5, 6], [7]]);
-  });
-
   test('stageLayers gives the depth in use and the frozen layers of each of the 7 stages', () => {
     const expected = [
       { activeDepth: 2, frozen: [] }, // train block 1
