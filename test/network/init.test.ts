@@ -85,8 +85,14 @@ describe('initialisation statistics against their formulas', () => {
       const c = sample(50, 40, init, 12);
       assert.deepEqual(a, b, `${init.kind}: same seed`);
       assert.notDeepEqual(a.w, c.w, `${init.kind}: different seed`);
-      assert.ok(typeof describeInit(init) === 'string' && describeInit(init).length > 0, 'typeof describeInit(init) === string && describeInit(init).length > 0');
     }
+  });
+
+  test('describeInit tells every kind apart and names the std of a normal init', () => {
+    const inits: Init[] = [{ kind: 'torch-default' }, { kind: 'normal', std: 0.05 }, { kind: 'normal', std: 10 }, { kind: 'glorot' }, { kind: 'he' }];
+    const texts = inits.map(describeInit);
+    assert.equal(new Set(texts).size, inits.length, `one description per init: ${texts.join(' | ')}`);
+    assert.equal(describeInit({ kind: 'normal', std: 0.05 }), 'N(0, 0.05²)');
   });
 
   test('leaves no tensor behind once disposed', () => {

@@ -140,6 +140,21 @@ describe('concludeRemedy', () => {
     assert.equal(lines[3], '- Validation accuracy at the end: 10.0 % for the baseline, 80.0 % with ReLU (best 80.0 % at epoch 3; chance is 10 %).');
   });
 
+  test('verdict thresholds, on either side: 5 points of accuracy, 50 % to have learned, one decade of gradient', () => {
+    const verdict = (remedy: Partial<RunSpec>, base: Partial<RunSpec> = {}) => verdictOf(concludeRemedy(baseline(base), relu(remedy)));
+    // the baseline ends at 10 %; the remedy's gradient at layer 1 is the baseline's unless said otherwise
+    const same = { g1: BASELINE.g1 };
+    assert.match(verdict({ ...same, acc: [0.1, 0.1, 0.16] }), /helps only a little: \+6\.0 points/);
+    assert.match(verdict({ ...same, acc: [0.1, 0.1, 0.14] }), /does not help/);
+    assert.match(verdict({ ...same, acc: [0.5, 0.5, 0.44] }, { acc: [0.5, 0.5, 0.5] }), /does worse than the baseline \(-6\.0 points\)/);
+    assert.match(verdict({ ...same, acc: [0.5, 0.5, 0.46] }, { acc: [0.5, 0.5, 0.5] }), /does not help/);
+    assert.match(verdict({ acc: [0.1, 0.1, 0.49] }), /helps only a little: \+39\.0 points, but 49\.0 %/);
+    assert.match(verdict({ acc: [0.1, 0.1, 0.5] }), /makes the network learn: 50\.0 %/);
+    // no accuracy gained: 1.1 decades more gradient at layer 1 than the baseline's counts as restored, 0.9 does not
+    assert.match(verdict({ acc: [0.1, 0.1, 0.1], g1: [BASELINE.g1[0]! * 10 ** 1.1, 1e-8] }), /^the gradient now reaches layer 1/);
+    assert.match(verdict({ acc: [0.1, 0.1, 0.1], g1: [BASELINE.g1[0]! * 10 ** 0.9, 1e-8] }), /does not help/);
+  });
+
   test('verdict: learned (gain ≥ margin, accuracy ≥ LEARNED_ACCURACY)', () => {
     assert.equal(verdictOf(concludeRemedy(baseline(), relu())), 'within 3 epochs ReLU makes the network learn: 80.0 %, +70.0 points of validation accuracy over the baseline.');
     // just above the bar: 0.1 → 0.5 is +40 points and exactly LEARNED_ACCURACY

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, matMulEngine } from '../../lib/runtime/backend';
+import { disableNativeMatMul, enableNativeMatMul, nativeMatMulAvailable } from '../../lib/runtime/fastmatmul';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -36,9 +37,18 @@ describe('initBackend', () => {
     assert.equal(await initBackend(), name, 'a second call returns the same backend');
   });
 
-  it('says which engine multiplies the matrices', async () => {
-    await initBackend();
-    assert.ok(['openblas', 'stock'].includes(matMulEngine()), `engine ${matMulEngine()}`);
+  it('says which engine multiplies the matrices: OpenBLAS on wasm where nblas built, else the stock kernel', async () => {
+    const name = await initBackend();
+    const expected = name === 'wasm' && nativeMatMulAvailable() && process.env.VG_NATIVE_MATMUL !== '0' ? 'openblas' : 'stock';
+    assert.equal(matMulEngine(), expected);
+    if (expected === 'openblas') {
+      disableNativeMatMul();
+      try {
+        assert.equal(matMulEngine(), 'stock', 'with the OpenBLAS kernel switched off');
+      } finally {
+        enableNativeMatMul();
+      }
+    }
   });
 
   it('is forced by VG_BACKEND and VG_NATIVE_MATMUL', () => {

@@ -97,6 +97,11 @@ describe('summarize: one pass over the data', () => {
       assertClose(got[1], std(x), { rtol: 1e-4, msg: `${kind} std` });
       assertClose(got[2], mean(x.map(Math.abs)), { rtol: 1e-5, msg: `${kind} mean |x|` });
       assertClose(got[3], Math.sqrt(x.reduce((s, v) => s + v * v, 0)), { rtol: 1e-5, msg: `${kind} norm` });
+      // the documented rule counted in plain JS, then the tensor version of the same rule
+      const saturated = { sigmoid: (v: number) => v < 0.01 || v > 0.99, tanh: (v: number) => Math.abs(v) > 0.99, relu: (v: number) => v === 0 }[kind];
+      const byHand = x.filter(saturated).length / x.length;
+      assert.ok(byHand > 0.05 && byHand < 0.95, `${kind}: a saturated fraction of ${byHand} cannot tell the rule from its negation`);
+      assertClose(got[4], byHand, { atol: 1e-6, msg: `${kind} saturation by the rule` });
       const reference = tf.tidy(() => saturationFraction(kind, tf.tensor1d(x)).dataSync()[0]);
       assertClose(got[4], reference, { atol: 1e-6, msg: `${kind} saturation against saturationFraction` });
     }
