@@ -6,7 +6,7 @@ import { SpecError, totalEpochs } from '../../lib/training/spec';
 import { STUDY_MODEL } from '../helpers';
 
 describe('the experiments table', () => {
-  test('ids are unique, each resolves to its study settings (FIELD-NOTES §8)', () => {
+  test("each resolves to the original study's hyper-parameters (the settings of its notebooks)", () => {
     assert.deepEqual(EXPERIMENT_IDS, ['baseline', 'weight-std-1', 'weight-std-10', 'relu', 'adam', 'batchnorm', 'custom-norm', 'skip', 'layerwise', 'grad-norm']);
     const settings = Object.fromEntries(EXPERIMENT_IDS.map((id) => {
       const s = resolveSpec(id, { preset: 'default' });
