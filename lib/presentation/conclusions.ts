@@ -103,7 +103,13 @@ export function concludeRemedy(baseline: History, remedy: History): string {
     `At the last epoch (${b.epochs} and ${r.epochs}): ${pow10(b.gradientRatioLast)} in the baseline, ${pow10(r.gradientRatioLast)} with ${r.label}.`,
   );
   if ((b.saturationFirst ?? 0) > 0.05 || (r.saturationFirst ?? 0) > 0.05) {
-    lines.push(`Saturated hidden units at epoch 1: ${pct(b.saturationFirst)} in the baseline, ${pct(r.saturationFirst)} with ${r.label}.`);
+    lines.push(
+      remedy.config.model.activation === 'relu'
+        ? `Saturated hidden units at epoch 1: ${pct(b.saturationFirst)} in the baseline. With ${r.label}, ${pct(r.saturationFirst)} of the ` +
+          'units are inactive instead (output exactly 0 for an image, so no gradient through them for that image; about half by construction ' +
+          'when their inputs are centred): not saturation, and not comparable with it.'
+        : `Saturated hidden units at epoch 1: ${pct(b.saturationFirst)} in the baseline, ${pct(r.saturationFirst)} with ${r.label}.`,
+    );
   }
   lines.push(
     `Layer 1's weights move by ${pow10(b.updateRatioLast)} of their spread per step in the baseline and by ` +

@@ -211,27 +211,40 @@ export function plotGradientHeatmap(runs: History[], metric: LayerMetric = 'weig
   return { data, layout };
 }
 
-/** Saturated fraction of each hidden layer's units (first and last epoch) per run. */
+/**
+ * Units out of action per hidden layer (first and last epoch) per run. Two different things, so two
+ * panels when both occur: a sigmoid or tanh unit is *saturated* where its slope is nearly 0 (rule in
+ * activations.ts); a ReLU unit is *inactive* for an image where its output is exactly 0 (about half of
+ * them by construction when its inputs are centred), which is not saturation.
+ */
 export function plotSaturation(runs: History[]): Figure {
   const colors = runColors(runs);
   const labels = runLabels(runs);
   const hidden = layerAxis(runs, true);
+  const isRelu = (h: History) => h.config.model.activation === 'relu';
+  const groups = [
+    { runs: runs.filter((h) => !isRelu(h)), title: 'saturated (sigmoid, tanh)', axis: 'saturated fraction' },
+    { runs: runs.filter(isRelu), title: 'inactive (ReLU output 0)', axis: 'inactive fraction' },
+  ].filter((g) => g.runs.length > 0);
+  const ps = panels(groups.length, 0.1);
   const data = runs.flatMap((h, i) => {
+    const p = ps[groups.findIndex((g) => g.runs.includes(h))];
     const first = h.epochs[0];
     const last = h.epochs[h.epochs.length - 1];
     return [
-      { type: 'bar', name: `${labels[i]}, epoch ${first.epoch}`, x: hidden, y: metricAt(first.layers, hidden, 'saturation'), marker: { color: colors[i], opacity: 0.5 } },
-      { type: 'bar', name: `${labels[i]}, epoch ${last.epoch}`, x: hidden, y: metricAt(last.layers, hidden, 'saturation'), marker: { color: colors[i] } },
+      { type: 'bar', name: `${labels[i]}, epoch ${first.epoch}`, x: hidden, y: metricAt(first.layers, hidden, 'saturation'), xaxis: p.x, yaxis: p.y, marker: { color: colors[i], opacity: 0.5 } },
+      { type: 'bar', name: `${labels[i]}, epoch ${last.epoch}`, x: hidden, y: metricAt(last.layers, hidden, 'saturation'), xaxis: p.x, yaxis: p.y, marker: { color: colors[i] } },
     ];
   });
-  return {
-    data,
-    layout: baseLayout('Saturation: fraction of units stuck where the activation is flat', {
-      barmode: 'group',
-      xaxis: { title: { text: 'hidden layer' }, ...layerCategories(hidden) },
-      yaxis: { title: { text: 'saturated fraction' }, range: [0, 1] },
-    }),
-  };
+  const layout = baseLayout(
+    groups.length > 1 ? 'Units out of action: saturated sigmoids and inactive ReLUs, on their own axes' : `Units out of action: ${groups[0].title}`,
+    { barmode: 'group', ...(groups.length > 1 ? { annotations: panelTitles(groups.map((g) => g.title), ps) } : {}) },
+  );
+  ps.forEach((p, k) => {
+    layout[p.xKey] = { domain: p.domain, anchor: p.y, title: { text: 'hidden layer' }, ...layerCategories(hidden) };
+    layout[p.yKey] = { anchor: p.x, title: { text: groups[k].axis }, range: [0, 1] };
+  });
+  return { data, layout };
 }
 
 /**

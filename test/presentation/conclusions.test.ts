@@ -241,3 +241,15 @@ describe('pow10 and describeGradientFlow', () => {
     assert.equal(describeGradientFlow(h), 'ReLU: too few layers with a gradient at epoch 1 to describe its flow.');
   });
 });
+
+describe('concludeRemedy with a ReLU remedy', () => {
+  test("calls ReLU's zero outputs inactive units, not saturation", () => {
+    const b = fakeHistory('baseline', 2, ['hidden1', 'hidden2', 'output'], { layer: (_, li) => ({ weightGradMeanAbs: 1e-3, saturation: li < 2 ? 0 : null }) });
+    const r = fakeHistory('relu', 2, ['hidden1', 'hidden2', 'output'], { layer: (_, li) => ({ weightGradMeanAbs: 1e-3, saturation: li < 2 ? 0.5 : null }) });
+    r.config = { ...r.config, model: { ...r.config.model, activation: 'relu' } };
+    const text = concludeRemedy(b, r);
+    assert.match(text, /Saturated hidden units at epoch 1: 0\.0 % in the baseline\. With ReLU, 50\.0 % of the units are inactive instead \(output exactly 0/);
+    assert.doesNotMatch(text, /50\.0 % with ReLU/);
+  });
+});
+

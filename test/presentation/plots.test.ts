@@ -430,3 +430,21 @@ describe('runs of different depth and runs that share an id', () => {
     assert.equal(new Set(colors).size, 3);
   });
 });
+
+describe('plotSaturation with a ReLU run', () => {
+  test("saturated sigmoids and inactive ReLUs on two panels with their own axes, each run in its own", () => {
+    const sig = baseline();
+    const rel = relu();
+    rel.config = { ...rel.config, model: { ...rel.config.model, activation: 'relu' } };
+    const fig = plotSaturation([sig, rel]);
+    assert.deepEqual(fig.data.map((t) => [t.xaxis, t.yaxis]), [['x', 'y'], ['x', 'y'], ['x2', 'y2'], ['x2', 'y2']]);
+    assert.equal(title(fig, 'yaxis'), 'saturated fraction');
+    assert.equal(title(fig, 'yaxis2'), 'inactive fraction');
+    assert.deepEqual((fig.layout.annotations as Array<{ text: string }>).map((a) => a.text), ['<b>saturated (sigmoid, tanh)</b>', '<b>inactive (ReLU output 0)</b>']);
+    assertClose(fig.data[2].y as number[], [0.15, 0.25, 0.35], { atol: 1e-12, msg: 'the ReLU run\'s values, in its own panel' });
+    // a ReLU run alone: one panel, named for what it measures
+    const alone = plotSaturation([rel]);
+    assert.equal(alone.layout.title.text, 'Units out of action: inactive (ReLU output 0)');
+    assert.equal(title(alone, 'yaxis'), 'inactive fraction');
+  });
+});
