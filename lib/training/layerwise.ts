@@ -12,8 +12,8 @@
  */
 import { FashionMNIST } from './data';
 import { MLP, hiddenName } from '../network/models';
-import { LayerwiseSchedule, RunSpec, Schedule, Stage, totalEpochs } from './spec';
-import { TrainHooks, TrainResult, trainWithStats } from './train';
+import { LayerwiseSchedule, RunSpec, Schedule, Stage } from './spec';
+import { TrainHooks, TrainResult, histogramEpochs, trainWithStats } from './train';
 
 /** Hidden layers in use and frozen layer names of a stage. */
 export function stageLayers(stage: Stage, blocks: LayerwiseSchedule['blocks']): { activeDepth: number; frozen: string[] } {
@@ -25,7 +25,6 @@ export function stageLayers(stage: Stage, blocks: LayerwiseSchedule['blocks']): 
 /** Runs the spec's stages one after another; epochs are numbered continuously and carry their stage. */
 export async function trainLayerwise(model: MLP, data: FashionMNIST, spec: RunSpec & { schedule: LayerwiseSchedule }, hooks: TrainHooks = {}): Promise<TrainResult> {
   const { stageEpochs, blocks, stages } = spec.schedule;
-  const last = totalEpochs(spec.schedule);
   const result: TrainResult = { epochs: [] };
   for (let i = 0; i < stages.length; i++) {
     const { activeDepth, frozen } = stageLayers(stages[i], blocks);
@@ -37,7 +36,7 @@ export async function trainLayerwise(model: MLP, data: FashionMNIST, spec: RunSp
       frozen,
       epochOffset: result.epochs.length,
       stage: i + 1,
-      histogramEpochs: last > 1 ? [1, last] : [1],
+      histogramEpochs: histogramEpochs(spec),
     }, hooks);
     result.epochs.push(...part.epochs);
     if (part.stopped) return { ...result, stopped: part.stopped };

@@ -83,10 +83,15 @@ export interface TrainHooks {
   shouldStop?: () => boolean;
 }
 
+/** The epochs of a run whose first batch yields histograms: its first and its last. */
+export function histogramEpochs(spec: RunSpec): number[] {
+  const last = totalEpochs(spec.schedule);
+  return last > 1 ? [1, last] : [1];
+}
+
 /** A plain run's single plan: every epoch of the spec, all layers, histograms at the first and last epoch. */
 export function plainPlan(spec: RunSpec): TrainPlan {
-  const epochs = totalEpochs(spec.schedule);
-  return { spec, epochs, activeDepth: spec.model.depth, frozen: [], epochOffset: 0, histogramEpochs: epochs > 1 ? [1, epochs] : [1] };
+  return { spec, epochs: totalEpochs(spec.schedule), activeDepth: spec.model.depth, frozen: [], epochOffset: 0, histogramEpochs: histogramEpochs(spec) };
 }
 
 export interface TrainResult {
