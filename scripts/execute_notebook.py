@@ -8,6 +8,7 @@ error output); the partly executed notebook is still written, so nothing compute
 """
 import argparse
 import os
+import re
 import sys
 import time
 
@@ -63,6 +64,8 @@ def main():
     NotebookNotary().sign(nb)
     nbformat.write(nb, args.out_ipynb)
     html, _ = HTMLExporter().from_notebook_node(nb)
+    # A link to a sibling notebook ("see 00-the-problem.ipynb") points at its report in the HTML.
+    html = re.sub(r'href="(\d\d-[\w.-]+)\.ipynb(#[^"]*)?"', r'href="\1.html\2"', html)
     with open(args.out_html, "w", encoding="utf-8") as f:
         f.write(html)
 

@@ -16,6 +16,8 @@ import { PRESET_NAMES } from '../training/presets';
 import { History, runExperiment } from '../training/run';
 import { RunSpec, RunSpecInput, SpecError } from '../training/spec';
 import { EpochRecord } from '../training/train';
+import { LayerStats } from '../training/stats';
+import { gradientRatio, isHidden } from '../training/ratios';
 import { UsageError, parseFlags, positiveNumber, usageText } from './args';
 
 export { UsageError };
@@ -109,10 +111,17 @@ export function parseCli(argv: string[]): CliArgs {
 
 const fmt = (x: number | null) => (x === null ? '—' : x.toExponential(1));
 
+/** The gradient that flows, at hidden1 and at the deepest hidden layer that has one, and their log10 ratio. */
+export function gradientLine(layers: LayerStats[]): string {
+  const hidden = layers.filter((l) => isHidden(l) && l.activationGradRms !== null);
+  if (hidden.length < 2 || hidden[0].name !== 'hidden1') return '';
+  const top = hidden[hidden.length - 1];
+  const ratio = gradientRatio({ layers });
+  return `  RMS dL/dh hidden1 ${fmt(hidden[0].activationGradRms)} … ${top.name} ${fmt(top.activationGradRms)} (log10 ratio ${ratio === null ? '—' : ratio.toFixed(2)})`;
+}
+
 export function epochLine(r: EpochRecord, lastEpoch: number): string {
-  const grads = r.layers.length
-    ? `  mean|dL/dW| ${r.layers[0].name} ${fmt(r.layers[0].weightGradMeanAbs)} … output ${fmt(r.layers[r.layers.length - 1].weightGradMeanAbs)}`
-    : '';
+  const grads = gradientLine(r.layers);
   return (
     `epoch ${r.epoch}/${lastEpoch}${r.stage ? ` (stage ${r.stage})` : ''}  ` +
     `train loss ${r.trainLoss.toFixed(4)} acc ${r.trainAcc.toFixed(3)}  val loss ${r.valLoss.toFixed(4)} acc ${r.valAcc.toFixed(3)}` +
@@ -140,6 +149,7 @@ export async function main(argv: string[]): Promise<number> {
   const { spec } = args;
   const history: History = await runExperiment(spec, {
     stats: args.stats,
+    onInit: (layers) => process.stdout.write(`at initialisation${gradientLine(layers)}\n`),
     shouldStop: () => interrupted,
     onProgress: (p) => {
       if (p.kind === 'epoch' && p.record) process.stdout.write(epochLine(p.record, p.lastEpoch) + '\n');

@@ -1,10 +1,19 @@
 /**
  * Numbers that sum up a run, and conclusions written from them: every figure in the text is
  * computed from the run at hand, so the prose stays true whatever the preset, seed or backend.
+ *
+ * The headline is the gradient that flows, dL/dh: RMS dL/dh at layer 1 over RMS dL/dh at the last
+ * hidden layer in use. The weight gradient dL/dW = hᵀ·δ (what the optimizer sees) multiplies that by the
+ * layer's input h, so it also carries the forward signal's scale: with ReLU at a small init, dL/dh falls
+ * per layer while dL/dW stays flat because the activations shrink forward by the same factor. It stays
+ * as a secondary figure. Three questions are answered separately: does the gradient reach layer 1, does
+ * the signal reach the output (the spread of a unit's output across images, last hidden layer over layer
+ * 1), and did the network learn.
  */
 import { History, specKey } from '../training/run';
 import { isBaseline } from './plots';
 import { EpochRecord } from '../training/train';
+import { gradientRatio, isHidden, log10, signalRatio, weightGradientRatio } from '../training/ratios';
 
 export interface RunSummary {
   experiment: string;
@@ -17,10 +26,20 @@ export interface RunSummary {
   finalValAcc: number;
   bestValAcc: number;
   bestEpoch: number;
-  /** log10(mean |dL/dW| of hidden1 / mean |dL/dW| of the output layer) at the first epoch. */
-  gradientRatioFirst: number | null;
-  /** The same at the last epoch. */
+  /** The headline: log10(RMS dL/dh at hidden1 / RMS dL/dh at the last hidden layer in use), at initialisation. */
+  gradientRatioInit: number | null;
+  /** The same at the last epoch (mean over its steps). */
   gradientRatioLast: number | null;
+  /** Hidden layers in use at the last epoch (layer-wise training grows the network to its full depth). */
+  depthLast: number;
+  /** log10(signal spread at the last hidden layer in use / at hidden1), at initialisation. */
+  signalRatioInit: number | null;
+  /** The same at the last epoch. */
+  signalRatioLast: number | null;
+  /** Secondary: log10(mean |dL/dW| of hidden1 / of the output layer) at the first epoch. */
+  weightGradRatioFirst: number | null;
+  /** The same at the last epoch. */
+  weightGradRatioLast: number | null;
   /** Mean saturated fraction over the hidden layers at the first epoch. */
   saturationFirst: number | null;
   /** log10 of hidden1's update:data ratio at the last epoch. */
@@ -31,15 +50,10 @@ export interface RunSummary {
   stopped?: string;
 }
 
-const log10 = (x: number | null | undefined) => (x !== null && x !== undefined && x > 0 ? Math.log10(x) : null);
-
-/** log10 of layer 1's mean |dL/dW| over the output layer's, at one epoch. */
-export function gradientRatio(e: EpochRecord): number | null {
-  const first = e.layers.find((l) => l.name === 'hidden1')?.weightGradMeanAbs;
-  const out = e.layers.find((l) => l.name === 'output')?.weightGradMeanAbs;
-  const a = log10(first);
-  const b = log10(out);
-  return a !== null && b !== null ? a - b : null;
+/** Hidden layers in use at an epoch: those with a gradient or a signal (the spec's depth when nothing was measured). */
+function depthInUse(e: EpochRecord, h: History): number {
+  const inUse = e.layers.filter((l) => isHidden(l) && (l.activationGradRms !== null || l.signalSpread !== null)).length;
+  return inUse || h.config.model.depth;
 }
 
 function meanSaturation(e: EpochRecord): number | null {
@@ -61,8 +75,13 @@ export function summarizeRun(h: History): RunSummary {
     finalValAcc: last.valAcc,
     bestValAcc: best.valAcc,
     bestEpoch: best.epoch,
-    gradientRatioFirst: gradientRatio(first),
+    gradientRatioInit: h.atInit ? gradientRatio(h.atInit) : null,
     gradientRatioLast: gradientRatio(last),
+    depthLast: depthInUse(last, h),
+    signalRatioInit: h.atInit ? signalRatio(h.atInit) : null,
+    signalRatioLast: signalRatio(last),
+    weightGradRatioFirst: weightGradientRatio(first),
+    weightGradRatioLast: weightGradientRatio(last),
     saturationFirst: meanSaturation(first),
     updateRatioLast: log10(last.layers.find((l) => l.name === 'hidden1')?.updateRatio),
     seconds: h.seconds,
@@ -82,25 +101,39 @@ const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}
 export const ACCURACY_MARGIN = 0.05;
 /** Validation accuracy from which a run counts as having learned (chance is 10 %). */
 export const LEARNED_ACCURACY = 0.5;
-/** Decades of extra gradient at layer 1 that count as the remedy restoring the gradient. */
-export const GRADIENT_MARGIN = 1;
+/**
+ * Decades between layer 1 and the last hidden layer beyond which the gradient counts as vanishing (or
+ * exploding) on its way down, and the signal as collapsing (or growing) on its way up.
+ */
+export const FLOW_MARGIN = 1;
+
+/** Where a ratio between layer 1 and the last hidden layer falls: within FLOW_MARGIN decades of 1, below, above. */
+export function flowVerdict(ratio: number | null): 'kept' | 'lost' | 'grown' | null {
+  if (ratio === null) return null;
+  return ratio < -FLOW_MARGIN ? 'lost' : ratio > FLOW_MARGIN ? 'grown' : 'kept';
+}
+
+const GRADIENT_WORDS = { kept: 'reaches layer 1', lost: 'vanishes before layer 1', grown: 'explodes on its way to layer 1' };
+const SIGNAL_WORDS = { kept: 'reaches the output', lost: 'collapses before the output', grown: 'grows on its way to the output' };
 
 /** Conclusions comparing a remedy with the baseline, as markdown bullet points. */
 export function concludeRemedy(baseline: History, remedy: History): string {
   const b = summarizeRun(baseline);
   const r = summarizeRun(remedy);
+  const depth = (x: RunSummary) => (b.depthLast !== r.depthLast ? ` (${x.depthLast} hidden layers)` : '');
+  const pair = (x: number | null, y: number | null, at: string) => `${at} ${pow10(x)} in the baseline${depth(b)} and ${pow10(y)} with ${r.label}${depth(r)}`;
   const lines: string[] = [];
-  const change = (x: number | null, y: number | null) => {
-    if (x === null || y === null) return '';
-    const d = y - x;
-    return Math.abs(d) < 0.05 ? ' (no change)' : `: ${Math.abs(d).toFixed(1)} decades ${d > 0 ? 'more' : 'less'} gradient at layer 1`;
-  };
   lines.push(
-    `At epoch 1, layer 1 receives ${pow10(b.gradientRatioFirst)} of the output layer's mean |dL/dW| in the baseline ` +
-      `and ${pow10(r.gradientRatioFirst)} with ${r.label}${change(b.gradientRatioFirst, r.gradientRatioFirst)}.`,
+    `The gradient that flows (RMS dL/dh), layer 1 over the last hidden layer: ${pair(b.gradientRatioInit, r.gradientRatioInit, 'at initialisation')}; ` +
+      `${pair(b.gradientRatioLast, r.gradientRatioLast, `at the last epoch (${b.epochs} and ${r.epochs})`)}.`,
   );
   lines.push(
-    `At the last epoch (${b.epochs} and ${r.epochs}): ${pow10(b.gradientRatioLast)} in the baseline, ${pow10(r.gradientRatioLast)} with ${r.label}.`,
+    `The signal going forward (spread of a unit's output across images), last hidden layer over layer 1: ` +
+      `${pair(b.signalRatioInit, r.signalRatioInit, 'at initialisation')}; ${pair(b.signalRatioLast, r.signalRatioLast, 'at the last epoch')}.`,
+  );
+  lines.push(
+    `What the first weights get (mean |dL/dW|, layer 1 over the output layer, epoch 1): ${pow10(b.weightGradRatioFirst)} in the baseline and ` +
+      `${pow10(r.weightGradRatioFirst)} with ${r.label}. dL/dW = hᵀ·δ also carries the layer's input, so it mixes the forward signal into the gradient's figure.`,
   );
   if ((b.saturationFirst ?? 0) > 0.05 || (r.saturationFirst ?? 0) > 0.05) {
     lines.push(
@@ -119,31 +152,50 @@ export function concludeRemedy(baseline: History, remedy: History): string {
     `Validation accuracy at the end: ${pct(b.finalValAcc)} for the baseline, ${pct(r.finalValAcc)} with ${r.label} ` +
       `(best ${pct(r.bestValAcc)} at epoch ${r.bestEpoch}; chance is 10 %).`,
   );
-  const gained = r.finalValAcc - b.finalValAcc;
-  const restored = b.gradientRatioFirst !== null && r.gradientRatioFirst !== null && r.gradientRatioFirst - b.gradientRatioFirst >= GRADIENT_MARGIN;
-  let verdict: string;
-  if (r.stopped) verdict = `the run did not finish: ${r.stopped}.`;
-  else if (gained >= ACCURACY_MARGIN && r.finalValAcc >= LEARNED_ACCURACY) verdict = `within ${r.epochs} epochs ${r.label} makes the network learn: ${pct(r.finalValAcc)}, +${(gained * 100).toFixed(1)} points of validation accuracy over the baseline.`;
-  else if (gained >= ACCURACY_MARGIN) verdict = `within ${r.epochs} epochs ${r.label} helps only a little: +${(gained * 100).toFixed(1)} points, but ${pct(r.finalValAcc)} is still far from a trained network (an MLP reaches about 85-89 % on FashionMNIST).`;
-  else if (gained <= -ACCURACY_MARGIN) verdict = `within ${r.epochs} epochs ${r.label} does worse than the baseline (${(gained * 100).toFixed(1)} points).`;
-  else if (restored) verdict = `the gradient now reaches layer 1, but within ${r.epochs} epochs that has not yet turned into accuracy; the \`seed\` preset (100 epochs) shows whether it does.`;
-  else verdict = `within ${r.epochs} epochs ${r.label} does not help: neither the gradient reaching layer 1 nor the accuracy improves by much.`;
-  lines.push(`**Verdict:** ${verdict}`);
+  lines.push(`**Verdict:** ${verdict(r, b)}`);
   return lines.map((l) => `- ${l}`).join('\n');
 }
 
-/** What the gradient does on its way down one run, in numbers: per-layer factor and total fall. */
-export function describeGradientFlow(h: History, epochIndex = 0): string {
-  const e = h.epochs[epochIndex];
-  const layers = e.layers.filter((l) => l.weightGradMeanAbs !== null && l.weightGradMeanAbs > 0);
-  if (layers.length < 2) return `${h.label}: too few layers with a gradient at epoch ${e.epoch} to describe its flow.`;
+/** Three answers at the remedy's last epoch (gradient, signal, learning), then what they mean together. */
+function verdict(r: RunSummary, b: RunSummary): string {
+  if (r.stopped) return `the run did not finish: ${r.stopped}.`;
+  const g = flowVerdict(r.gradientRatioLast);
+  const s = flowVerdict(r.signalRatioLast);
+  const gained = r.finalValAcc - b.finalValAcc;
+  const learned = gained >= ACCURACY_MARGIN && r.finalValAcc >= LEARNED_ACCURACY;
+  const points = `${gained >= 0 ? '+' : ''}${(gained * 100).toFixed(1)} points`;
+  const answers = [
+    g ? `the gradient ${GRADIENT_WORDS[g]} (${pow10(r.gradientRatioLast)} of the last hidden layer's)` : 'the gradient was not measured',
+    s ? `the signal ${SIGNAL_WORDS[s]} (${pow10(r.signalRatioLast)} of layer 1's spread)` : 'the signal was not measured',
+    learned ? `the network learned (${pct(r.finalValAcc)}, ${points})` : `the network did not learn (${pct(r.finalValAcc)}, ${points})`,
+  ].join('; ');
+  const within = `within ${r.epochs} epochs`;
+  let meaning: string;
+  if (learned && g === 'kept') meaning = `${r.label} keeps the gradient alive through the whole network, and the network learns.`;
+  else if (learned && g) meaning = `The network learns although the gradient still ${GRADIENT_WORDS[g]}: ${r.label} works around the gradient's fall rather than removing it.`;
+  else if (learned) meaning = `${r.label} makes the network learn.`;
+  else if (gained >= ACCURACY_MARGIN) meaning = `${within} ${r.label} helps only a little: ${pct(r.finalValAcc)} is still far from a trained network (an MLP reaches about 85-89 % on FashionMNIST).`;
+  else if (gained <= -ACCURACY_MARGIN) meaning = `${within} ${r.label} does worse than the baseline.`;
+  else if (g === 'kept') meaning = `The gradient reaches layer 1, but ${within} that has not turned into accuracy; the \`seed\` preset (100 epochs) shows whether it does.`;
+  else meaning = `${within} ${r.label} does not help.`;
+  return `at the last epoch, ${answers}. ${meaning}`;
+}
+
+/**
+ * What the gradient does on its way down one run, in numbers: RMS dL/dh at the last hidden layer and at
+ * layer 1, and the factor per layer crossed. At initialisation by default, else at an epoch's index.
+ */
+export function describeGradientFlow(h: History, epochIndex?: number): string {
+  const at = epochIndex === undefined && h.atInit ? { layers: h.atInit.layers, when: 'at initialisation' } : { layers: h.epochs[epochIndex ?? 0].layers, when: `epoch ${h.epochs[epochIndex ?? 0].epoch}` };
+  const layers = at.layers.filter((l) => isHidden(l) && log10(l.activationGradRms) !== null);
+  if (layers.length < 2 || layers[0].name !== 'hidden1') return `${h.label}: too few hidden layers with a gradient ${at.when} to describe its flow.`;
   const top = layers[layers.length - 1];
   const bottom = layers[0];
-  const decades = Math.log10(bottom.weightGradMeanAbs!) - Math.log10(top.weightGradMeanAbs!);
+  const decades = log10(bottom.activationGradRms)! - log10(top.activationGradRms)!;
   const perLayer = decades / (layers.length - 1);
   return (
-    `${h.label}, epoch ${e.epoch}: mean |dL/dW| is ${top.weightGradMeanAbs!.toExponential(1)} at ${top.name} and ` +
-    `${bottom.weightGradMeanAbs!.toExponential(1)} at ${bottom.name}, ${pow10(decades)} of it: on average the gradient is ` +
+    `${h.label}, ${at.when}: RMS dL/dh is ${top.activationGradRms!.toExponential(1)} at ${top.name} and ` +
+    `${bottom.activationGradRms!.toExponential(1)} at ${bottom.name}, ${pow10(decades)} of it: on average the gradient is ` +
     `multiplied by ${pow10(perLayer)} ≈ ${Math.pow(10, perLayer).toPrecision(2)} at each layer it crosses.`
   );
 }

@@ -1,6 +1,6 @@
 /**
  * The reports' index page: links to every notebook's report and all remedies side by side
- * (validation accuracy and the gradient ratio between layer 1 and the output layer).
+ * (validation accuracy and the gradient that flows: RMS dL/dh at layer 1 over the last hidden layer).
  */
 import * as fs from 'fs';
 import { RunSummary } from './conclusions';
@@ -26,24 +26,30 @@ export function distinctRuns(reports: NotebookReport[]): RunSummary[] {
   return [...seen.values()];
 }
 
-/** Two panels: final validation accuracy and log10 gradient ratio (layer 1 / output) at the first epoch, per run. */
+/** Two panels: final validation accuracy and the headline log10 RMS dL/dh ratio (layer 1 / last hidden layer) at initialisation and at the last epoch, per run. */
 export function plotRemedySummary(runs: RunSummary[]): Figure {
   const labels = runs.map((r) => r.label);
   const colors = runs.map((r) => (r.baseline ? BASELINE_COLOR : REMEDY_COLOR));
   return {
     data: [
       { type: 'bar', x: labels, y: runs.map((r) => r.finalValAcc), marker: { color: colors }, name: 'final val acc', xaxis: 'x', yaxis: 'y' },
-      { type: 'bar', x: labels, y: runs.map((r) => r.gradientRatioFirst), marker: { color: colors }, name: 'log10 gradient ratio', xaxis: 'x2', yaxis: 'y2' },
+      { type: 'bar', x: labels, y: runs.map((r) => r.gradientRatioInit), marker: { color: colors, opacity: 0.45 }, name: 'at initialisation', xaxis: 'x2', yaxis: 'y2' },
+      { type: 'bar', x: labels, y: runs.map((r) => r.gradientRatioLast), marker: { color: colors }, name: 'at the last epoch', xaxis: 'x2', yaxis: 'y2' },
     ],
     layout: {
       title: { text: 'All remedies side by side' },
       height: 480,
       showlegend: false,
+      barmode: 'group',
+      annotations: [{
+        text: 'right: pale bar at initialisation, solid at the last epoch; 0 = the gradient reaches layer 1 undiminished',
+        showarrow: false, xref: 'paper', yref: 'paper', x: 1, y: 1.08, xanchor: 'right', font: { size: 11 },
+      }],
       margin: { t: 80, l: 70, r: 30, b: 140 },
       xaxis: { domain: [0, 0.46], anchor: 'y', tickangle: -35 },
       yaxis: { anchor: 'x', title: { text: 'final validation accuracy' }, range: [0, 1] },
       xaxis2: { domain: [0.54, 1], anchor: 'y2', tickangle: -35 },
-      yaxis2: { anchor: 'x2', title: { text: 'log10 mean|dL/dW| layer 1 / output, epoch 1' } },
+      yaxis2: { anchor: 'x2', title: { text: 'log10 RMS dL/dh, layer 1 / last hidden layer' } },
     },
   };
 }

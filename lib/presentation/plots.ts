@@ -127,21 +127,54 @@ export function plotLayerProfile(layers: string[], series: ProfileSeries[], titl
   };
 }
 
-/** Gradient flow: mean |dL/dW| per layer at the first and last epoch of each run. */
-export function plotGradientFlow(runs: History[], metric: LayerMetric = 'weightGradMeanAbs'): Figure {
+/**
+ * Gradient flow at the first and last epoch of each run, two panels: the gradient that flows, RMS
+ * dL/dh at each layer's output (left, the headline), and what the weights get, mean |dL/dW| (right).
+ * dL/dW = hᵀ·δ carries the layer's input h too, so the right panel mixes in the forward signal.
+ */
+export function plotGradientFlow(runs: History[]): Figure {
   const colors = runColors(runs);
   const labels = runLabels(runs);
   const axis = layerAxis(runs);
-  const series: ProfileSeries[] = runs.flatMap((h, i) => {
+  const metrics: Array<{ metric: LayerMetric; title: string }> = [
+    { metric: 'activationGradRms', title: 'the gradient that flows: RMS dL/dh' },
+    { metric: 'weightGradMeanAbs', title: 'what the weights get: mean |dL/dW|' },
+  ];
+  const ps = panels(2, 0.1);
+  const data = metrics.flatMap(({ metric }, k) => runs.flatMap((h, i) => {
     const first = h.epochs[0];
     const last = h.epochs[h.epochs.length - 1];
+    const line = (e: typeof first, dash: 'dot' | 'solid') => ({
+      type: 'scatter', mode: 'lines+markers', name: `${labels[i]}, epoch ${e.epoch}`, x: axis, y: metricAt(e.layers, axis, metric),
+      line: { color: colors[i], dash }, xaxis: ps[k].x, yaxis: ps[k].y, legendgroup: `${i}-${e.epoch}`, showlegend: k === 0,
+    });
+    return [line(first, 'dot'), ...(last !== first ? [line(last, 'solid')] : [])];
+  }));
+  const layout = baseLayout('Gradient flow per layer, first (dotted) and last (solid) epoch', { annotations: panelTitles(metrics.map((m) => m.title), ps) });
+  ps.forEach((p, k) => {
+    layout[p.xKey] = { domain: p.domain, anchor: p.y, title: { text: 'layer (input → output)' }, ...layerCategories(axis) };
+    layout[p.yKey] = { anchor: p.x, type: 'log', exponentformat: 'power', title: { text: `${metrics[k].title.split(': ')[1]} (log scale)` } };
+  });
+  return { data, layout };
+}
+
+/**
+ * The signal going forward: per hidden layer, the spread of each unit's output across the batch's
+ * images (`signalSpread`), at initialisation (dashed) and at the last epoch (solid). Where it falls,
+ * later layers see nearly the same input for every image, and the output cannot tell images apart.
+ */
+export function plotSignalFlow(runs: History[]): Figure {
+  const colors = runColors(runs);
+  const labels = runLabels(runs);
+  const axis = layerAxis(runs, true);
+  const series: ProfileSeries[] = runs.flatMap((h, i) => {
+    const last = h.epochs[h.epochs.length - 1];
     return [
-      { label: `${labels[i]}, epoch ${first.epoch}`, values: metricAt(first.layers, axis, metric), color: colors[i], dash: 'dot' as const },
-      ...(last !== first ? [{ label: `${labels[i]}, epoch ${last.epoch}`, values: metricAt(last.layers, axis, metric), color: colors[i] }] : []),
+      ...(h.atInit ? [{ label: `${labels[i]}, at initialisation`, values: metricAt(h.atInit.layers, axis, 'signalSpread'), color: colors[i], dash: 'dash' as const }] : []),
+      ...(last ? [{ label: `${labels[i]}, epoch ${last.epoch}`, values: metricAt(last.layers, axis, 'signalSpread'), color: colors[i] }] : []),
     ];
   });
-  const what = metric === 'weightGradMeanAbs' ? 'mean |dL/dW|' : metric === 'activationGradMeanAbs' ? 'mean |dL/dh|' : metric;
-  return plotLayerProfile(axis, series, `Gradient flow: ${what} per layer, first and last epoch`, `${what} (log scale)`);
+  return plotLayerProfile(axis, series, "The signal going forward: spread of each unit's output across images", 'std across images, mean over units (log scale)');
 }
 
 /**
@@ -182,8 +215,12 @@ export function plotGradientFlowAtInit(runs: History[]): Figure {
   return plotLayerProfile(axis, series, 'Gradient flow at initialisation: RMS dL/dh per layer, measured and predicted', 'RMS dL/dh (log scale)');
 }
 
-/** Layer × epoch heatmaps of log10 mean |dL/dW|, one panel per run, on one colour scale. */
-export function plotGradientHeatmap(runs: History[], metric: LayerMetric = 'weightGradMeanAbs'): Figure {
+const GRADIENT_NAMES: Partial<Record<LayerMetric, string>> = {
+  activationGradRms: 'RMS dL/dh', activationGradMeanAbs: 'mean |dL/dh|', weightGradMeanAbs: 'mean |dL/dW|', weightGradNorm: '‖dL/dW‖',
+};
+
+/** Layer × epoch heatmaps of log10 of a gradient metric (default RMS dL/dh, the gradient that flows), one panel per run, on one colour scale. */
+export function plotGradientHeatmap(runs: History[], metric: LayerMetric = 'activationGradRms'): Figure {
   const ps = panels(runs.length);
   const axis = layerAxis(runs);
   const labels = runLabels(runs);
@@ -203,7 +240,7 @@ export function plotGradientHeatmap(runs: History[], metric: LayerMetric = 'weig
     colorbar: { title: { text: 'log10' } },
     hovertemplate: 'epoch %{x}<br>%{y}<br>log10 = %{z:.2f}<extra></extra>',
   }));
-  const layout = baseLayout(`log10 mean |dL/dW| by layer and epoch`, { annotations: panelTitles(labels, ps) });
+  const layout = baseLayout(`log10 ${GRADIENT_NAMES[metric] ?? metric} by layer and epoch`, { annotations: panelTitles(labels, ps) });
   ps.forEach((p, i) => {
     layout[p.xKey] = epochAxis(runs, { domain: p.domain, anchor: p.y });
     layout[p.yKey] = { anchor: p.x, ...layerCategories(axis), ...(i > 0 ? { showticklabels: false } : { title: { text: 'layer' } }) };

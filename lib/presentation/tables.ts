@@ -6,7 +6,11 @@ import { escapeHtml } from './html';
 
 const fixed = (digits: number) => (x: number | null) => (x === null ? null : Number(x.toFixed(digits)));
 
-/** One row per run: the numbers a reader compares first. */
+/**
+ * One row per run: the numbers a reader compares first. The gradient columns are log10 ratios between
+ * layer 1 and the last hidden layer of RMS dL/dh (the gradient that flows, the headline) and the signal
+ * spread; mean |dL/dW| (layer 1 over the output layer) comes last, as it mixes in the forward signal.
+ */
 export function resultsFrame(runs: Array<History | RunSummary>): DataFrame {
   const rows = runs.map((r) => ('config' in r ? summarizeRun(r) : r)).map((s) => ({
     run: s.label,
@@ -14,8 +18,10 @@ export function resultsFrame(runs: Array<History | RunSummary>): DataFrame {
     'final val acc': fixed(3)(s.finalValAcc),
     'best val acc': fixed(3)(s.bestValAcc),
     'best epoch': s.bestEpoch,
-    'log10 grad ratio L1/out, first': fixed(2)(s.gradientRatioFirst),
-    'log10 grad ratio L1/out, last': fixed(2)(s.gradientRatioLast),
+    'log10 dL/dh L1/last hidden, init': fixed(2)(s.gradientRatioInit),
+    'log10 dL/dh L1/last hidden, last epoch': fixed(2)(s.gradientRatioLast),
+    'log10 signal last hidden/L1, last epoch': fixed(2)(s.signalRatioLast),
+    'log10 dL/dW L1/out, epoch 1': fixed(2)(s.weightGradRatioFirst),
     seconds: fixed(1)(s.seconds),
   }));
   return new DataFrame(rows);

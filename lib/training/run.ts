@@ -44,6 +44,8 @@ export interface RunOptions {
   /** Reuse a finished run of the same spec and backend from `.cache/runs/`, and store new ones there. Default false. */
   cache?: boolean;
   onProgress?: (p: Progress) => void;
+  /** Receives the per-layer statistics measured at initialisation, before the first update. */
+  onInit?: (layers: LayerStats[]) => void;
   shouldStop?: () => boolean;
   /** Receives the trained model instead of it being disposed (the caller disposes it). Not with a cache hit. */
   keepModel?: (model: MLP) => void;
@@ -86,6 +88,7 @@ export async function runExperiment(spec: RunSpec, options: RunOptions = {}): Pr
   const started = Date.now();
   try {
     const atInit = options.stats === false ? undefined : { layers: measureAtInit(model, data.train, spec) };
+    if (atInit) options.onInit?.(atInit.layers);
     const result = await train(model, data, spec, options);
     const history: History = {
       experiment: spec.experiment,

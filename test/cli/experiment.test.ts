@@ -8,7 +8,7 @@ import { USAGE, UsageError, epochLine, parseCli } from '../../lib/cli/experiment
 import { EXPERIMENT_IDS } from '../../lib/training/experiments';
 import { PRESET_NAMES } from '../../lib/training/presets';
 import { LAYER_METRICS } from '../../lib/training/stats';
-import { PROJECT_ROOT, REAL_DATA_DIR, hasRealData, makeTmpDir } from '../helpers';
+import { PROJECT_ROOT, REAL_DATA_DIR, fakeLayer, hasRealData, makeTmpDir } from '../helpers';
 
 before(async () => {
   await initBackend();
@@ -121,13 +121,18 @@ describe('parseCli', () => {
     const line = epochLine({
       epoch: 2, trainLoss: 1.23456, trainAcc: 0.5, valLoss: 2, valAcc: 0.25, seconds: 1.5, stage: 3,
       layers: [
-        { name: 'hidden1', weightGradMeanAbs: 1.2e-9 } as never,
-        { name: 'output', weightGradMeanAbs: 3e-2 } as never,
+        fakeLayer('hidden1', { activationGradRms: 1.2e-9 }),
+        fakeLayer('hidden2', { activationGradRms: 1.2e-7 }),
+        fakeLayer('hidden3', { activationGradRms: null }),
+        fakeLayer('output', { activationGradRms: 3e-2 }),
       ],
     }, 7);
     assert.match(line, /^epoch 2\/7 \(stage 3\)/);
     assert.match(line, /train loss 1\.2346/);
-    assert.match(line, /hidden1 1\.2e-9 … output 3\.0e-2/);
+    // the deepest hidden layer with a gradient (hidden3 is not in use), log10(1.2e-9 / 1.2e-7) = -2
+    assert.match(line, /RMS dL\/dh hidden1 1\.2e-9 … hidden2 1\.2e-7 \(log10 ratio -2\.00\)  1\.5 s$/);
+    const off = epochLine({ epoch: 1, trainLoss: 1, trainAcc: 0.5, valLoss: 2, valAcc: 0.25, seconds: 1.5, layers: [] }, 7);
+    assert.match(off, /acc 0\.250  1\.5 s$/, 'statistics off: no gradient');
   });
 });
 
@@ -148,6 +153,7 @@ describe('the CLI as a child process', () => {
     const out = path.join(tmp, 'out.json');
     const r = await cli(['baseline', '--epochs', '1', '--limit', '600', '--json', out]);
     assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^at initialisation  RMS dL\/dh hidden1 \S+ … hidden7 \S+ \(log10 ratio -\d\.\d\d\)$/m, 'the untrained network first');
     assert.match(r.stdout, /epoch 1\/1 .*train loss/);
     assert.match(r.stdout, new RegExp(`wrote ${out.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
     const h = JSON.parse(fs.readFileSync(out, 'utf8'));

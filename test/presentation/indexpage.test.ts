@@ -7,9 +7,10 @@ import { readSummaries, saveSummary } from '../../lib/presentation/notebook';
 import { NotebookReport, distinctRuns, indexHtml, plotRemedySummary } from '../../lib/presentation/indexpage';
 import { fakeHistory, makeTmpDir } from '../helpers';
 
-const summary = (experiment: string, label: string, finalValAcc: number, gradientRatioFirst: number | null, seconds = 10): RunSummary => ({
-  experiment, label, key: `key-of-${label}`, baseline: experiment === 'baseline', epochs: 5, finalValAcc, bestValAcc: finalValAcc, bestEpoch: 5, gradientRatioFirst, gradientRatioLast: null,
-  saturationFirst: 0, updateRatioLast: -3, seconds, backend: 'cpu',
+const summary = (experiment: string, label: string, finalValAcc: number, gradientRatioInit: number | null, seconds = 10): RunSummary => ({
+  experiment, label, key: `key-of-${label}`, baseline: experiment === 'baseline', epochs: 5, finalValAcc, bestValAcc: finalValAcc, bestEpoch: 5,
+  gradientRatioInit, gradientRatioLast: gradientRatioInit === null ? null : gradientRatioInit / 2, depthLast: 7, signalRatioInit: null, signalRatioLast: null,
+  weightGradRatioFirst: null, weightGradRatioLast: null, saturationFirst: 0, updateRatioLast: -3, seconds, backend: 'cpu',
 });
 
 const BASELINE = summary('baseline', 'baseline (sigmoid)', 0.1, -6.2);
@@ -51,14 +52,15 @@ describe('distinctRuns', () => {
 });
 
 describe('plotRemedySummary', () => {
-  test('two bar traces: final validation accuracy and the first-epoch gradient ratio per run', () => {
+  test('bars: final validation accuracy, and the dL/dh ratio at initialisation and at the last epoch, per run', () => {
     const fig = plotRemedySummary([BASELINE, RELU, ADAM]);
-    assert.equal(fig.data.length, 2);
+    assert.equal(fig.data.length, 3);
     assert.ok(fig.data.every((t) => t.type === 'bar'), 'bars');
     assert.ok(fig.data.every((t) => JSON.stringify(t.x) === JSON.stringify(['baseline (sigmoid)', 'ReLU', 'Adam'])), 'runs by label');
     assert.deepEqual(fig.data[0].y, [0.1, 0.8, 0.5]);
-    assert.deepEqual(fig.data[1].y, [-6.2, -0.7, null]);
-    assert.deepEqual(fig.data.map((t) => [t.xaxis, t.yaxis]), [['x', 'y'], ['x2', 'y2']]);
+    assert.deepEqual(fig.data[1].y, [-6.2, -0.7, null], 'the dL/dh ratio at initialisation');
+    assert.deepEqual(fig.data[2].y, [-3.1, -0.35, null], 'and at the last epoch');
+    assert.deepEqual(fig.data.map((t) => [t.xaxis, t.yaxis]), [['x', 'y'], ['x2', 'y2'], ['x2', 'y2']]);
     assert.deepEqual((fig.data[0].marker as { color: string[] }).color, ['#7f7f7f', '#1f77b4', '#1f77b4'], 'the baseline grey');
     assert.ok(fig.layout.title.text.length > 0, 'a title');
   });
@@ -86,6 +88,7 @@ describe('indexHtml', () => {
     const payload = JSON.parse(fig[1]) as { data: Array<{ y: unknown[] }> };
     assert.deepEqual(payload.data[0].y, [0.1, 0.8, 0.5], 'final accuracies of the distinct runs');
     assert.deepEqual(payload.data[1].y, [-6.2, -0.7, null]);
+    assert.deepEqual(payload.data[2].y, [-3.1, -0.35, null]);
     const table = html.slice(html.indexOf('<table class="vg-table"'), html.indexOf('</table>'));
     assert.ok(table.length > 0, 'a results table');
     assert.equal(count(table, '<tr>'), 1 + 3, 'header + 3 distinct runs');
@@ -131,7 +134,7 @@ describe('saveSummary and readSummaries', () => {
 
   test('writes <dir>/summary/<name>.json, read back in name order', () => {
     const layers = ['hidden1', 'output'];
-    const a = fakeHistory('baseline', 2, layers, { layer: (_, li) => ({ weightGradMeanAbs: li === 0 ? 1e-6 : 1e-2 }), epoch: (e) => ({ valAcc: 0.1 * e }) });
+    const a = fakeHistory('baseline', 2, [...layers.slice(0, 1), 'hidden2', 'output'], { layer: (_, li) => ({ activationGradRms: li === 0 ? 1e-6 : 1e-2 }), epoch: (e) => ({ valAcc: 0.1 * e }) });
     const b = fakeHistory('relu', 1, layers, { epoch: () => ({ valAcc: 0.75 }) });
     saveSummary('02-better-activation', [a, b]);
     saveSummary('01-weight-increasing', [a]);
@@ -141,7 +144,7 @@ describe('saveSummary and readSummaries', () => {
     assert.equal(stored.notebook, '01-weight-increasing');
     assert.equal(stored.runs[0].experiment, 'baseline');
     assert.equal(stored.runs[0].finalValAcc, 0.2);
-    assert.equal(stored.runs[0].gradientRatioFirst, -4);
+    assert.equal(stored.runs[0].gradientRatioLast, -4);
 
     const read = readSummaries();
     assert.deepEqual(read.map((s) => s.notebook), ['01-weight-increasing', '02-better-activation']);

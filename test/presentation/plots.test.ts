@@ -14,13 +14,14 @@ import {
   plotGradientFlow,
   plotGradientHeatmap,
   plotLearningCurves,
+  plotSignalFlow,
   plotRawVsNormalized,
   plotSaturation,
   plotUpdateRatio,
   stageStarts,
 } from '../../lib/presentation/plots';
 import { History } from '../../lib/training/run';
-import { assertClose, fakeHistory } from '../helpers';
+import { assertClose, fakeHistory, fakeLayer } from '../helpers';
 
 const LAYERS = ['hidden1', 'hidden2', 'hidden3', 'output'];
 
@@ -41,6 +42,8 @@ function baseline(epochs = 3): History {
     layer: (e, li) => ({
       weightGradMeanAbs: BASE_GRAD[e - 1][li],
       activationGradMeanAbs: BASE_GRAD[e - 1][li] * 7,
+      activationGradRms: BASE_GRAD[e - 1][li] * 3,
+      signalSpread: li === 3 ? null : 10 ** -(li + e),
       saturation: li === 3 ? null : 0.1 * (li + 1) + 0.01 * e,
       updateRatio: 1e-5 * (li + 1) * e,
     }),
@@ -53,6 +56,7 @@ function relu(): History {
     layer: (e, li) => ({
       weightGradMeanAbs: RELU_GRAD[e - 1][li],
       activationGradMeanAbs: 0.5 ** li,
+      activationGradRms: RELU_GRAD[e - 1][li],
       saturation: li === 3 ? null : 0.2 + 0.1 * li - 0.05 * e,
       updateRatio: 1e-3 * (li + 1) * e,
     }),
@@ -64,48 +68,66 @@ const axis = (fig: Figure, key: string) => fig.layout[key] as Record<string, unk
 const title = (fig: Figure, key: string) => axis(fig, key)?.title?.text;
 
 describe('plotGradientFlow', () => {
-  test('two traces per run: weightGradMeanAbs at the first and last epoch, layers input → output, log y', () => {
+  test('two panels, RMS dL/dh left and mean |dL/dW| right; per run the first (dotted) and last (solid) epoch', () => {
     const fig = plotGradientFlow([baseline(), relu()]);
-    assert.equal(fig.data.length, 4);
-    const expected = [
-      { name: 'baseline (sigmoid), epoch 1', y: BASE_GRAD[0], dash: 'dot' },
-      { name: 'baseline (sigmoid), epoch 3', y: BASE_GRAD[2], dash: 'solid' },
-      { name: 'ReLU, epoch 1', y: RELU_GRAD[0], dash: 'dot' },
-      { name: 'ReLU, epoch 3', y: RELU_GRAD[2], dash: 'solid' },
+    assert.equal(fig.data.length, 8);
+    const expected = (values: typeof BASE_GRAD, k: number, scale: number) => [
+      { name: 'baseline (sigmoid), epoch 1', y: values[0], dash: 'dot' },
+      { name: 'baseline (sigmoid), epoch 3', y: values[2], dash: 'solid' },
+    ].map((e) => ({ ...e, y: e.y.map((v) => (v === null ? null : v * scale)), k }));
+    const want = [
+      ...expected(BASE_GRAD, 0, 3),
+      { name: 'ReLU, epoch 1', y: RELU_GRAD[0], dash: 'dot', k: 0 },
+      { name: 'ReLU, epoch 3', y: RELU_GRAD[2], dash: 'solid', k: 0 },
+      ...expected(BASE_GRAD, 1, 1),
+      { name: 'ReLU, epoch 1', y: RELU_GRAD[0], dash: 'dot', k: 1 },
+      { name: 'ReLU, epoch 3', y: RELU_GRAD[2], dash: 'solid', k: 1 },
     ];
     fig.data.forEach((t, i) => {
-      assert.equal(t.name, expected[i].name);
+      assert.equal(t.name, want[i].name);
       assert.deepEqual(t.x, ['hidden1', 'hidden2', 'hidden3', 'output']);
-      assert.deepEqual(t.y, expected[i].y);
-      assert.equal((t.line as { dash: string }).dash, expected[i].dash);
+      want[i].y.forEach((v, li) => (v === null ? assert.equal((t.y as unknown[])[li], null) : assertClose((t.y as number[])[li], v, { rtol: 1e-12, msg: `${i}/${li}` })));
+      assert.equal((t.line as { dash: string }).dash, want[i].dash);
+      assert.equal(t.xaxis, want[i].k === 0 ? 'x' : 'x2');
+      assert.equal(t.showlegend, want[i].k === 0, 'one legend entry per line, from the left panel');
     });
     assert.equal((fig.data[0].line as { color: string }).color, BASELINE_COLOR, 'the baseline is grey');
     assert.notEqual((fig.data[2].line as { color: string }).color, BASELINE_COLOR, 'a remedy is not grey');
     assert.equal(axis(fig, 'yaxis').type, 'log');
+    assert.equal(axis(fig, 'yaxis2').type, 'log');
     assert.match(fig.layout.title.text, /Gradient flow/);
-    assert.match(fig.layout.title.text, /mean \|dL\/dW\|/);
+    assert.match(String(title(fig, 'yaxis')), /RMS dL\/dh.*log/);
+    assert.match(String(title(fig, 'yaxis2')), /mean \|dL\/dW\|.*log/);
     assert.equal(title(fig, 'xaxis'), 'layer (input → output)');
-    assert.match(String(title(fig, 'yaxis')), /mean \|dL\/dW\|.*log/);
   });
 
-  test('a run of one epoch gives one trace', () => {
+  test('a run of one epoch gives one line per panel', () => {
     const fig = plotGradientFlow([baseline(1), relu()]);
-    assert.equal(fig.data.length, 3);
-    assert.deepEqual(fig.data.map((t) => t.name), ['baseline (sigmoid), epoch 1', 'ReLU, epoch 1', 'ReLU, epoch 3']);
-    assert.deepEqual(fig.data[0].y, BASE_GRAD[0]);
+    assert.equal(fig.data.length, 6);
+    assert.deepEqual(fig.data.slice(0, 3).map((t) => t.name), ['baseline (sigmoid), epoch 1', 'ReLU, epoch 1', 'ReLU, epoch 3']);
+    assert.deepEqual(fig.data[3].y, BASE_GRAD[0]);
   });
+});
 
-  test('another metric is plotted and named as such', () => {
-    const fig = plotGradientFlow([baseline()], 'activationGradMeanAbs');
-    assert.deepEqual(fig.data[1].y, BASE_GRAD[2].map((v) => v * 7));
-    assert.match(fig.layout.title.text, /mean \|dL\/dh\|/);
+describe('plotSignalFlow', () => {
+  test('signal spread per hidden layer, at initialisation (dashed) and the last epoch (solid)', () => {
+    const h = baseline();
+    h.atInit = { layers: LAYERS.map((name, li) => fakeLayer(name, { signalSpread: li === 3 ? null : 0.5 ** li })) };
+    const fig = plotSignalFlow([h, relu()]);
+    assert.deepEqual(fig.data.map((t) => t.name), ['baseline (sigmoid), at initialisation', 'baseline (sigmoid), epoch 3', 'ReLU, epoch 3']);
+    assert.deepEqual(fig.data[0].x, ['hidden1', 'hidden2', 'hidden3'], 'hidden layers only');
+    assert.deepEqual(fig.data[0].y, [1, 0.5, 0.25]);
+    assert.deepEqual(fig.data[1].y, [10 ** -3, 10 ** -4, 10 ** -5]);
+    assert.deepEqual(fig.data.map((t) => (t.line as { dash: string }).dash), ['dash', 'solid', 'solid']);
+    assert.equal(axis(fig, 'yaxis').type, 'log');
   });
 });
 
 describe('plotGradientHeatmap', () => {
   test('z = log10 of the values (null for null or 0), layer × epoch, one shared colour range', () => {
     const runs = [baseline(), relu()];
-    const fig = plotGradientHeatmap(runs);
+    const fig = plotGradientHeatmap(runs, 'weightGradMeanAbs');
+    assert.match(fig.layout.title.text, /log10 mean \|dL\/dW\|/);
     assert.equal(fig.data.length, 2);
     const grads = [BASE_GRAD, RELU_GRAD];
     fig.data.forEach((t, i) => {
@@ -353,7 +375,7 @@ describe('runs of different depth and runs that share an id', () => {
   const deep = (depth: number, label: string, seed = 0): History => {
     const names = [...Array.from({ length: depth }, (_, i) => `hidden${i + 1}`), 'output'];
     const h = fakeHistory('relu', 2, names, {
-      layer: (_, li) => ({ weightGradMeanAbs: li + 1, saturation: (li + 1) / 100, updateRatio: li + 1, activationMean: li + 1, activationStd: 0.5 }),
+      layer: (_, li) => ({ weightGradMeanAbs: li + 1, activationGradRms: li + 1, saturation: (li + 1) / 100, updateRatio: li + 1, activationMean: li + 1, activationStd: 0.5 }),
     });
     h.label = label;
     h.seed = seed;
@@ -378,7 +400,7 @@ describe('runs of different depth and runs that share an id', () => {
     assert.deepEqual(d7, [1, 2, 3, 4, 5, 6, 7, ...new Array(13).fill(null), 8]);
     assert.deepEqual(d20, Array.from({ length: 21 }, (_, i) => i + 1));
     assert.deepEqual(axis(fig, 'xaxis').categoryarray, x, 'the layer order is fixed, not Plotly\'s order of first appearance');
-    assert.deepEqual(fig.data.map((t) => t.name), [
+    assert.deepEqual(fig.data.slice(0, 6).map((t) => t.name), [
       'depth 3, epoch 1', 'depth 3, epoch 2', 'depth 7, epoch 1', 'depth 7, epoch 2', 'depth 20, epoch 1', 'depth 20, epoch 2',
     ]);
     const colors = fig.data.map((t) => (t.line as { color: string }).color);

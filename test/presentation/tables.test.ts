@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { DataFrame } from 'danfojs-node';
 import { RunSummary } from '../../lib/presentation/conclusions';
 import { frameHtml, resultsFrame } from '../../lib/presentation/tables';
-import { fakeHistory } from '../helpers';
+import { fakeHistory, fakeLayer } from '../helpers';
 
 const LAYERS = ['hidden1', 'hidden2', 'output'];
 const COLUMNS = [
@@ -12,18 +12,30 @@ const COLUMNS = [
   'final val acc',
   'best val acc',
   'best epoch',
-  'log10 grad ratio L1/out, first',
-  'log10 grad ratio L1/out, last',
+  'log10 dL/dh L1/last hidden, init',
+  'log10 dL/dh L1/last hidden, last epoch',
+  'log10 signal last hidden/L1, last epoch',
+  'log10 dL/dW L1/out, epoch 1',
   'seconds',
 ];
 
-/** val acc 0.2, 0.45678, 0.123456; mean |dW| of hidden1 / output: 3e-8 / 2e-2 at epoch 1, 2e-7 / 1e-2 at epoch 3. */
-const baseline = () =>
-  fakeHistory('baseline', 3, LAYERS, {
-    layer: (e, li) => ({ weightGradMeanAbs: [[3e-8, 1e-5, 2e-2], [1e-7, 1e-5, 1e-2], [2e-7, 1e-5, 1e-2]][e - 1][li] }),
+/**
+ * val acc 0.2, 0.45678, 0.123456; RMS dL/dh of hidden1 / hidden2: 3e-8 / 2e-2 at init, 2e-7 / 1e-2 at epoch 3;
+ * signal spread of hidden2 / hidden1 at epoch 3: 1e-3 / 0.5; mean |dW| of hidden1 / output at epoch 1: 1e-6 / 1e-2.
+ */
+const baseline = () => {
+  const h = fakeHistory('baseline', 3, LAYERS, {
+    layer: (e, li) => ({
+      activationGradRms: e === 3 ? [2e-7, 1e-2, 1][li] : 1,
+      signalSpread: e === 3 ? [0.5, 1e-3, null][li] : 1,
+      weightGradMeanAbs: e === 1 ? [1e-6, 1, 1e-2][li] : 1,
+    }),
     epoch: (e) => ({ valAcc: [0.2, 0.45678, 0.123456][e - 1] }),
     history: { seconds: 12.345 },
   });
+  h.atInit = { layers: LAYERS.map((name, li) => fakeLayer(name, { activationGradRms: [3e-8, 2e-2, 1][li] })) };
+  return h;
+};
 
 const td = (v: string) => `<td style="text-align:right;padding:2px 8px">${v}</td>`;
 const rowsOf = (html: string) => html.match(/<tr>/g)?.length ?? 0;
@@ -33,20 +45,22 @@ describe('resultsFrame', () => {
     const df = resultsFrame([baseline()]);
     assert.deepEqual(df.columns, COLUMNS);
     assert.equal(df.shape[0], 1);
-    // log10(3e-8 / 2e-2) = log10(1.5e-6) = -5.8239 → -5.82; log10(2e-7 / 1e-2) = -4.69897 → -4.7
-    assert.deepEqual((df.values as unknown[][])[0], ['baseline (sigmoid)', 3, 0.123, 0.457, 2, -5.82, -4.7, 12.3]);
+    // log10(3e-8 / 2e-2) = log10(1.5e-6) = -5.8239 → -5.82; log10(2e-7 / 1e-2) = -4.69897 → -4.7;
+    // log10(1e-3 / 0.5) = -2.69897 → -2.7; log10(1e-6 / 1e-2) = -4
+    assert.deepEqual((df.values as unknown[][])[0], ['baseline (sigmoid)', 3, 0.123, 0.457, 2, -5.82, -4.7, -2.7, -4, 12.3]);
   });
 
   test('accepts run summaries as well as histories, in the given order', () => {
     const summary: RunSummary = {
       experiment: 'relu', label: 'ReLU', key: 'k', baseline: false, epochs: 20, finalValAcc: 0.81249, bestValAcc: 0.8125, bestEpoch: 19,
-      gradientRatioFirst: -1.234, gradientRatioLast: null, saturationFirst: 0, updateRatioLast: -3, seconds: 99.96, backend: 'wasm',
+      gradientRatioInit: -1.234, gradientRatioLast: null, depthLast: 7, signalRatioInit: 0, signalRatioLast: 0.04, weightGradRatioFirst: -0.5,
+      weightGradRatioLast: null, saturationFirst: 0, updateRatioLast: -3, seconds: 99.96, backend: 'wasm',
     };
     const df = resultsFrame([summary, baseline()]);
     const values = df.values as unknown[][];
     assert.equal(values.length, 2);
     const relu = values[0];
-    assert.deepEqual([relu[0], relu[1], relu[2], relu[3], relu[4], relu[5], relu[7]], ['ReLU', 20, 0.812, 0.813, 19, -1.23, 100]);
+    assert.deepEqual([relu[0], relu[1], relu[2], relu[3], relu[4], relu[5], relu[7], relu[8], relu[9]], ['ReLU', 20, 0.812, 0.813, 19, -1.23, 0.04, -0.5, 100]);
     assert.ok(relu[6] === null || Number.isNaN(relu[6]), `a missing ratio stays missing, got ${String(relu[6])}`);
     assert.equal(values[1][0], 'baseline (sigmoid)');
   });
