@@ -35,3 +35,7 @@ export * from './presentation/notebook';
 export * from './presentation/plots';
 export * from './presentation/source';
 export * from './presentation/tables';
+export * from './training/meanfield';
+export * from './training/sweeps';
+export * from './training/jacobian';
+export * from './presentation/theory';
