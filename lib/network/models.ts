@@ -76,6 +76,8 @@ export interface DenseLayer {
 export interface Probe {
   /** A hidden layer's activation output, before any skip addition. */
   activation(layer: string, a: tf.Tensor): void;
+  /** A hidden layer's output as the next layer reads it: the activation plus any skip addition. */
+  signal(layer: string, h: tf.Tensor): void;
   /**
    * What the mean-field prediction of the layer's backward factor needs (stats.ts derives it): its
    * kernel and, with a normalisation, the square of the scale it applies to the gradient (per unit
@@ -194,6 +196,7 @@ export class MLP {
       if (probe && chained(i)) probe.backward(layer.name, layer.kernel, scaleSq);
       h = a;
       for (const [from, to] of this.skips) if (to === i) h = tf.add(h, outputs[from - 1]);
+      probe?.signal(layer.name, h);
       if (this.options.gradNorm) {
         if (probe) h = probe.tap(layer.name, 'normalized')(h);
         h = gradNorm(h);

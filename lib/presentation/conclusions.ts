@@ -92,7 +92,8 @@ export function summarizeRun(h: History): RunSummary {
 
 /** 10^x in HTML/markdown, e.g. 10<sup>-6.2</sup>. */
 export function pow10(x: number | null): string {
-  return x === null ? 'n/a' : `10<sup>${x.toFixed(1)}</sup>`;
+  // + 0 turns the "-0.0" that a small negative exponent rounds to into "0.0"
+  return x === null ? 'n/a' : `10<sup>${(Number(x.toFixed(1)) + 0).toFixed(1)}</sup>`;
 }
 
 const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)} %`);
@@ -171,7 +172,9 @@ function verdict(r: RunSummary, b: RunSummary): string {
   ].join('; ');
   const within = `within ${r.epochs} epochs`;
   let meaning: string;
-  if (learned && g === 'kept') meaning = `${r.label} keeps the gradient alive through the whole network, and the network learns.`;
+  if (learned && g === 'kept' && flowVerdict(r.gradientRatioInit) === 'lost') {
+    meaning = `Untrained, the network loses the gradient on its way down as the baseline does; training with ${r.label} changed the weights until it reaches layer 1, and the network learns.`;
+  } else if (learned && g === 'kept') meaning = `${r.label} keeps the gradient alive through the whole network from the start, and the network learns.`;
   else if (learned && g) meaning = `The network learns although the gradient still ${GRADIENT_WORDS[g]}: ${r.label} works around the gradient's fall rather than removing it.`;
   else if (learned) meaning = `${r.label} makes the network learn.`;
   else if (gained >= ACCURACY_MARGIN) meaning = `${within} ${r.label} helps only a little: ${pct(r.finalValAcc)} is still far from a trained network (an MLP reaches about 85-89 % on FashionMNIST).`;
@@ -217,14 +220,17 @@ export function comparePrediction(runs: History[]): string {
         ? [{ name: l.name, measured: below / here, predicted: l.predictedGradFactor }]
         : [];
     });
-    if (pairs.length === 0) return `- ${h.label}: the theory does not apply here (skip connections or gradient normalisation change the way back).`;
+    if (pairs.length === 0) {
+      const why = h.config.model.gradNorm ? 'gradient normalisation rescales the gradient at every layer' : 'skip connections add a second way back at every layer';
+      return `- ${h.label}: the theory does not apply here (${why}).`;
+    }
     const geo = (xs: number[]) => Math.pow(10, xs.reduce((a, x) => a + Math.log10(x), 0) / xs.length);
     const worst = pairs.reduce((a, p) => (Math.abs(p.measured / p.predicted - 1) > Math.abs(a.measured / a.predicted - 1) ? p : a));
     const skipped = layers.length - 1 - pairs.length;
     return (
       `- ${h.label}, at initialisation: the gradient is multiplied by ${geo(pairs.map((p) => p.measured)).toPrecision(2)} per layer ` +
       `on its way down, theory predicts ${geo(pairs.map((p) => p.predicted)).toPrecision(2)} ` +
-      `(over ${pairs.length} layers${skipped ? `; ${skipped} where it does not apply left out` : ''}); the largest gap is ` +
+      `(over ${pairs.length} layer${pairs.length === 1 ? '' : 's'}${skipped ? `; ${skipped} where it does not apply left out` : ''}); the largest gap is ` +
       `${(Math.abs(worst.measured / worst.predicted - 1) * 100).toFixed(0)} % at ${worst.name}.`
     );
   }).join('\n');

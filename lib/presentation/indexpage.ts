@@ -68,11 +68,11 @@ export function indexHtml(reports: NotebookReport[], meta: { preset: string; bac
 <style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.5} table{font-size:14px}</style>
 <script type="text/javascript">${escapeScript(fs.readFileSync(plotlyFile, 'utf8'))}</script>
 </head><body>
-<h1>Vanishing gradients: seven remedies</h1>
+<h1>Vanishing gradients: the problem and seven remedies</h1>
 <p>Preset <b>${escapeHtml(meta.preset)}</b>, backend <b>${escapeHtml(meta.backend)}</b>, ${meta.seconds.toFixed(0)} s in all, ${escapeHtml(meta.date)}.</p>
-<ol>
+<ul>
 ${list}
-</ol>
+</ul>
 ${body}
 </body></html>
 `;

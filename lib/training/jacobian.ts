@@ -51,6 +51,8 @@ class LayerRecorder implements Probe {
     this.layers.set(layer, { outputs: a.dataSync() as Float32Array });
   }
 
+  signal(): void {}
+
   backward(layer: string, kernel: tf.Tensor, scaleSq?: tf.Tensor): void {
     const record = this.layers.get(layer);
     if (!record) return;

@@ -15,8 +15,9 @@
  * - activationGradRms: the root mean square of dL/dh at the layer's output (at the logits for the output
  *   layer), over the batch and the units;
  * - signalSpread: the forward signal: the std of each unit's output across the batch's examples,
- *   averaged over the units (null for the output layer). When it falls, later layers see nearly the
- *   same input for every image;
+ *   averaged over the units (null for the output layer), taken on what the next layer reads (after any
+ *   skip addition, so that the last hidden layer's is what the output layer sees). When it falls, later
+ *   layers see nearly the same input for every image;
  * - predictedGradFactor: what mean-field theory predicts for RMS(dL/dh of the layer below) /
  *   RMS(dL/dh of this layer), derived below; null where the theory does not apply (see `Probe.backward`).
  *
@@ -275,13 +276,16 @@ export class StepRecorder implements Probe {
     this.sources.set(`${layer}/activationMean`, { num: at + S_MEAN });
     this.sources.set(`${layer}/activationStd`, { num: at + S_STD });
     this.sources.set(`${layer}/saturation`, { num: at + S_SATURATION });
-    this.sources.set(`${layer}/signalSpread`, { num: this.keep(tf.tensor1d([columnSpread(a)])) });
     this.outputs.set(layer, a);
     if (this.withHistograms) {
       const values = a.dataSync() as Float32Array;
       const [lo, hi] = activationRange(this.activationKind, values);
       this.layerHistograms(layer).activation = histogram(values, lo, hi, HISTOGRAM_BINS);
     }
+  }
+
+  signal(layer: string, h: tf.Tensor): void {
+    this.sources.set(`${layer}/signalSpread`, { num: this.keep(tf.tensor1d([columnSpread(h)])) });
   }
 
   backward(layer: string, kernel: tf.Tensor, scaleSq?: tf.Tensor): void {

@@ -96,6 +96,17 @@ describe('the reports job (smoke preset)', () => {
     assert.equal(check.status, 0, `executed notebooks are not trusted: ${check.stderr}`);
   });
 
+  it("links each report's mentions of another notebook to that notebook's report", () => {
+    for (const f of notebooks.filter((n) => !n.startsWith('00-'))) {
+      const html = fs.readFileSync(path.join(out, f.replace('.ipynb', '.html')), 'utf8');
+      assert.match(html, /href="00-the-problem\.html"/, `${f}: the recap links the opening notebook's report`);
+      assert.doesNotMatch(html, /href="\d\d-[^"]*\.ipynb"/, `${f}: a link still points at a notebook file`);
+      for (const [, target] of html.matchAll(/href="(\d\d-[^"]*\.html)"/g)) {
+        assert.ok(fs.existsSync(path.join(out, target)), `${f} links ${target}, which the job did not write`);
+      }
+    }
+  });
+
   it('renders every Plotly figure offline in headless Chromium', async () => {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const { chromium } = require('playwright-core') as typeof import('playwright-core');

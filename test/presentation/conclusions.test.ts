@@ -177,7 +177,12 @@ describe('concludeRemedy', () => {
     assert.equal(
       verdictOf(concludeRemedy(baseline(), relu({ g1: [2e-3, 2e-3] }))),
       "at the last epoch, the gradient reaches layer 1 (10<sup>-0.7</sup> of the last hidden layer's); the signal reaches the output " +
-        "(10<sup>0.0</sup> of layer 1's spread); the network learned (80.0 %, +70.0 points). ReLU keeps the gradient alive through the whole network, and the network learns.",
+        "(10<sup>0.0</sup> of layer 1's spread); the network learned (80.0 %, +70.0 points). ReLU keeps the gradient alive through the whole network from the start, and the network learns.",
+    );
+    // lost at initialisation (5 decades), kept at the last epoch: training brought it back, as Adam's does
+    assert.match(
+      verdictOf(concludeRemedy(baseline(), relu({ g1: [1e-7, 2e-3] }))),
+      /the network learned \(80\.0 %, \+70\.0 points\)\. Untrained, the network loses the gradient on its way down as the baseline does; training with ReLU changed the weights until it reaches layer 1, and the network learns\.$/,
     );
     // the same accuracy with the gradient lost on the way down: learned by working around it
     assert.match(verdictOf(concludeRemedy(baseline(), relu({ g1: [2e-3, 1e-5] }))), /the gradient vanishes before layer 1 \(10<sup>-3\.0<\/sup>.*the network learned .*The network learns although the gradient still vanishes before layer 1: ReLU works around/);
@@ -235,6 +240,7 @@ describe('pow10 and describeGradientFlow', () => {
     assert.equal(pow10(-6.2007), '10<sup>-6.2</sup>');
     assert.equal(pow10(3), '10<sup>3.0</sup>');
     assert.equal(pow10(null), 'n/a');
+    assert.equal(pow10(-0.04), '10<sup>0.0</sup>', 'no minus sign on a zero');
   });
 
   test('per-layer factor = 10^(decades / (hidden layers - 1)), at initialisation unless an epoch is given', () => {

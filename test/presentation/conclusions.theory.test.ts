@@ -22,10 +22,14 @@ describe('comparePrediction', () => {
   test('says so where the theory leaves layers out, does not apply, or nothing was measured', () => {
     const skip = fakeHistory('skip', 1, ['hidden1', 'hidden2', 'output']);
     skip.atInit = { layers: [fakeLayer('hidden1', { activationGradRms: 1 }), fakeLayer('hidden2', { activationGradRms: 2 }), fakeLayer('output', { activationGradRms: 4, predictedGradFactor: 0.5 })] };
-    assert.match(comparePrediction([skip]), /over 1 layers; 1 where it does not apply left out\); the largest gap is 0 % at output/);
+    assert.match(comparePrediction([skip]), /over 1 layer; 1 where it does not apply left out\); the largest gap is 0 % at output/);
     const gn = fakeHistory('grad-norm', 1, ['hidden1', 'output']);
+    gn.config = { ...gn.config, model: { ...gn.config.model, gradNorm: true } };
     gn.atInit = { layers: [fakeLayer('hidden1', { activationGradRms: 1 }), fakeLayer('output', { activationGradRms: 1 })] };
-    assert.match(comparePrediction([gn]), /the theory does not apply here/);
+    assert.match(comparePrediction([gn]), /the theory does not apply here \(gradient normalisation rescales the gradient at every layer\)/);
+    const skipOnly = fakeHistory('skip', 1, ['hidden1', 'output']);
+    skipOnly.atInit = gn.atInit;
+    assert.match(comparePrediction([skipOnly]), /the theory does not apply here \(skip connections add a second way back at every layer\)/);
     assert.match(comparePrediction([fakeHistory('adam', 1, ['hidden1', 'output'])]), /not measured at initialisation/);
     assert.equal(comparePrediction([skip, gn]).split('\n').length, 2, 'one bullet per run');
   });

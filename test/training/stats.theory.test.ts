@@ -126,6 +126,18 @@ describe('at initialisation, on real data', { skip: hasRealData ? false : `${REA
     assert.equal(layers[layers.length - 1].signalSpread, null, 'no spread for the output layer');
   });
 
+  test('with skip connections the spread is taken on what the next layer reads: h₃ = σ(z₃) + h₁, h₇ = σ(z₇) + h₄', () => {
+    const spec = resolveSpec('skip', { preset: 'smoke' });
+    const model = buildModel(spec);
+    const layers = measureAtInit(model, loadFashionMNIST({ limit: 600, seed: 0 }).train, spec);
+    model.dispose();
+    const spread = (name: string) => layers.find((l) => l.name === name)?.signalSpread as number;
+    // σ(z₃)'s own spread is two layers' collapse (~0.14²) below h₁'s, so the sum carries h₁'s almost unchanged
+    assertClose(spread('hidden3'), spread('hidden1'), { rtol: 0.05, msg: 'hidden3 reads on hidden1' });
+    assertClose(spread('hidden7'), spread('hidden4'), { rtol: 0.05, msg: 'hidden7 passes hidden4 on' });
+    assert.ok(spread('hidden2') < spread('hidden1') / 3, 'an unbypassed layer still collapses the signal');
+  });
+
   test('skip connections and gradient normalisation get no prediction where the theory does not apply', () => {
     for (const [id, expected] of [['skip', ['hidden2', 'hidden5']], ['grad-norm', ['hidden2', 'hidden3', 'hidden4', 'hidden5', 'hidden6', 'hidden7', 'output']]] as const) {
       const spec = resolveSpec(id, { preset: 'smoke' });

@@ -162,6 +162,7 @@ function gradientsAt(model: MLP, split: Split, indices: number[]): { loss: numbe
   const dh: Record<string, { shape: number[]; values: number[] }> = {};
   const probe: Probe = {
     activation: () => {},
+    signal: () => {},
     backward: () => {},
     tap: (layer, kind) => {
       assert.equal(kind, 'output', 'no gradient normalisation here: only output taps');
