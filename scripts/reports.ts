@@ -41,7 +41,6 @@ async function main(): Promise<number> {
     .filter((f) => /^\d\d-.*\.ipynb$/.test(f) && (only.length === 0 || only.some((o) => f.startsWith(o))))
     .sort();
   if (notebooks.length === 0) throw new Error(`no notebook matches ${only.join(', ')}`);
-  fs.rmSync(path.join(root, '.cache', 'runs'), { recursive: true, force: true }); // one fresh baseline per job
   const started = Date.now();
   const written: NotebookReport[] = [];
   const failures: string[] = [];

@@ -10,6 +10,7 @@ import * as path from 'path';
 import * as zlib from 'zlib';
 import type { FashionMNIST, Split } from '../lib/training/data';
 import type { History } from '../lib/training/run';
+import type { RunSet } from '../lib/training/seeds';
 import type { MLPConfig } from '../lib/network/models';
 import type { RunSpec } from '../lib/training/spec';
 import type { LayerMetric, LayerStats } from '../lib/training/stats';
@@ -152,7 +153,7 @@ export function syntheticSplit(n: number, seed: number): Split {
 }
 
 export function syntheticData(nTrain: number, nVal: number, seed = 1): FashionMNIST {
-  return { train: syntheticSplit(nTrain, seed), val: syntheticSplit(nVal, seed + 1000), source: '(synthetic)' };
+  return { train: syntheticSplit(nTrain, seed), val: syntheticSplit(nVal, seed + 1000), source: '(synthetic)', identity: `synthetic-${nTrain}-${nVal}-${seed}` };
 }
 
 /** The bytes of an unsigned-byte IDX file of the given dims. */
@@ -294,4 +295,10 @@ export function studySpec(changes: Partial<RunSpec> = {}): RunSpec {
     experiment: 'baseline', label: 'baseline (sigmoid)', changes: [], model: STUDY_MODEL, optimizer: { kind: 'sgd', lr: 1e-2 },
     schedule: { kind: 'plain', epochs: 2 }, batchSize: 512, limit: null, seed: 0, ...changes,
   };
+}
+
+/** One spec over several seeds, from Histories made by `make(seed)` (e.g. fakeHistory with per-seed numbers). */
+export function fakeRunSet(make: (seed: number) => History, seeds: number[] = [0, 1, 2]): RunSet {
+  const runs = seeds.map((seed) => ({ ...make(seed), seed }));
+  return { experiment: runs[0].experiment, label: runs[0].label, config: runs[0].config, seeds, runs, storedAt: seeds.map(() => null) };
 }

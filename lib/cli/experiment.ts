@@ -3,8 +3,9 @@
  *   npm run --silent experiment -- <id> [--epochs N] [--init he] [--depth 12] … [--json FILE]
  * Every model, optimizer and size flag overrides the named experiment (a run spec derived from it,
  * resolved and checked once by `resolveSpec`). Prints a line per epoch; with --json writes the full
- * history atomically. Bad arguments exit 2 before any work; Ctrl-C writes the epochs completed so far
- * and exits 130.
+ * history atomically. `--seeds 1,2,3` trains several seeds in parallel worker processes and writes
+ * `{ runs: [History, …], summary }`. Bad arguments exit 2 before any work; Ctrl-C writes the epochs
+ * completed so far and exits 130.
  */
 import { writeJsonAtomic } from '../runtime/files';
 import { INIT_KINDS, Init } from '../network/init';
@@ -14,6 +15,8 @@ import { OPTIMIZER_KINDS } from '../network/optimizers';
 import { EXPERIMENT_IDS, getExperiment, resolveSpec } from '../training/experiments';
 import { PRESET_NAMES } from '../training/presets';
 import { History, runExperiment } from '../training/run';
+import { runSeeds } from '../training/parallel';
+import { summarizeSeeds } from '../training/seeds';
 import { RunSpec, RunSpecInput, SpecError } from '../training/spec';
 import { EpochRecord } from '../training/train';
 import { LayerStats } from '../training/stats';
@@ -26,6 +29,8 @@ export const FLAGS = {
   epochs: { kind: 'whole', min: 1, help: "epochs of a plain run (default: the preset's)" },
   'stage-epochs': { kind: 'whole', min: 1, help: "epochs of each layer-wise stage (default: the preset's)" },
   seed: { kind: 'whole', min: 0, help: 'seed of the split, the weights and the shuffles (default 0)' },
+  seeds: { kind: 'text', meta: 'LIST', help: 'several seeds, e.g. 1,2,3, trained in parallel worker processes (instead of --seed)' },
+  workers: { kind: 'whole', min: 1, help: 'worker processes for --seeds (default: $VG_WORKERS, else one per seed up to twice the cores)' },
   limit: { kind: 'whole', min: 20, help: "use only the first N training images (default: the preset's)" },
   'batch-size': { kind: 'whole', min: 1, help: 'mini-batch size (default 512)' },
   preset: { kind: 'choice', choices: PRESET_NAMES, help: 'run sizes (default: $VG_PRESET, else default)' },
@@ -61,8 +66,20 @@ function nameFlag(problem: string): string {
 
 export interface CliArgs {
   spec: RunSpec;
+  /** Given with --seeds: every seed to train (the spec has the first). */
+  seeds?: number[];
+  workers?: number;
   json?: string;
   stats: boolean;
+}
+
+/** "1,2,3" → [1, 2, 3]: distinct whole numbers ≥ 0. */
+export function parseSeeds(text: string): number[] {
+  const parts = text.split(',').map((t) => t.trim());
+  if (parts.some((t) => !/^\d+$/.test(t))) throw new UsageError(`--seeds takes whole numbers ≥ 0 separated by commas, e.g. 1,2,3; got "${text}"`);
+  const seeds = parts.map(Number);
+  if (new Set(seeds).size !== seeds.length) throw new UsageError(`--seeds lists a seed twice: "${text}"`);
+  return seeds;
 }
 
 function parseInit(text: string): Init {
@@ -99,10 +116,14 @@ export function parseCli(argv: string[]): CliArgs {
   if (v['stage-epochs'] !== undefined) input.schedule = { stageEpochs: v['stage-epochs'] };
   if (v['batch-size'] !== undefined) input.batchSize = v['batch-size'];
   if (v.limit !== undefined) input.limit = v.limit;
+  if (v.seed !== undefined && v.seeds !== undefined) throw new UsageError('give --seed N or --seeds LIST, not both');
+  const seeds = v.seeds !== undefined ? parseSeeds(v.seeds) : undefined;
+  if (v.workers !== undefined && seeds === undefined) throw new UsageError('--workers is for several seeds: give --seeds LIST too');
   if (v.seed !== undefined) input.seed = v.seed;
+  if (seeds) input.seed = seeds[0];
   if (v.label !== undefined) input.label = v.label;
   try {
-    return { spec: resolveSpec(input, { preset: v.preset }), json: v.json, stats: !v['no-stats'] };
+    return { spec: resolveSpec(input, { preset: v.preset }), ...(seeds ? { seeds } : {}), ...(v.workers !== undefined ? { workers: v.workers } : {}), json: v.json, stats: !v['no-stats'] };
   } catch (e) {
     if (e instanceof SpecError) throw new UsageError(e.problems.map(nameFlag).join('\n'));
     throw new UsageError((e as Error).message); // e.g. an unknown VG_PRESET
@@ -146,11 +167,16 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write('\ninterrupted: finishing the current step and saving what is done (Ctrl-C again to quit now)\n');
   };
   process.on('SIGINT', onSigint);
+  return args.seeds ? runSeedList(args, args.seeds, () => interrupted) : runOne(args, () => interrupted);
+}
+
+/** One seed, in this process: today's output and JSON shape (one History). */
+async function runOne(args: CliArgs, stopping: () => boolean): Promise<number> {
   const { spec } = args;
   const history: History = await runExperiment(spec, {
     stats: args.stats,
     onInit: (layers) => process.stdout.write(`at initialisation${gradientLine(layers)}\n`),
-    shouldStop: () => interrupted,
+    shouldStop: stopping,
     onProgress: (p) => {
       if (p.kind === 'epoch' && p.record) process.stdout.write(epochLine(p.record, p.lastEpoch) + '\n');
     },
@@ -163,6 +189,34 @@ export async function main(argv: string[]): Promise<number> {
   }
   return history.stopped?.reason === 'interrupted' ? 130 : 0;
 }
+
+/** Several seeds in worker processes; with --json, `{ runs: [History, …], summary }` (`summarizeSeeds`). */
+async function runSeedList(args: CliArgs, seeds: number[], stopping: () => boolean): Promise<number> {
+  const { spec } = args;
+  const started = Date.now();
+  const set = await runSeeds(spec, seeds, {
+    stats: args.stats,
+    store: false,
+    workers: args.workers,
+    shouldStop: stopping,
+    onProgress: (i, p) => {
+      if (p.kind === 'epoch' && p.record) process.stdout.write(`[seed ${seeds[i]}] ${epochLine(p.record, p.lastEpoch)}\n`);
+    },
+  });
+  const seconds = (Date.now() - started) / 1000;
+  const accs = set.runs.map((h) => h.epochs[h.epochs.length - 1]?.valAcc).filter((a): a is number => a !== undefined);
+  process.stdout.write(
+    `${spec.label}: ${set.runs.length} seeds (${set.seeds.join(', ')}) on the ${set.runs[0]?.backend ?? '?'} backend in ${seconds.toFixed(1)} s; ` +
+      `final val acc ${accs.map((a) => a.toFixed(3)).join(', ')}\n`,
+  );
+  for (const h of set.runs) if (h.stopped) process.stderr.write(`seed ${h.seed}: ${h.stopped.message}\n`);
+  if (args.json) {
+    writeJsonAtomic(args.json, { runs: set.runs, summary: summarizeSeeds(set) });
+    process.stdout.write(`wrote ${args.json}\n`);
+  }
+  return set.runs.some((h) => h.stopped?.reason === 'interrupted') ? 130 : 0;
+}
+
 
 if (require.main === module) {
   main(process.argv.slice(2)).then(

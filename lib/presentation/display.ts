@@ -74,28 +74,46 @@ export function showFigure(figure: Figure): void {
   });
 }
 
+/** Progress callbacks of one run: `(p, i)` for the seed at position i; `stored(i, at)` for a seed read from the run store. */
+export interface ProgressBars {
+  (p: Progress, i?: number): void;
+  stored(i: number, storedAt: string): void;
+}
+
 /**
- * A live progress bar for training, redrawn in place at most every `intervalMs`; the saved notebook
- * keeps its final state. Returns the callback to pass as `onProgress`. It works as tslab's
+ * A live progress bar for training, one row per seed, redrawn in place at most every `intervalMs` (a
+ * seed's final epoch is always drawn); the saved notebook keeps its final state. It works as tslab's
  * `newDisplay()` does (one display id, later messages update it), but sends a text/plain copy too.
  */
-export function progressBar(label: string, intervalMs = 500): (p: Progress) => void {
+export function progressBar(label: string, intervalMs = 500, seeds: number[] = []): ProgressBars {
   const id = `progress-${label.replace(/\W+/g, '-')}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  const name = (i: number) => (seeds.length > 1 ? `${label}, seed ${seeds[i]}` : label);
+  const rows: Array<{ text: string; pct: number }> = Array.from({ length: Math.max(1, seeds.length) }, (_, i) => ({ text: `${name(i)}: waiting`, pct: 0 }));
   let shown = false;
   let last = 0;
-  return (p) => {
+  const draw = () => {
+    const html = rows.map((r) =>
+      `<div style="font-family:monospace;font-size:12px">${escapeHtml(r.text)}` +
+      `<div style="background:#eee;width:320px;height:8px"><div style="background:#1f77b4;width:${r.pct}%;height:8px"></div></div></div>`).join('');
+    displayBundle({ 'text/html': html, 'text/plain': rows.map((r) => r.text).join('\n') }, id, shown);
+    shown = true;
+  };
+  const bars = ((p: Progress, i = 0) => {
+    const done = (p.epoch - 1 + p.step / p.steps) / p.lastEpoch;
+    const acc = p.record ? `, val acc ${(p.record.valAcc * 100).toFixed(1)}%` : '';
+    rows[i] = {
+      text: `${name(i)}: epoch ${p.epoch}/${p.lastEpoch}${p.stage ? ` (stage ${p.stage})` : ''}, step ${p.step}/${p.steps}, loss ${p.loss.toFixed(4)}${acc}`,
+      pct: Math.min(100, Math.round(done * 100)),
+    };
     const now = Date.now();
     const final = p.kind === 'epoch' && p.epoch === p.lastEpoch;
     if (!final && now - last < intervalMs) return;
     last = now;
-    const done = (p.epoch - 1 + p.step / p.steps) / p.lastEpoch;
-    const pct = Math.min(100, Math.round(done * 100));
-    const acc = p.record ? `, val acc ${(p.record.valAcc * 100).toFixed(1)}%` : '';
-    const text = `${escapeHtml(label)}: epoch ${p.epoch}/${p.lastEpoch}${p.stage ? ` (stage ${p.stage})` : ''}, step ${p.step}/${p.steps}, loss ${p.loss.toFixed(4)}${acc}`;
-    const html =
-      `<div style="font-family:monospace;font-size:12px">${text}` +
-      `<div style="background:#eee;width:320px;height:8px"><div style="background:#1f77b4;width:${pct}%;height:8px"></div></div></div>`;
-    showHtml(html, id, shown);
-    shown = true;
+    draw();
+  }) as ProgressBars;
+  bars.stored = (i, storedAt) => {
+    rows[i] = { text: `${name(i)}: from the run store, trained ${storedAt.slice(0, 16).replace('T', ' ')}`, pct: 100 };
+    draw();
   };
+  return bars;
 }

@@ -1,12 +1,14 @@
 /**
  * The reports' index page: links to every notebook's report and all remedies side by side
- * (validation accuracy and the gradient that flows: RMS dL/dh at layer 1 over the last hidden layer).
+ * (validation accuracy and the gradient that flows: RMS dL/dh at layer 1 over the last hidden layer),
+ * each run as the mean over its seeds with their spread.
  */
 import * as fs from 'fs';
-import { RunSummary } from './conclusions';
+import { RunSetSummary, RunSummary } from './conclusions';
 import { escapeHtml, escapeScript } from './html';
-import { BASELINE_COLOR, Figure, REMEDY_COLOR, figureHtml } from './plots';
+import { BASELINE_COLOR, Figure, REMEDY_COLOR, Trace, figureHtml, seedCountText, seedErrorBars } from './plots';
 import { frameHtml, resultsFrame } from './tables';
+import { spreadOf } from '../training/seeds';
 
 export interface NotebookReport {
   /** e.g. '02-better-activation' */
@@ -16,28 +18,40 @@ export interface NotebookReport {
   href: string;
   ok: boolean;
   seconds: number;
-  runs: RunSummary[];
+  runs: RunSetSummary[];
 }
 
 /** Every distinct run of the summaries, by spec (the baseline appears in each notebook: kept once). */
-export function distinctRuns(reports: NotebookReport[]): RunSummary[] {
-  const seen = new Map<string, RunSummary>();
+export function distinctRuns(reports: NotebookReport[]): RunSetSummary[] {
+  const seen = new Map<string, RunSetSummary>();
   for (const r of reports) for (const s of r.runs) if (!seen.has(s.key)) seen.set(s.key, s);
   return [...seen.values()];
 }
 
-/** Two panels: final validation accuracy and the headline log10 RMS dL/dh ratio (layer 1 / last hidden layer) at initialisation and at the last epoch, per run. */
-export function plotRemedySummary(runs: RunSummary[]): Figure {
+/**
+ * Two panels: final validation accuracy and the headline log10 RMS dL/dh ratio (layer 1 / last hidden
+ * layer) at initialisation and at the last epoch, per run: the mean over its seeds, min–max error bars.
+ */
+export function plotRemedySummary(runs: RunSetSummary[]): Figure {
   const labels = runs.map((r) => r.label);
   const colors = runs.map((r) => (r.baseline ? BASELINE_COLOR : REMEDY_COLOR));
+  const bars = (get: (s: RunSummary) => number | null, trace: Trace): Trace => {
+    const spreads = runs.map((r) => spreadOf(r.perSeed.map(get)));
+    const y = spreads.map((s) => s?.mean ?? null);
+    const error = seedErrorBars(spreads, y);
+    return { type: 'bar', x: labels, y, ...(error ? { error_y: error } : {}), ...trace };
+  };
+  const counts = runs.map((r) => r.perSeed.length);
+  const several = Math.max(...counts) > 1;
+  const title = 'All remedies side by side';
   return {
     data: [
-      { type: 'bar', x: labels, y: runs.map((r) => r.finalValAcc), marker: { color: colors }, name: 'final val acc', xaxis: 'x', yaxis: 'y' },
-      { type: 'bar', x: labels, y: runs.map((r) => r.gradientRatioInit), marker: { color: colors, opacity: 0.45 }, name: 'at initialisation', xaxis: 'x2', yaxis: 'y2' },
-      { type: 'bar', x: labels, y: runs.map((r) => r.gradientRatioLast), marker: { color: colors }, name: 'at the last epoch', xaxis: 'x2', yaxis: 'y2' },
+      bars((s) => s.finalValAcc, { marker: { color: colors }, name: 'final val acc', xaxis: 'x', yaxis: 'y' }),
+      bars((s) => s.gradientRatioInit, { marker: { color: colors, opacity: 0.45 }, name: 'at initialisation', xaxis: 'x2', yaxis: 'y2' }),
+      bars((s) => s.gradientRatioLast, { marker: { color: colors }, name: 'at the last epoch', xaxis: 'x2', yaxis: 'y2' }),
     ],
     layout: {
-      title: { text: 'All remedies side by side' },
+      title: { text: several ? `${title}<br><sup>mean over ${seedCountText(counts)} seeds, error bars: min–max</sup>` : title },
       height: 480,
       showlegend: false,
       barmode: 'group',
@@ -45,7 +59,7 @@ export function plotRemedySummary(runs: RunSummary[]): Figure {
         text: 'right: pale bar at initialisation, solid at the last epoch; 0 = the gradient reaches layer 1 undiminished',
         showarrow: false, xref: 'paper', yref: 'paper', x: 1, y: 1.08, xanchor: 'right', font: { size: 11 },
       }],
-      margin: { t: 80, l: 70, r: 30, b: 140 },
+      margin: { t: several ? 100 : 80, l: 70, r: 30, b: 140 },
       xaxis: { domain: [0, 0.46], anchor: 'y', tickangle: -35 },
       yaxis: { anchor: 'x', title: { text: 'final validation accuracy' }, range: [0, 1] },
       xaxis2: { domain: [0.54, 1], anchor: 'y2', tickangle: -35 },
@@ -60,8 +74,10 @@ export function indexHtml(reports: NotebookReport[], meta: { preset: string; bac
     .map((r) => `<li><a href="${escapeHtml(r.href)}">${escapeHtml(r.notebook)}</a> — ${escapeHtml(r.title)} ` +
       `(${r.ok ? `${r.seconds.toFixed(0)} s` : '<b style="color:#b00">failed</b>'})</li>`)
     .join('\n');
+  const seeds = seedCountText(runs.map((r) => r.perSeed.length));
   const body = runs.length
-    ? `${figureHtml(plotRemedySummary(runs))}\n${frameHtml(resultsFrame(runs), 'Every run (the baseline once)')}`
+    ? `<p>Every run over <b>${seeds} seed${seeds === '1' ? '' : 's'}</b>${seeds === '1' ? '' : ': bars show the mean over seeds, whiskers their min–max; the table, mean ± sd'}.</p>\n` +
+      `${figureHtml(plotRemedySummary(runs))}\n${frameHtml(resultsFrame(runs), 'Every run (the baseline once)')}`
     : '<p>No notebook produced results.</p>';
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Vanishing gradients: reports</title>

@@ -6,12 +6,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { BackendName, initBackend } from '../runtime/backend';
-import { RunSummary, summarizeRun } from './conclusions';
+import { RunSetSummary, summarizeRuns } from './conclusions';
 import { FashionMNIST, loadFashionMNIST } from '../training/data';
 import { loadPlotly, progressBar, showHtml } from './display';
+import { escapeHtml } from './html';
 import { frameHtml, resultsFrame } from './tables';
 import { resolveSpec } from '../training/experiments';
-import { History, buildModel, runExperiment } from '../training/run';
+import { History, buildModel } from '../training/run';
+import { runSeeds } from '../training/parallel';
+import { RunSet, Runs, seedList } from '../training/seeds';
 import { RunSpecInput } from '../training/spec';
 import { writeJsonAtomic } from '../runtime/files';
 import { reportsDir } from '../runtime/paths';
@@ -59,20 +62,32 @@ function requireContext(): NotebookContext {
 }
 
 /**
- * Trains a run on the notebook's preset and seed, drawing a live progress bar: a named experiment,
- * `vg.run('relu')`, or a spec derived from one, e.g.
+ * Trains a run on the notebook's preset over its seeds (`preset.seeds` of them, from `VG_SEED`), in
+ * parallel worker processes, drawing live progress for each seed: a named experiment, `vg.run('relu')`,
+ * or a spec derived from one, e.g.
  * `vg.run({ from: 'relu', label: 'ReLU, He init', model: { init: { kind: 'he' } } })` (see `RunSpecInput`).
- * The unchanged baseline is cached in `.cache/runs/` (it is the same in every notebook); other runs are not.
+ * Seeds already in the run store (`.cache/runs/`, same spec, data, backend and lib/ sources) are read
+ * from it, and the cell says so.
  */
-export async function run(input: string | RunSpecInput, options: { cache?: boolean } = {}): Promise<History> {
+export async function run(input: string | RunSpecInput, options: { seeds?: number; workers?: number } = {}): Promise<RunSet> {
   const ctx = requireContext();
   const spec = resolveSpec(input, { preset: ctx.preset.name, seed: ctx.seed });
-  const sameData = spec.seed === ctx.seed && spec.limit === (ctx.preset.limit ?? null);
-  return runExperiment(spec, {
+  const seeds = seedList(spec.seed, options.seeds ?? ctx.preset.seeds);
+  const bars = progressBar(spec.label, 500, seeds);
+  const sameData = spec.limit === (ctx.preset.limit ?? null);
+  const set = await runSeeds(spec, seeds, {
     data: sameData ? ctx.data : undefined,
-    cache: options.cache ?? (spec.experiment === 'baseline' && spec.changes.length === 0),
-    onProgress: progressBar(spec.label),
+    workers: options.workers,
+    onProgress: (i, p) => bars(p, i),
+    onStored: (i, at) => bars.stored(i, at),
   });
+  const dates = set.storedAt.filter((d): d is string => d !== null).sort();
+  if (dates.length > 0) {
+    const when = dates[0].slice(0, 16).replace('T', ' ');
+    showHtml(`<p>${escapeHtml(spec.label)}: ${dates.length === seeds.length ? (seeds.length > 1 ? `${seeds.length} seeds` : 'the run') : `${dates.length} of ${seeds.length} seeds`} ` +
+      `from the run store, trained ${when}${dates.length > 1 && dates[dates.length - 1].slice(0, 16) !== dates[0].slice(0, 16) ? ' and later' : ''}</p>`);
+  }
+  return set;
 }
 
 /** A sample of the initial kernel of one layer under a run's initialisation (seeded as its runs). */
@@ -88,18 +103,18 @@ export function initialWeights(input: string | RunSpecInput, layer = 'hidden2'):
 }
 
 /** Writes a notebook's run summaries for the reports' index page (<reports>/summary/<notebook>.json). */
-export function saveSummary(notebook: string, runs: History[]): void {
-  writeJsonAtomic(path.join(reportsDir(), 'summary', `${notebook}.json`), { notebook, runs: runs.map(summarizeRun) });
+export function saveSummary(notebook: string, runs: Runs[]): void {
+  writeJsonAtomic(path.join(reportsDir(), 'summary', `${notebook}.json`), { notebook, runs: runs.map(summarizeRuns) });
 }
 
 /** Reads the summaries written by `saveSummary`, in notebook order. */
-export function readSummaries(dir = path.join(reportsDir(), 'summary')): Array<{ notebook: string; runs: RunSummary[] }> {
+export function readSummaries(dir = path.join(reportsDir(), 'summary')): Array<{ notebook: string; runs: RunSetSummary[] }> {
   if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()
-    .map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { notebook: string; runs: RunSummary[] });
+    .map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { notebook: string; runs: RunSetSummary[] });
 }
 
 /** Shows the results table (danfojs DataFrame rendered as HTML) of some runs. */
-export function showResults(runs: History[], caption = 'Results'): void {
+export function showResults(runs: Runs[], caption = 'Results'): void {
   showHtml(frameHtml(resultsFrame(runs), caption));
 }

@@ -1,11 +1,11 @@
 /**
  * Plotly figures of what happens to the gradient, built from run histories. Each function returns a
  * plain figure object ({data, layout}); `showFigure` (display.ts) draws it in a notebook.
- * Every figure is titled, its axes labelled, magnitudes spanning decades on log axes.
+ * Every figure is titled, its axes labelled, magnitudes spanning decades on log axes. A run of
+ * several seeds is drawn as the mean over its seeds with a band from their minimum to their maximum.
  */
-import { History } from '../training/run';
+import { EpochSpread, LayerSpread, Runs, Spread, seedRuns, summarizeSeeds } from '../training/seeds';
 import { LayerMetric, LayerStats } from '../training/stats';
-import { EpochRecord } from '../training/train';
 import { escapeScript } from './html';
 
 export type Trace = Record<string, unknown>;
@@ -24,12 +24,14 @@ export const REMEDY_COLOR = PALETTE[0];
  * Legend names of runs shown together: each run's label, made unique where two runs share one (by
  * their seeds where those differ, else by number), so that no run hides behind another's name.
  */
-export function runLabels(runs: History[]): string[] {
-  return runs.map((h) => {
-    const twins = runs.filter((r) => r.label === h.label);
-    if (twins.length === 1) return h.label;
-    const seeds = new Set(twins.map((r) => r.seed));
-    return seeds.size === twins.length ? `${h.label} (seed ${h.seed})` : `${h.label} #${twins.indexOf(h) + 1}`;
+export function runLabels(runs: Runs[]): string[] {
+  const seedsOf = (r: Runs) => seedRuns(r).map((h) => h.seed).join(', ');
+  return runs.map((r) => {
+    const twins = runs.filter((o) => o.label === r.label);
+    if (twins.length === 1) return r.label;
+    const seeds = new Set(twins.map(seedsOf));
+    const word = seedRuns(r).length > 1 ? 'seeds' : 'seed';
+    return seeds.size === twins.length ? `${r.label} (${word} ${seedsOf(r)})` : `${r.label} #${twins.indexOf(r) + 1}`;
   });
 }
 
@@ -39,7 +41,7 @@ export function isBaseline(h: { config: { experiment: string; changes: string[] 
 }
 
 /** One colour per run: the first unchanged baseline grey, every other run the next colour of the palette. */
-function runColors(runs: History[]): string[] {
+function runColors(runs: Runs[]): string[] {
   let k = 0;
   const grey = runs.findIndex(isBaseline);
   return runs.map((_, i) => (i === grey ? BASELINE_COLOR : PALETTE[k++ % PALETTE.length]));
@@ -52,17 +54,76 @@ const hiddenIndex = (name: string) => Number(/^hidden(\d+)$/.exec(name)?.[1] ?? 
  * first seen, the output layer last. Runs of different depth share one axis, each run blank where it
  * has no such layer.
  */
-export function layerAxis(runs: History[], hiddenOnly = false): string[] {
-  const names = [...new Set(runs.flatMap((h) => h.layerNames))];
+export function layerAxis(runs: Runs[], hiddenOnly = false): string[] {
+  const names = [...new Set(runs.flatMap((r) => seedRuns(r).flatMap((h) => h.layerNames)))];
   const hidden = names.filter((n) => !Number.isNaN(hiddenIndex(n))).sort((a, b) => hiddenIndex(a) - hiddenIndex(b));
   const other = names.filter((n) => Number.isNaN(hiddenIndex(n)) && n !== 'output');
   return [...hidden, ...other, ...(!hiddenOnly && names.includes('output') ? ['output'] : [])];
 }
 
-/** A metric of some layers' statistics at each layer of `axis`, by name: null where there is no such layer. */
-function metricAt(layers: LayerStats[], axis: string[], metric: LayerMetric): Array<number | null> {
+/** A metric's spread over seeds at each layer of `axis`, by name: null where there is no such layer. */
+function spreadAt(layers: LayerSpread[], axis: string[], metric: LayerMetric): Array<Spread | null> {
   const byName = new Map(layers.map((l) => [l.name, l[metric]]));
   return axis.map((n) => byName.get(n) ?? null);
+}
+
+/**
+ * The value a line draws for a run's seeds: their mean, geometric on a log axis where seeds can differ
+ * by decades (arithmetic where a seed's value is 0 or below, which a geometric mean cannot take).
+ * One seed: its value, exactly.
+ */
+function centre(s: Spread | null, log: boolean): number | null {
+  if (s === null) return null;
+  return log && s.n > 1 ? s.geoMean ?? s.mean : s.mean;
+}
+
+/**
+ * The band of a line: the min–max over seeds as a filled polygon in the line's colour, one piece per
+ * stretch of consecutive points (so that it breaks where the line does, and on a log axis where a
+ * seed's minimum is 0 or below). None unless some point has two seeds: one seed draws no band.
+ */
+function seedBand(x: Array<string | number>, spreads: Array<Spread | null>, color: string | undefined, log: boolean, extra: Trace = {}): Trace[] {
+  if (!spreads.some((s) => s !== null && s.n > 1)) return [];
+  const pieces: number[][] = [];
+  spreads.forEach((s, i) => {
+    if (s === null || (log && s.min <= 0)) return;
+    const last = pieces[pieces.length - 1];
+    if (last && last[last.length - 1] === i - 1) last.push(i);
+    else pieces.push([i]);
+  });
+  // Out along the maxima and back along the minima; a null between pieces makes Plotly close each on its own.
+  const outline = <T>(f: (i: number, forward: boolean) => T) =>
+    pieces.flatMap((p, k) => [...(k > 0 ? [null] : []), ...p.map((i) => f(i, true)), ...[...p].reverse().map((i) => f(i, false))]);
+  return [{
+    type: 'scatter', mode: 'lines', x: outline((i) => x[i]), y: outline((i, forward) => (forward ? spreads[i]!.max : spreads[i]!.min)),
+    fill: 'toself', fillcolor: color, opacity: 0.2, line: { width: 0, color }, showlegend: false, hoverinfo: 'skip', ...extra,
+  }];
+}
+
+/** Asymmetric min–max error bars over seeds around `centres`, for bars; undefined unless some point has two seeds. */
+export function seedErrorBars(spreads: Array<Spread | null>, centres: Array<number | null>): Record<string, unknown> | undefined {
+  if (!spreads.some((s) => s !== null && s.n > 1)) return undefined;
+  const part = (f: (s: Spread, c: number) => number) => spreads.map((s, i) => {
+    const c = centres[i];
+    return s !== null && s.n > 1 && c !== null ? f(s, c) : null;
+  });
+  return { type: 'data', symmetric: false, array: part((s, c) => s.max - c), arrayminus: part((s, c) => c - s.min), visible: true };
+}
+
+/** How many seeds runs shown together have: "3", or "1–3" where they differ. */
+export function seedCountText(counts: number[]): string {
+  const [least, most] = [Math.min(...counts), Math.max(...counts)];
+  return least === most ? `${most}` : `${least}–${most}`;
+}
+
+/**
+ * What a figure says under its title when a run has several seeds: what its lines are and what shows
+ * the seeds' spread; '' when every run has one seed.
+ */
+function seedNote(runs: Runs[], log: boolean, spread: 'band' | 'error bars' | null): string {
+  const counts = runs.map((r) => seedRuns(r).length);
+  if (Math.max(...counts) < 2) return '';
+  return `${log ? 'geometric ' : ''}mean over ${seedCountText(counts)} seeds${spread ? `, ${spread}: min–max` : ''}`;
 }
 
 /** A category axis that keeps the layers in `axis` order, every one shown even where no run has a value. */
@@ -70,11 +131,11 @@ function layerCategories(axis: string[]): Record<string, unknown> {
   return { type: 'category', categoryorder: 'array', categoryarray: axis };
 }
 
-function baseLayout(title: string, extra: Record<string, unknown> = {}): Figure['layout'] {
+function baseLayout(title: string, extra: Record<string, unknown> = {}, note = ''): Figure['layout'] {
   return {
-    title: { text: title },
+    title: { text: note ? `${title}<br><sup>${note}</sup>` : title },
     height: 420,
-    margin: { t: 70, l: 70, r: 30, b: 60 },
+    margin: { t: note ? 90 : 70, l: 70, r: 30, b: 60 },
     legend: { orientation: 'h', y: -0.2 },
     template: undefined,
     ...extra,
@@ -82,8 +143,8 @@ function baseLayout(title: string, extra: Record<string, unknown> = {}): Figure[
 }
 
 /** An epoch axis with whole-number ticks. */
-function epochAxis(h: History[], extra: Record<string, unknown> = {}): Record<string, unknown> {
-  const n = Math.max(...h.map((r) => r.epochs.length));
+function epochAxis(runs: Runs[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const n = Math.max(...runs.flatMap((r) => seedRuns(r).map((h) => h.epochs.length)));
   return { title: { text: 'epoch' }, dtick: Math.max(1, Math.ceil(n / 10)), ...extra };
 }
 
@@ -109,21 +170,32 @@ function panelTitles(titles: string[], ps: ReturnType<typeof panels>): Trace[] {
 export interface ProfileSeries {
   label: string;
   values: Array<number | null>;
+  /** The spread over seeds at each layer, drawn as a band around the line. */
+  band?: Array<Spread | null>;
   color?: string;
   dash?: 'solid' | 'dash' | 'dot';
 }
 
-/** Any per-layer quantity, input to output, one line per series. */
-export function plotLayerProfile(layers: string[], series: ProfileSeries[], title: string, yTitle: string, log = true): Figure {
+/** A metric per layer of `axis` over a run's seeds, as a ProfileSeries' line and band. */
+function profile(layers: LayerSpread[], axis: string[], metric: LayerMetric, log = true): { values: Array<number | null>; band: Array<Spread | null> } {
+  const band = spreadAt(layers, axis, metric);
+  return { values: band.map((s) => centre(s, log)), band };
+}
+
+/** Any per-layer quantity, input to output, one line per series; `note` goes under the title. */
+export function plotLayerProfile(layers: string[], series: ProfileSeries[], title: string, yTitle: string, log = true, note = ''): Figure {
   return {
-    data: series.map((s) => ({
-      type: 'scatter', mode: 'lines+markers', name: s.label, x: layers, y: s.values,
-      line: { color: s.color, dash: s.dash ?? 'solid' },
-    })),
+    data: series.flatMap((s) => [
+      ...(s.band ? seedBand(layers, s.band, s.color, log, { legendgroup: s.label }) : []),
+      {
+        type: 'scatter', mode: 'lines+markers', name: s.label, x: layers, y: s.values,
+        line: { color: s.color, dash: s.dash ?? 'solid' }, legendgroup: s.label,
+      },
+    ]),
     layout: baseLayout(title, {
       xaxis: { title: { text: 'layer (input → output)' }, ...layerCategories(layers) },
       yaxis: { title: { text: yTitle }, type: log ? 'log' : 'linear', exponentformat: 'power' },
-    }),
+    }, note),
   };
 }
 
@@ -132,25 +204,34 @@ export function plotLayerProfile(layers: string[], series: ProfileSeries[], titl
  * dL/dh at each layer's output (left, the headline), and what the weights get, mean |dL/dW| (right).
  * dL/dW = hᵀ·δ carries the layer's input h too, so the right panel mixes in the forward signal.
  */
-export function plotGradientFlow(runs: History[]): Figure {
+export function plotGradientFlow(runs: Runs[]): Figure {
   const colors = runColors(runs);
   const labels = runLabels(runs);
   const axis = layerAxis(runs);
+  const summaries = runs.map(summarizeSeeds);
   const metrics: Array<{ metric: LayerMetric; title: string }> = [
     { metric: 'activationGradRms', title: 'the gradient that flows: RMS dL/dh' },
     { metric: 'weightGradMeanAbs', title: 'what the weights get: mean |dL/dW|' },
   ];
   const ps = panels(2, 0.1);
-  const data = metrics.flatMap(({ metric }, k) => runs.flatMap((h, i) => {
-    const first = h.epochs[0];
-    const last = h.epochs[h.epochs.length - 1];
-    const line = (e: typeof first, dash: 'dot' | 'solid') => ({
-      type: 'scatter', mode: 'lines+markers', name: `${labels[i]}, epoch ${e.epoch}`, x: axis, y: metricAt(e.layers, axis, metric),
-      line: { color: colors[i], dash }, xaxis: ps[k].x, yaxis: ps[k].y, legendgroup: `${i}-${e.epoch}`, showlegend: k === 0,
-    });
-    return [line(first, 'dot'), ...(last !== first ? [line(last, 'solid')] : [])];
+  const data = metrics.flatMap(({ metric }, k) => summaries.flatMap((s, i) => {
+    const first = s.epochs[0];
+    const last = s.epochs[s.epochs.length - 1];
+    const line = (e: EpochSpread, dash: 'dot' | 'solid') => {
+      const { values, band } = profile(e.layers, axis, metric);
+      const where = { xaxis: ps[k].x, yaxis: ps[k].y, legendgroup: `${i}-${e.epoch}` };
+      return [
+        ...seedBand(axis, band, colors[i], true, where),
+        { type: 'scatter', mode: 'lines+markers', name: `${labels[i]}, epoch ${e.epoch}`, x: axis, y: values, line: { color: colors[i], dash }, ...where, showlegend: k === 0 },
+      ];
+    };
+    return [...line(first, 'dot'), ...(last !== first ? line(last, 'solid') : [])];
   }));
-  const layout = baseLayout('Gradient flow per layer, first (dotted) and last (solid) epoch', { annotations: panelTitles(metrics.map((m) => m.title), ps) });
+  const layout = baseLayout(
+    'Gradient flow per layer, first (dotted) and last (solid) epoch',
+    { annotations: panelTitles(metrics.map((m) => m.title), ps) },
+    seedNote(runs, true, 'band'),
+  );
   ps.forEach((p, k) => {
     layout[p.xKey] = { domain: p.domain, anchor: p.y, title: { text: 'layer (input → output)' }, ...layerCategories(axis) };
     layout[p.yKey] = { anchor: p.x, type: 'log', exponentformat: 'power', title: { text: `${metrics[k].title.split(': ')[1]} (log scale)` } };
@@ -163,18 +244,21 @@ export function plotGradientFlow(runs: History[]): Figure {
  * images (`signalSpread`), at initialisation (dashed) and at the last epoch (solid). Where it falls,
  * later layers see nearly the same input for every image, and the output cannot tell images apart.
  */
-export function plotSignalFlow(runs: History[]): Figure {
+export function plotSignalFlow(runs: Runs[]): Figure {
   const colors = runColors(runs);
   const labels = runLabels(runs);
   const axis = layerAxis(runs, true);
-  const series: ProfileSeries[] = runs.flatMap((h, i) => {
-    const last = h.epochs[h.epochs.length - 1];
+  const series: ProfileSeries[] = runs.map(summarizeSeeds).flatMap((s, i) => {
+    const last = s.epochs[s.epochs.length - 1];
     return [
-      ...(h.atInit ? [{ label: `${labels[i]}, at initialisation`, values: metricAt(h.atInit.layers, axis, 'signalSpread'), color: colors[i], dash: 'dash' as const }] : []),
-      ...(last ? [{ label: `${labels[i]}, epoch ${last.epoch}`, values: metricAt(last.layers, axis, 'signalSpread'), color: colors[i] }] : []),
+      ...(s.atInit ? [{ label: `${labels[i]}, at initialisation`, ...profile(s.atInit.layers, axis, 'signalSpread'), color: colors[i], dash: 'dash' as const }] : []),
+      ...(last ? [{ label: `${labels[i]}, epoch ${last.epoch}`, ...profile(last.layers, axis, 'signalSpread'), color: colors[i] }] : []),
     ];
   });
-  return plotLayerProfile(axis, series, "The signal going forward: spread of each unit's output across images", 'std across images, mean over units (log scale)');
+  return plotLayerProfile(
+    axis, series, "The signal going forward: spread of each unit's output across images", 'std across images, mean over units (log scale)', true,
+    seedNote(runs, true, 'band'),
+  );
 }
 
 /**
@@ -182,7 +266,7 @@ export function plotSignalFlow(runs: History[]): Figure {
  * layer's `predictedGradFactor` on the way down. Where the theory does not apply (a null factor: skips,
  * gradient normalisation) the chain starts again from the measured value.
  */
-export function chainedPrediction(layers: LayerStats[]): Array<number | null> {
+export function chainedPrediction(layers: Array<Pick<LayerStats, 'activationGradRms' | 'predictedGradFactor'>>): Array<number | null> {
   const out: Array<number | null> = layers.map(() => null);
   const last = layers.length - 1;
   out[last] = layers[last].activationGradRms;
@@ -197,35 +281,45 @@ export function chainedPrediction(layers: LayerStats[]): Array<number | null> {
 /**
  * The gradient that flows, before any training: RMS of dL/dh per layer at initialisation, measured
  * (solid) and as mean-field theory predicts it (dashed, chained from the output), one colour per run.
+ * Over several seeds the prediction is chained from the seeds' geometric means.
  */
-export function plotGradientFlowAtInit(runs: History[]): Figure {
+export function plotGradientFlowAtInit(runs: Runs[]): Figure {
   const colors = runColors(runs);
   const labels = runLabels(runs);
   const axis = layerAxis(runs);
-  const series: ProfileSeries[] = runs.filter((h) => h.atInit).flatMap((h) => {
-    const i = runs.indexOf(h);
-    const layers = h.atInit!.layers;
-    const predicted = chainedPrediction(layers);
+  const series: ProfileSeries[] = runs.map(summarizeSeeds).flatMap((s, i) => {
+    if (!s.atInit) return [];
+    const layers = s.atInit.layers;
+    const predicted = chainedPrediction(layers.map((l) => ({
+      activationGradRms: centre(l.activationGradRms, true), predictedGradFactor: centre(l.predictedGradFactor, true),
+    })));
     const byName = new Map(layers.map((l, k) => [l.name, predicted[k]]));
     return [
-      { label: `${labels[i]}, measured`, values: metricAt(layers, axis, 'activationGradRms'), color: colors[i] },
+      { label: `${labels[i]}, measured`, ...profile(layers, axis, 'activationGradRms'), color: colors[i] },
       { label: `${labels[i]}, predicted`, values: axis.map((n) => byName.get(n) ?? null), color: colors[i], dash: 'dash' as const },
     ];
   });
-  return plotLayerProfile(axis, series, 'Gradient flow at initialisation: RMS dL/dh per layer, measured and predicted', 'RMS dL/dh (log scale)');
+  return plotLayerProfile(
+    axis, series, 'Gradient flow at initialisation: RMS dL/dh per layer, measured and predicted', 'RMS dL/dh (log scale)', true,
+    seedNote(runs, true, 'band'),
+  );
 }
 
 const GRADIENT_NAMES: Partial<Record<LayerMetric, string>> = {
   activationGradRms: 'RMS dL/dh', activationGradMeanAbs: 'mean |dL/dh|', weightGradMeanAbs: 'mean |dL/dW|', weightGradNorm: '‖dL/dW‖',
 };
 
-/** Layer × epoch heatmaps of log10 of a gradient metric (default RMS dL/dh, the gradient that flows), one panel per run, on one colour scale. */
-export function plotGradientHeatmap(runs: History[], metric: LayerMetric = 'activationGradRms'): Figure {
+/**
+ * Layer × epoch heatmaps of log10 of a gradient metric (default RMS dL/dh, the gradient that flows), one
+ * panel per run, on one colour scale; over several seeds, of their geometric mean.
+ */
+export function plotGradientHeatmap(runs: Runs[], metric: LayerMetric = 'activationGradRms'): Figure {
   const ps = panels(runs.length);
   const axis = layerAxis(runs);
   const labels = runLabels(runs);
-  const z = runs.map((h) => {
-    const columns = h.epochs.map((e) => metricAt(e.layers, axis, metric));
+  const summaries = runs.map(summarizeSeeds);
+  const z = summaries.map((s) => {
+    const columns = s.epochs.map((e) => profile(e.layers, axis, metric).values);
     return axis.map((_, li) => columns.map((c) => {
       const v = c[li];
       return v !== null && v > 0 ? Math.log10(v) : null;
@@ -234,13 +328,13 @@ export function plotGradientHeatmap(runs: History[], metric: LayerMetric = 'acti
   const all = z.flat(2).filter((v): v is number => v !== null);
   const zmin = Math.floor(Math.min(...all));
   const zmax = Math.ceil(Math.max(...all));
-  const data = runs.map((h, i) => ({
-    type: 'heatmap', name: labels[i], x: h.epochs.map((e) => e.epoch), y: axis, z: z[i],
+  const data = summaries.map((s, i) => ({
+    type: 'heatmap', name: labels[i], x: s.epochs.map((e) => e.epoch), y: axis, z: z[i],
     xaxis: ps[i].x, yaxis: ps[i].y, zmin, zmax, colorscale: 'Viridis', showscale: i === runs.length - 1,
     colorbar: { title: { text: 'log10' } },
     hovertemplate: 'epoch %{x}<br>%{y}<br>log10 = %{z:.2f}<extra></extra>',
   }));
-  const layout = baseLayout(`log10 ${GRADIENT_NAMES[metric] ?? metric} by layer and epoch`, { annotations: panelTitles(labels, ps) });
+  const layout = baseLayout(`log10 ${GRADIENT_NAMES[metric] ?? metric} by layer and epoch`, { annotations: panelTitles(labels, ps) }, seedNote(runs, true, null));
   ps.forEach((p, i) => {
     layout[p.xKey] = epochAxis(runs, { domain: p.domain, anchor: p.y });
     layout[p.yKey] = { anchor: p.x, ...layerCategories(axis), ...(i > 0 ? { showticklabels: false } : { title: { text: 'layer' } }) };
@@ -254,28 +348,30 @@ export function plotGradientHeatmap(runs: History[], metric: LayerMetric = 'acti
  * activations.ts); a ReLU unit is *inactive* for an image where its output is exactly 0 (about half of
  * them by construction when its inputs are centred), which is not saturation.
  */
-export function plotSaturation(runs: History[]): Figure {
+export function plotSaturation(runs: Runs[]): Figure {
   const colors = runColors(runs);
   const labels = runLabels(runs);
   const hidden = layerAxis(runs, true);
-  const isRelu = (h: History) => h.config.model.activation === 'relu';
+  const isRelu = (r: Runs) => r.config.model.activation === 'relu';
   const groups = [
     { runs: runs.filter((h) => !isRelu(h)), title: 'saturated (sigmoid, tanh)', axis: 'saturated fraction' },
     { runs: runs.filter(isRelu), title: 'inactive (ReLU output 0)', axis: 'inactive fraction' },
   ].filter((g) => g.runs.length > 0);
   const ps = panels(groups.length, 0.1);
-  const data = runs.flatMap((h, i) => {
-    const p = ps[groups.findIndex((g) => g.runs.includes(h))];
-    const first = h.epochs[0];
-    const last = h.epochs[h.epochs.length - 1];
-    return [
-      { type: 'bar', name: `${labels[i]}, epoch ${first.epoch}`, x: hidden, y: metricAt(first.layers, hidden, 'saturation'), xaxis: p.x, yaxis: p.y, marker: { color: colors[i], opacity: 0.5 } },
-      { type: 'bar', name: `${labels[i]}, epoch ${last.epoch}`, x: hidden, y: metricAt(last.layers, hidden, 'saturation'), xaxis: p.x, yaxis: p.y, marker: { color: colors[i] } },
-    ];
+  const data = runs.flatMap((r, i) => {
+    const p = ps[groups.findIndex((g) => g.runs.includes(r))];
+    const { epochs } = summarizeSeeds(r);
+    const bar = (e: EpochSpread, marker: Record<string, unknown>) => {
+      const { values, band } = profile(e.layers, hidden, 'saturation', false);
+      const error = seedErrorBars(band, values);
+      return { type: 'bar', name: `${labels[i]}, epoch ${e.epoch}`, x: hidden, y: values, xaxis: p.x, yaxis: p.y, marker, ...(error ? { error_y: error } : {}) };
+    };
+    return [bar(epochs[0], { color: colors[i], opacity: 0.5 }), bar(epochs[epochs.length - 1], { color: colors[i] })];
   });
   const layout = baseLayout(
     groups.length > 1 ? 'Units out of action: saturated sigmoids and inactive ReLUs, on their own axes' : `Units out of action: ${groups[0].title}`,
     { barmode: 'group', ...(groups.length > 1 ? { annotations: panelTitles(groups.map((g) => g.title), ps) } : {}) },
+    seedNote(runs, false, 'error bars'),
   );
   ps.forEach((p, k) => {
     layout[p.xKey] = { domain: p.domain, anchor: p.y, title: { text: 'hidden layer' }, ...layerCategories(hidden) };
@@ -286,14 +382,16 @@ export function plotSaturation(runs: History[]): Figure {
 
 /**
  * Glorot & Bengio's view: the distribution of each hidden layer's activations, from one batch of the
- * chosen epoch's histograms, as a layer × value heatmap per run.
+ * chosen epoch's histograms, as a layer × value heatmap per run. Of a run's first seed only: the seeds'
+ * histograms have bins of their own, and one batch's shape is what this figure is for.
  */
-export function plotActivationDistributions(runs: History[], which: 'first' | 'last' = 'last'): Figure {
+export function plotActivationDistributions(runs: Runs[], which: 'first' | 'last' = 'last'): Figure {
   const ps = panels(runs.length);
   const data: Trace[] = [];
   const titles = runLabels(runs);
   const axis = layerAxis(runs, true);
-  runs.forEach((h, i) => {
+  runs.forEach((r, i) => {
+    const h = seedRuns(r)[0];
     const withHist = h.epochs.filter((e) => e.histograms);
     const e = which === 'first' ? withHist[0] : withHist[withHist.length - 1];
     if (!e?.histograms) return;
@@ -319,7 +417,10 @@ export function plotActivationDistributions(runs: History[], which: 'first' | 'l
   // One colour scale for all panels, shown once.
   const zmax = Math.max(1e-9, ...data.flatMap((t) => (t.z as Array<Array<number | null>>).flat().filter((v): v is number => v !== null)));
   data.forEach((t, k) => Object.assign(t, { zmin: 0, zmax, showscale: k === data.length - 1 }));
-  const layout = baseLayout('Activation distribution per hidden layer (one batch)', { annotations: panelTitles(titles, ps) });
+  const firstSeeds = [...new Set(runs.map((r) => seedRuns(r)[0].seed))];
+  const ofSeed = !runs.some((r) => seedRuns(r).length > 1) ? ''
+    : firstSeeds.length === 1 ? ` of seed ${firstSeeds[0]}` : ` of each run's first seed: ${firstSeeds.join(', ')}`;
+  const layout = baseLayout(`Activation distribution per hidden layer (one batch${ofSeed})`, { annotations: panelTitles(titles, ps) });
   ps.forEach((p, i) => {
     layout[p.xKey] = { domain: p.domain, title: { text: 'activation value' }, anchor: p.y };
     layout[p.yKey] = { anchor: p.x, ...layerCategories(axis), ...(i > 0 ? { showticklabels: false } : { title: { text: 'layer' } }) };
@@ -328,22 +429,27 @@ export function plotActivationDistributions(runs: History[], which: 'first' | 'l
 }
 
 /** Karpathy's view: std(ΔW)/std(W) per layer over training, with the ~1e-3 rule of thumb. */
-export function plotUpdateRatio(runs: History[]): Figure {
+export function plotUpdateRatio(runs: Runs[]): Figure {
   const ps = panels(runs.length);
   const data: Trace[] = [];
   const axis = layerAxis(runs);
   const inLegend = new Set<string>();
-  runs.forEach((h, i) => {
-    const columns = h.epochs.map((e) => metricAt(e.layers, axis, 'updateRatio'));
+  runs.forEach((r, i) => {
+    const { epochs } = summarizeSeeds(r);
+    const x = epochs.map((e) => e.epoch);
+    const columns = epochs.map((e) => spreadAt(e.layers, axis, 'updateRatio'));
+    const own = new Set(layerAxis([r]));
     axis.forEach((name, li) => {
-      if (!h.layerNames.includes(name)) return;
+      if (!own.has(name)) return;
       // One colour per layer name, input (dark blue) to output (orange), the same in every panel.
       const shade = Math.round(40 + (180 * li) / Math.max(1, axis.length - 1));
-      data.push({
-        type: 'scatter', mode: 'lines', name, legendgroup: name, showlegend: !inLegend.has(name),
-        x: h.epochs.map((e) => e.epoch), y: columns.map((c) => c[li]),
-        xaxis: ps[i].x, yaxis: ps[i].y, line: { color: `rgb(${shade}, ${Math.round(shade / 2)}, ${255 - shade})` },
-      });
+      const color = `rgb(${shade}, ${Math.round(shade / 2)}, ${255 - shade})`;
+      const spreads = columns.map((c) => c[li]);
+      const where = { xaxis: ps[i].x, yaxis: ps[i].y, legendgroup: name };
+      data.push(
+        ...seedBand(x, spreads, color, true, where),
+        { type: 'scatter', mode: 'lines', name, showlegend: !inLegend.has(name), x, y: spreads.map((s) => centre(s, true)), ...where, line: { color } },
+      );
       inLegend.add(name);
     });
   });
@@ -352,7 +458,7 @@ export function plotUpdateRatio(runs: History[]): Figure {
   }));
   const layout = baseLayout('Update:data ratio std(ΔW)/std(W) per layer (dashed: the 1e-3 rule of thumb)', {
     annotations: panelTitles(runLabels(runs), ps), shapes,
-  });
+  }, seedNote(runs, true, 'band'));
   ps.forEach((p, i) => {
     layout[p.xKey] = epochAxis(runs, { domain: p.domain, anchor: p.y });
     layout[p.yKey] = { anchor: p.x, type: 'log', exponentformat: 'power', ...(i === 0 ? { title: { text: 'std(ΔW) / std(W)' } } : {}) };
@@ -360,28 +466,33 @@ export function plotUpdateRatio(runs: History[]): Figure {
   return { data, layout };
 }
 
-/** Epochs at which a layer-wise run starts a new stage (for dotted boundaries). */
-export function stageStarts(h: History): Array<{ epoch: number; stage: number }> {
-  return h.epochs.filter((e, i) => e.stage !== undefined && (i === 0 || h.epochs[i - 1].stage !== e.stage)).map((e) => ({ epoch: e.epoch, stage: e.stage! }));
+/** Epochs at which a layer-wise run starts a new stage (for dotted boundaries); over seeds, of the longest. */
+export function stageStarts(r: Runs): Array<{ epoch: number; stage: number }> {
+  const { epochs } = summarizeSeeds(r);
+  return epochs.filter((e, i) => e.stage !== undefined && (i === 0 || epochs[i - 1].stage !== e.stage)).map((e) => ({ epoch: e.epoch, stage: e.stage! }));
 }
 
 /** Train (dashed) and validation (solid) loss and accuracy; layer-wise stage boundaries dotted. */
-export function plotLearningCurves(runs: History[]): Figure {
+export function plotLearningCurves(runs: Runs[]): Figure {
   const colors = runColors(runs);
   const labels = runLabels(runs);
   const ps = panels(2, 0.1);
   const data: Trace[] = [];
-  runs.forEach((h, i) => {
-    const x = h.epochs.map((e) => e.epoch);
-    const line = (key: keyof EpochRecord, p: number, dash: string, show: boolean, name: string) => ({
-      type: 'scatter', mode: 'lines+markers', name, legendgroup: labels[i], showlegend: show,
-      x, y: h.epochs.map((e) => e[key]), xaxis: ps[p].x, yaxis: ps[p].y, line: { color: colors[i], dash }, marker: { size: 4 },
-    });
+  runs.map(summarizeSeeds).forEach((s, i) => {
+    const x = s.epochs.map((e) => e.epoch);
+    const line = (key: 'trainLoss' | 'valLoss' | 'trainAcc' | 'valAcc', p: number, dash: string, show: boolean, name: string) => {
+      const spreads = s.epochs.map((e) => e[key]);
+      const where = { xaxis: ps[p].x, yaxis: ps[p].y, legendgroup: labels[i] };
+      return [
+        ...seedBand(x, spreads, colors[i], false, where),
+        { type: 'scatter', mode: 'lines+markers', name, showlegend: show, x, y: spreads.map((v) => centre(v, false)), ...where, line: { color: colors[i], dash }, marker: { size: 4 } },
+      ];
+    };
     data.push(
-      line('trainLoss', 0, 'dash', true, `${labels[i]} train`),
-      line('valLoss', 0, 'solid', true, `${labels[i]} validation`),
-      line('trainAcc', 1, 'dash', false, `${labels[i]} train`),
-      line('valAcc', 1, 'solid', false, `${labels[i]} validation`),
+      ...line('trainLoss', 0, 'dash', true, `${labels[i]} train`),
+      ...line('valLoss', 0, 'solid', true, `${labels[i]} validation`),
+      ...line('trainAcc', 1, 'dash', false, `${labels[i]} train`),
+      ...line('valAcc', 1, 'solid', false, `${labels[i]} validation`),
     );
   });
   const shapes = runs.flatMap((h) => stageStarts(h).slice(1)).flatMap(({ epoch }) =>
@@ -389,7 +500,7 @@ export function plotLearningCurves(runs: History[]): Figure {
   );
   const layout = baseLayout('Learning curves (dashed: train, solid: validation)', {
     annotations: panelTitles(['loss', 'accuracy'], ps), shapes,
-  });
+  }, seedNote(runs, false, 'band'));
   layout[ps[0].xKey] = epochAxis(runs, { domain: ps[0].domain, anchor: 'y' });
   layout[ps[0].yKey] = { anchor: 'x', title: { text: 'cross-entropy loss' } };
   layout[ps[1].xKey] = epochAxis(runs, { domain: ps[1].domain, anchor: 'y2' });
@@ -412,25 +523,31 @@ export function plotDistributions(samples: Array<{ label: string; values: ArrayL
   return { data, layout };
 }
 
-/** Activation mean ± std of every hidden layer (last epoch), per run. */
-export function plotActivationStats(runs: History[]): Figure {
+/**
+ * Activation mean ± std of every hidden layer (last epoch), per run. The error bars are the spread
+ * over units and images (their std, averaged over seeds); the band is the seeds' min–max of the mean.
+ */
+export function plotActivationStats(runs: Runs[]): Figure {
   const colors = runColors(runs);
   const labels = runLabels(runs);
   const hidden = layerAxis(runs, true);
-  const data = runs.map((h, i) => {
-    const e = h.epochs[h.epochs.length - 1];
-    return {
-      type: 'scatter', mode: 'markers+lines', name: `${labels[i]}, epoch ${e.epoch}`, x: hidden,
-      y: metricAt(e.layers, hidden, 'activationMean'),
-      error_y: { type: 'data', array: metricAt(e.layers, hidden, 'activationStd'), visible: true },
-      line: { color: colors[i] },
-    };
+  const data = runs.map(summarizeSeeds).flatMap((s, i) => {
+    const e = s.epochs[s.epochs.length - 1];
+    const { values, band } = profile(e.layers, hidden, 'activationMean', false);
+    return [
+      ...seedBand(hidden, band, colors[i], false, { legendgroup: labels[i] }),
+      {
+        type: 'scatter', mode: 'markers+lines', name: `${labels[i]}, epoch ${e.epoch}`, x: hidden, y: values,
+        error_y: { type: 'data', array: profile(e.layers, hidden, 'activationStd', false).values, visible: true },
+        line: { color: colors[i] }, legendgroup: labels[i],
+      },
+    ];
   });
   return {
     data,
     layout: baseLayout('Activations per hidden layer: mean ± std (last epoch)', {
       xaxis: { title: { text: 'hidden layer' }, ...layerCategories(hidden) }, yaxis: { title: { text: 'activation value' } },
-    }),
+    }, seedNote(runs, false, 'band')),
   };
 }
 
@@ -459,16 +576,19 @@ export function figureHtml(figure: Figure): string {
 }
 
 /** Gradient normalisation: the gradient arriving at each hidden layer's output and what the normalisation passes on. */
-export function plotRawVsNormalized(run: History, epoch: 'first' | 'last' = 'last'): Figure {
-  const e = epoch === 'first' ? run.epochs[0] : run.epochs[run.epochs.length - 1];
-  const hidden = e.layers.filter((l) => l.name !== 'output');
+export function plotRawVsNormalized(run: Runs, epoch: 'first' | 'last' = 'last'): Figure {
+  const { epochs } = summarizeSeeds(run);
+  const e = epoch === 'first' ? epochs[0] : epochs[epochs.length - 1];
+  const hidden = e.layers.map((l) => l.name).filter((n) => n !== 'output');
   return plotLayerProfile(
-    hidden.map((l) => l.name),
+    hidden,
     [
-      { label: 'raw dL/dh arriving from above', values: hidden.map((l) => l.activationGradMeanAbs), color: PALETTE[1], dash: 'dot' },
-      { label: 'after gradient normalisation', values: hidden.map((l) => l.normalizedGradMeanAbs), color: PALETTE[0] },
+      { label: 'raw dL/dh arriving from above', ...profile(e.layers, hidden, 'activationGradMeanAbs'), color: PALETTE[1], dash: 'dot' },
+      { label: 'after gradient normalisation', ...profile(e.layers, hidden, 'normalizedGradMeanAbs'), color: PALETTE[0] },
     ],
     `${run.label}: mean |dL/dh| before and after normalisation, epoch ${e.epoch}`,
     'mean |dL/dh| (log scale)',
+    true,
+    seedNote([run], true, 'band'),
   );
 }

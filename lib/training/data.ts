@@ -4,6 +4,7 @@
  * 54,000 / 6,000 train/validation split of the 60,000 training images (`random_split`), and the
  * 10,000 test images on request. Nothing is downloaded: the files are looked up on disk.
  */
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
@@ -100,6 +101,28 @@ export function findDataDir(explicit?: string): string {
   );
 }
 
+const identities = new Map<string, string>();
+
+/**
+ * What identifies the training data in a folder: a hash of its two training files' bytes (remembered
+ * per path, size and modification time), so that a run stored from one copy is never reused for another.
+ */
+export function dataIdentity(dir: string): string {
+  const files = [FILES.trainImages, FILES.trainLabels].map((f) => path.join(path.resolve(dir), f));
+  const stamp = files.map((f) => {
+    const st = fs.statSync(f);
+    return `${f}:${st.size}:${st.mtimeMs}`;
+  }).join('|');
+  let id = identities.get(stamp);
+  if (!id) {
+    const hash = crypto.createHash('sha256');
+    for (const f of files) hash.update(fs.readFileSync(f));
+    id = hash.digest('hex').slice(0, 16);
+    identities.set(stamp, id);
+  }
+  return id;
+}
+
 /** Images as raw bytes (converted to [0, 1] floats batch by batch) and their labels. */
 export interface Split {
   images: Uint8Array;
@@ -114,6 +137,8 @@ export interface FashionMNIST {
   test?: Split;
   /** The folder the files came from. */
   source: string;
+  /** `dataIdentity` of that folder. */
+  identity: string;
 }
 
 export interface LoadOptions {
@@ -184,6 +209,7 @@ export function loadFashionMNIST(options: LoadOptions = {}): FashionMNIST {
     train: pick(images.data, labels.data, order.subarray(nVal)),
     val: pick(images.data, labels.data, order.subarray(0, nVal)),
     source: dir,
+    identity: dataIdentity(dir),
   };
   if (options.test) {
     const ti = readIdx(file(FILES.testImages), 3);

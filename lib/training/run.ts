@@ -3,11 +3,7 @@
  * record every figure, table and conclusion is drawn from (`History`).
  */
 import * as crypto from 'crypto';
-import * as fs from 'fs';
-import * as path from 'path';
 import { BackendName, initBackend } from '../runtime/backend';
-import { writeJsonAtomic } from '../runtime/files';
-import { projectRoot } from '../runtime/paths';
 import { MLP, buildMLP } from '../network/models';
 import { FashionMNIST, IMAGE_SIZE, NUM_CLASSES, loadFashionMNIST } from './data';
 import { trainLayerwise } from './layerwise';
@@ -41,13 +37,11 @@ export interface RunOptions {
   stats?: boolean;
   /** Data already loaded with the spec's limit and seed (notebooks load it once). Default: loaded here. */
   data?: FashionMNIST;
-  /** Reuse a finished run of the same spec and backend from `.cache/runs/`, and store new ones there. Default false. */
-  cache?: boolean;
   onProgress?: (p: Progress) => void;
   /** Receives the per-layer statistics measured at initialisation, before the first update. */
   onInit?: (layers: LayerStats[]) => void;
   shouldStop?: () => boolean;
-  /** Receives the trained model instead of it being disposed (the caller disposes it). Not with a cache hit. */
+  /** Receives the trained model instead of it being disposed (the caller disposes it). */
   keepModel?: (model: MLP) => void;
 }
 
@@ -56,14 +50,10 @@ export function buildModel(spec: RunSpec): MLP {
   return buildMLP({ ...spec.model, inputSize: IMAGE_SIZE, classes: NUM_CLASSES, seed: spec.seed });
 }
 
-/** A short hash of everything that determines a run's numbers: the spec (less its wording) and the backend. */
+/** A short hash of a run's spec (less its wording) and backend: two runs with one key were made alike. */
 export function specKey(spec: RunSpec, backend: string): string {
   const { label: _label, changes: _changes, ...numbers } = spec;
   return crypto.createHash('sha256').update(JSON.stringify({ numbers, backend, v: 3 })).digest('hex').slice(0, 16);
-}
-
-function cachePath(spec: RunSpec, backend: string): string {
-  return path.join(projectRoot(), '.cache', 'runs', `${spec.experiment}-${specKey(spec, backend)}.json`);
 }
 
 /** Trains the model by the spec's schedule. */
@@ -78,11 +68,6 @@ function train(model: MLP, data: FashionMNIST, spec: RunSpec, options: RunOption
 /** Builds, trains and measures the run a resolved spec describes (`resolveSpec` makes one). */
 export async function runExperiment(spec: RunSpec, options: RunOptions = {}): Promise<History> {
   const backend = await initBackend();
-  const cached = cachePath(spec, backend);
-  if (options.cache && fs.existsSync(cached)) {
-    const history = JSON.parse(fs.readFileSync(cached, 'utf8')) as History;
-    if (!history.stopped) return { ...history, label: spec.label, config: spec };
-  }
   const data = options.data ?? loadFashionMNIST({ limit: spec.limit ?? undefined, seed: spec.seed });
   const model = buildModel(spec);
   const started = Date.now();
@@ -102,7 +87,6 @@ export async function runExperiment(spec: RunSpec, options: RunOptions = {}): Pr
       ...(result.stopped ? { stopped: result.stopped } : {}),
       seconds: (Date.now() - started) / 1000,
     };
-    if (options.cache && !history.stopped) writeJsonAtomic(cached, history);
     return history;
   } finally {
     if (options.keepModel) options.keepModel(model);

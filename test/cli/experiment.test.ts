@@ -117,6 +117,20 @@ describe('parseCli', () => {
     usageError(['relu', '--stage-epochs', '2'], /--stage-epochs is for layer-wise training; relu takes --epochs N/);
   });
 
+  test('--seeds takes distinct whole numbers, not with --seed; --workers only with --seeds', () => {
+    const a = parseCli(['relu', '--seeds', '4, 2,9', '--workers', '2']);
+    assert.deepEqual(a.seeds, [4, 2, 9]);
+    assert.equal(a.spec.seed, 4, 'the spec carries the first seed');
+    assert.equal(a.workers, 2);
+    assert.equal(parseCli(['relu']).seeds, undefined, 'one seed unless asked');
+    usageError(['relu', '--seeds', '1,x'], /--seeds takes whole numbers ≥ 0 separated by commas, e\.g\. 1,2,3; got "1,x"/);
+    usageError(['relu', '--seeds', '1,-2'], /--seeds takes whole numbers/);
+    usageError(['relu', '--seeds', '3,3'], /--seeds lists a seed twice: "3,3"/);
+    usageError(['relu', '--seeds', '1,2', '--seed', '1'], /give --seed N or --seeds LIST, not both/);
+    usageError(['relu', '--workers', '2'], /--workers is for several seeds: give --seeds LIST too/);
+    usageError(['relu', '--seeds', '1,2', '--workers', '0'], /--workers/);
+  });
+
   test('epochLine formats a record', () => {
     const line = epochLine({
       epoch: 2, trainLoss: 1.23456, trainAcc: 0.5, valLoss: 2, valAcc: 0.25, seconds: 1.5, stage: 3,
@@ -179,6 +193,24 @@ describe('the CLI as a child process', () => {
       assert.ok(Number.isFinite(l.weightGradMeanAbs) && l.weightGradMeanAbs > 0, `${l.name}.weightGradMeanAbs`);
     }
     assert.deepEqual(fs.readdirSync(tmp).filter((f) => f.endsWith('.tmp')), [], 'a temporary file was left behind');
+  });
+
+  test('relu --seeds 1,2,3 writes three runs with distinct seeds and a summary over them', real, async () => {
+    const out = path.join(tmp, 'seeds.json');
+    const r = await cli(['relu', '--seeds', '1,2,3', '--epochs', '1', '--limit', '600', '--json', out]);
+    assert.equal(r.code, 0, r.stderr);
+    for (const seed of [1, 2, 3]) assert.match(r.stdout, new RegExp(`^\\[seed ${seed}\\] epoch 1/1 `, 'm'));
+    assert.match(r.stdout, /ReLU: 3 seeds \(1, 2, 3\) on the \w+ backend in [\d.]+ s; final val acc/);
+    const j = JSON.parse(fs.readFileSync(out, 'utf8'));
+    assert.deepEqual(j.runs.map((h: { seed: number }) => h.seed), [1, 2, 3]);
+    assert.deepEqual(j.summary.seeds, [1, 2, 3]);
+    const accs = j.runs.map((h: { epochs: Array<{ valAcc: number }> }) => h.epochs[0].valAcc);
+    const v = j.summary.epochs[0].valAcc;
+    assert.equal(v.n, 3);
+    assert.ok(Math.abs(v.mean - (accs[0] + accs[1] + accs[2]) / 3) < 1e-12, 'the summary is the mean of the runs');
+    assert.equal(v.min, Math.min(...accs));
+    assert.equal(j.summary.atInit.layers.length, 8, 'per layer at initialisation too');
+    assert.equal(j.summary.epochs[0].layers[0].activationGradRms.n, 3);
   });
 
   test('Ctrl-C saves the completed epochs and exits 130', real, async () => {

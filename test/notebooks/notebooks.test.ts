@@ -24,7 +24,8 @@ function runReports(outDir: string, env: Record<string, string> = {}) {
   return spawnSync('npx', ['tsx', 'scripts/reports.ts'], {
     cwd: root,
     encoding: 'utf8',
-    env: { ...process.env, VG_PRESET: 'smoke', VG_REPORTS_DIR: outDir, ...env },
+    // a store of its own: the job trains every run, whatever an earlier job left in .cache/runs
+    env: { ...process.env, VG_PRESET: 'smoke', VG_REPORTS_DIR: outDir, VG_STORE_DIR: path.join(outDir, 'store'), ...env },
     timeout: 15 * 60 * 1000,
   });
 }

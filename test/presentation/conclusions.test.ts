@@ -8,7 +8,7 @@ import {
   summarizeRun,
 } from '../../lib/presentation/conclusions';
 import { History } from '../../lib/training/run';
-import { assertClose, fakeHistory, fakeLayer } from '../helpers';
+import { assertClose, fakeHistory, fakeLayer, fakeRunSet } from '../helpers';
 
 const LAYERS = ['hidden1', 'hidden2', 'hidden3', 'output'];
 
@@ -274,3 +274,40 @@ describe('concludeRemedy with a ReLU remedy', () => {
   });
 });
 
+
+describe('concludeRemedy over seeds', () => {
+  const seeds = (accs: number[], g1s: Array<[number, number]>) =>
+    fakeRunSet((seed) => relu({ acc: [0.1, 0.1, accs[seed]], g1: g1s[seed] }), [0, 1, 2]);
+  const base = fakeRunSet(() => baseline(), [0, 1, 2]);
+
+  test('numbers are means over the seeds with their range; the verdict counts seeds', () => {
+    // hidden1 / hidden3 at the last epoch: 1e-3, 2e-3, 4e-3 over 1e-2 → -1, -0.699, -0.398 decades, mean -0.699
+    const text = concludeRemedy(base, seeds([0.7, 0.8, 0.9], [[2e-3, 1e-3], [2e-3, 2e-3], [2e-3, 4e-3]]));
+    const lines = bullets(text);
+    assert.equal(lines[0], '- Over 3 seeds (0, 1, 2): each number is the mean, with the range over seeds in brackets.');
+    assert.match(lines[1], /at the last epoch \(3 and 3\) 10<sup>-6\.0<\/sup> \(10<sup>-6\.0<\/sup> to 10<sup>-6\.0<\/sup>\) in the baseline and 10<sup>-0\.7<\/sup> \(10<sup>-1\.0<\/sup> to 10<sup>-0\.4<\/sup>\) with ReLU\.$/);
+    assert.match(text, /Validation accuracy at the end: 10\.0 % \(10\.0 % to 10\.0 %\) for the baseline, 80\.0 % \(70\.0 % to 90\.0 %\) with ReLU/);
+    assert.equal(
+      verdictOf(text),
+      "at the last epoch, the gradient reaches layer 1 in all 3 seeds (10<sup>-0.7</sup> (10<sup>-1.0</sup> to 10<sup>-0.4</sup>) of the last hidden layer's); " +
+        "the signal reaches the output in all 3 seeds (10<sup>0.0</sup> (10<sup>0.0</sup> to 10<sup>0.0</sup>) of layer 1's spread); " +
+        'the network learned in all 3 seeds (80.0 % (70.0 % to 90.0 %)). ReLU keeps the gradient alive through the whole network from the start, and the network learns.',
+    );
+  });
+
+  test('seeds that disagree make the verdict inconclusive, naming on what', () => {
+    // the issue's case: one seed at chance, one at 32 %, one that learned
+    const v = verdictOf(concludeRemedy(base, seeds([0.09, 0.32, 0.7], [[2e-3, 1e-3], [2e-3, 1e-3], [2e-3, 1e-3]])));
+    assert.match(v, /the network learned in 1 of 3 seeds \(37\.0 % \(9\.0 % to 70\.0 %\)\)\. \*\*Inconclusive:\*\* the seeds disagree on whether the network learns, so no single answer holds/);
+    const g = verdictOf(concludeRemedy(base, seeds([0.8, 0.8, 0.8], [[2e-3, 1e-3], [2e-3, 1e-6], [2e-3, 1e-3]])));
+    assert.match(g, /the gradient reaches layer 1 in 2 of 3 seeds, vanishes before layer 1 in 1 of 3 seeds/);
+    assert.match(g, /the seeds disagree on whether the gradient reaches layer 1,/);
+    const none = verdictOf(concludeRemedy(base, seeds([0.1, 0.11, 0.1], [[1e-7, 1e-8], [1e-7, 1e-8], [1e-7, 1e-8]])));
+    assert.match(none, /the network did not learn in any of the 3 seeds .*within 3 epochs ReLU does not help\.$/);
+  });
+
+  test('a seed that did not finish is said as such', () => {
+    const set = fakeRunSet((seed) => relu(seed === 1 ? { stopped: 'the loss became NaN at epoch 2, step 1' } : {}), [0, 1, 2]);
+    assert.equal(verdictOf(concludeRemedy(base, set)), '1 of 3 seeds did not finish: the loss became NaN at epoch 2, step 1.');
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { comparePrediction } from '../../lib/presentation/conclusions';
+import { comparePrediction, describeGradientFlow } from '../../lib/presentation/conclusions';
 import { fakeHistory, fakeLayer } from '../helpers';
 
 describe('comparePrediction', () => {
@@ -32,5 +32,27 @@ describe('comparePrediction', () => {
     assert.match(comparePrediction([skipOnly]), /the theory does not apply here \(skip connections add a second way back at every layer\)/);
     assert.match(comparePrediction([fakeHistory('adam', 1, ['hidden1', 'output'])]), /not measured at initialisation/);
     assert.equal(comparePrediction([skip, gn]).split('\n').length, 2, 'one bullet per run');
+  });
+});
+
+describe('over seeds', () => {
+  const seedRun = (rms: number[], predicted: number[]) => () => {
+    const h = fakeHistory('baseline', 1, ['hidden1', 'hidden2', 'output']);
+    h.atInit = { layers: [fakeLayer('hidden1', { activationGradRms: rms[0] }), fakeLayer('hidden2', { activationGradRms: rms[1], predictedGradFactor: predicted[0] }), fakeLayer('output', { activationGradRms: rms[2], predictedGradFactor: predicted[1] })] };
+    return h;
+  };
+  test('comparePrediction pools every seed: geometric means over all their layers, the largest gap named with its seed', () => {
+    // seed 0 measures 0.1 and 0.1 (predicted 0.1, 0.1); seed 1 measures 0.4 and 0.1 (predicted 0.2, 0.1)
+    // measured geo mean (0.1 · 0.1 · 0.4 · 0.1)^(1/4) = 0.1414; predicted (0.1 · 0.1 · 0.2 · 0.1)^(1/4) = 0.1189; worst 0.4/0.2 - 1 = 100 %
+    const runs = [seedRun([1e-3, 1e-2, 1e-1], [0.1, 0.1])(), { ...seedRun([4e-3, 1e-2, 1e-1], [0.2, 0.1])(), seed: 1 }];
+    const set = { experiment: 'baseline', label: runs[0].label, config: runs[0].config, seeds: [0, 1], runs, storedAt: [null, null] };
+    assert.equal(comparePrediction([set]), '- baseline (sigmoid), at initialisation: the gradient is multiplied by 0.14 per layer on its way down, theory predicts 0.12 (over 2 layers and 2 seeds); the largest gap is 100 % at hidden2 (seed 1).');
+  });
+
+  test('describeGradientFlow gives the first seed in full and the range of the factor over seeds', () => {
+    const runs = [seedRun([1e-4, 1e-2, 1e-1], [0.1, 0.1])(), { ...seedRun([1e-3, 1e-2, 1e-1], [0.1, 0.1])(), seed: 1 }];
+    const set = { experiment: 'baseline', label: runs[0].label, config: runs[0].config, seeds: [0, 1], runs, storedAt: [null, null] };
+    // hidden1 over hidden2: 1e-2 in seed 0, 1e-1 in seed 1, over one layer crossed
+    assert.match(describeGradientFlow(set), /multiplied by 10<sup>-2\.0<\/sup> ≈ 0\.010 at each layer it crosses\. Over seeds 0, 1 the factor per layer ranges from 0\.010 to 0\.10\.$/);
   });
 });

@@ -222,3 +222,21 @@ describe('progressBar', () => {
     assert.match(String(calls[0].msg.data['text/plain']), /epoch 3\/7 \(stage 2\), step 1\/10/);
   });
 });
+
+describe('progressBar over seeds', () => {
+  const step = (epoch: number, s: number): Progress => ({ kind: 'step', epoch, lastEpoch: 2, step: s, steps: 10, loss: 1 });
+  test('one row per seed in one display; a stored seed says when it was trained', () => {
+    const d = freshDisplay();
+    const calls = stubWriter();
+    const bars = d.progressBar('ReLU & co', 0, [4, 5, 6]);
+    bars(step(1, 5), 1);
+    bars.stored(2, '2026-11-20T09:15:42.000Z');
+    assert.equal(calls.length, 2);
+    assert.equal(calls[1].msg.transient.display_id, calls[0].msg.transient.display_id);
+    assert.equal(calls[1].msg.data['text/plain'],
+      'ReLU & co, seed 4: waiting\nReLU & co, seed 5: epoch 1/2, step 5/10, loss 1.0000\nReLU & co, seed 6: from the run store, trained 2026-11-20 09:15');
+    const html = String(calls[1].msg.data['text/html']);
+    assert.match(html, /ReLU &amp; co, seed 5/);
+    assert.deepEqual([...html.matchAll(/width:(\d+)%;height/g)].map((m) => m[1]), ['0', '25', '100']);
+  });
+});

@@ -2,25 +2,31 @@ import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { RunSummary, summarizeRun } from '../../lib/presentation/conclusions';
+import { RunSetSummary, RunSummary, summarizeRuns } from '../../lib/presentation/conclusions';
 import { readSummaries, saveSummary } from '../../lib/presentation/notebook';
 import { NotebookReport, distinctRuns, indexHtml, plotRemedySummary } from '../../lib/presentation/indexpage';
-import { fakeHistory, makeTmpDir } from '../helpers';
+import { assertClose, fakeHistory, fakeRunSet, makeTmpDir } from '../helpers';
 
 const summary = (experiment: string, label: string, finalValAcc: number, gradientRatioInit: number | null, seconds = 10): RunSummary => ({
-  experiment, label, key: `key-of-${label}`, baseline: experiment === 'baseline', epochs: 5, finalValAcc, bestValAcc: finalValAcc, bestEpoch: 5,
+  experiment, label, key: `key-of-${label}`, seed: 0, baseline: experiment === 'baseline', epochs: 5, finalValAcc, bestValAcc: finalValAcc, bestEpoch: 5,
   gradientRatioInit, gradientRatioLast: gradientRatioInit === null ? null : gradientRatioInit / 2, depthLast: 7, signalRatioInit: null, signalRatioLast: null,
   weightGradRatioFirst: null, weightGradRatioLast: null, saturationFirst: 0, updateRatioLast: -3, seconds, backend: 'cpu',
 });
 
-const BASELINE = summary('baseline', 'baseline (sigmoid)', 0.1, -6.2);
-const RELU = summary('relu', 'ReLU', 0.8, -0.7);
-const ADAM = summary('adam', 'Adam', 0.5, null);
+/** One run spec over the seeds 0, 1, … of the given summaries. */
+const set = (...perSeed: RunSummary[]): RunSetSummary => ({
+  experiment: perSeed[0].experiment, label: perSeed[0].label, key: perSeed[0].key, baseline: perSeed[0].baseline,
+  seeds: perSeed.map((_, i) => i), perSeed: perSeed.map((p, i) => ({ ...p, seed: i })),
+});
+
+const BASELINE = set(summary('baseline', 'baseline (sigmoid)', 0.1, -6.2));
+const RELU = set(summary('relu', 'ReLU', 0.8, -0.7));
+const ADAM = set(summary('adam', 'Adam', 0.5, null));
 
 const REPORTS: NotebookReport[] = [
   { notebook: '01-weight-increasing', title: 'Larger weights', href: '01-weight-increasing.html', ok: true, seconds: 61.4, runs: [BASELINE] },
   // the baseline again, with other numbers: the first one seen is kept
-  { notebook: '02-better-activation', title: 'ReLU & <friends>', href: '02-better-activation.html', ok: true, seconds: 30, runs: [summary('baseline', 'baseline (sigmoid)', 0.99, 9, 99), RELU] },
+  { notebook: '02-better-activation', title: 'ReLU & <friends>', href: '02-better-activation.html', ok: true, seconds: 30, runs: [set(summary('baseline', 'baseline (sigmoid)', 0.99, 9, 99)), RELU] },
   { notebook: '03-better-optimizer', title: 'Adam', href: '03-better-optimizer.html?a=1&b=2', ok: false, seconds: 5, runs: [ADAM] },
   { notebook: '04-normalize-inside-network', title: 'Normalisation', href: '04-normalize-inside-network.html', ok: false, seconds: 0, runs: [] },
 ];
@@ -63,6 +69,25 @@ describe('plotRemedySummary', () => {
     assert.deepEqual(fig.data.map((t) => [t.xaxis, t.yaxis]), [['x', 'y'], ['x2', 'y2'], ['x2', 'y2']]);
     assert.deepEqual((fig.data[0].marker as { color: string[] }).color, ['#7f7f7f', '#1f77b4', '#1f77b4'], 'the baseline grey');
     assert.ok(fig.layout.title.text.length > 0, 'a title');
+    assert.ok(fig.data.every((t) => t.error_y === undefined), 'one seed each: no error bars');
+    assert.doesNotMatch(fig.layout.title.text, /seeds/);
+  });
+
+  test('several seeds: bars at the mean over seeds, asymmetric min–max error bars', () => {
+    const relu = set(summary('relu', 'ReLU', 0.7, -1), summary('relu', 'ReLU', 0.8, -0.4), summary('relu', 'ReLU', 0.95, -0.1));
+    const fig = plotRemedySummary([BASELINE, relu]);
+    const acc = (0.7 + 0.8 + 0.95) / 3;
+    const ratio = (-1 - 0.4 - 0.1) / 3;
+    assertClose(fig.data[0].y as number[], [0.1, acc], { rtol: 1e-12, msg: 'mean accuracy' });
+    assertClose(fig.data[1].y as number[], [-6.2, ratio], { rtol: 1e-12, msg: 'mean ratio at initialisation' });
+    const bars = (k: number) => fig.data[k].error_y as { symmetric: boolean; array: Array<number | null>; arrayminus: Array<number | null> };
+    assert.equal(bars(0).symmetric, false);
+    assert.equal(bars(0).array[0], null, 'no bar for the baseline\'s one seed');
+    assertClose(bars(0).array[1]!, 0.95 - acc, { rtol: 1e-12, msg: 'max - mean' });
+    assertClose(bars(0).arrayminus[1]!, acc - 0.7, { rtol: 1e-12, msg: 'mean - min' });
+    assertClose(bars(2).array[1]!, -0.05 - ratio / 2, { rtol: 1e-12, msg: 'last epoch: max - mean' });
+    assertClose(bars(2).arrayminus[1]!, ratio / 2 + 0.5, { rtol: 1e-12, msg: 'last epoch: mean - min' });
+    assert.match(fig.layout.title.text, /mean over 1–3 seeds, error bars: min–max/);
   });
 });
 
@@ -94,6 +119,15 @@ describe('indexHtml', () => {
     assert.equal(count(table, '<tr>'), 1 + 3, 'header + 3 distinct runs');
     for (const label of ['baseline (sigmoid)', 'ReLU', 'Adam']) assert.ok(table.includes(`>${label}</td>`), `a row for ${label}`);
     assert.ok(!table.includes('>0.99</td>'), 'not the second baseline');
+    assert.ok(html.includes('<p>Every run over <b>1 seed</b>.</p>'), 'says how many seeds');
+  });
+
+  test('several seeds: the page says how many, the table shows mean ± sd', () => {
+    const relu = set(summary('relu', 'ReLU', 0.7, -1), summary('relu', 'ReLU', 0.8, -0.4), summary('relu', 'ReLU', 0.9, -0.1));
+    const html = indexHtml([{ ...REPORTS[0], runs: [BASELINE, relu] }], META, plotlyFile);
+    assert.match(html, /<p>Every run over <b>1–3 seeds<\/b>: bars show the mean over seeds, whiskers their min–max; the table, mean ± sd\.<\/p>/);
+    // 0.8 ± sqrt((0.01 + 0 + 0.01) / 2) = 0.1
+    assert.ok(html.includes('>0.800 ± 0.100</td>'), 'mean ± sd of the final accuracy');
   });
 
   test('inlines the plotly bundle exactly once, escaped', () => {
@@ -140,16 +174,26 @@ describe('saveSummary and readSummaries', () => {
     saveSummary('01-weight-increasing', [a]);
     fs.writeFileSync(path.join(dir, 'summary', 'notes.txt'), 'not a summary');
     assert.deepEqual(fs.readdirSync(path.join(dir, 'summary')).sort(), ['01-weight-increasing.json', '02-better-activation.json', 'notes.txt']);
-    const stored = JSON.parse(fs.readFileSync(path.join(dir, 'summary', '01-weight-increasing.json'), 'utf8')) as { notebook: string; runs: RunSummary[] };
+    const stored = JSON.parse(fs.readFileSync(path.join(dir, 'summary', '01-weight-increasing.json'), 'utf8')) as { notebook: string; runs: RunSetSummary[] };
     assert.equal(stored.notebook, '01-weight-increasing');
     assert.equal(stored.runs[0].experiment, 'baseline');
-    assert.equal(stored.runs[0].finalValAcc, 0.2);
-    assert.equal(stored.runs[0].gradientRatioLast, -4);
+    assert.deepEqual(stored.runs[0].seeds, [0]);
+    assert.equal(stored.runs[0].perSeed[0].finalValAcc, 0.2);
+    assert.equal(stored.runs[0].perSeed[0].gradientRatioLast, -4);
 
     const read = readSummaries();
     assert.deepEqual(read.map((s) => s.notebook), ['01-weight-increasing', '02-better-activation']);
-    assert.deepEqual(read.map((s) => s.runs.map((r) => [r.experiment, r.finalValAcc])), [[['baseline', 0.2]], [['baseline', 0.2], ['relu', 0.75]]]);
-    assert.deepEqual(read[1].runs, [summarizeRun(a), summarizeRun(b)], 'whole summaries survive the round trip');
+    assert.deepEqual(read.map((s) => s.runs.map((r) => [r.experiment, r.perSeed.map((p) => p.finalValAcc)])), [[['baseline', [0.2]]], [['baseline', [0.2]], ['relu', [0.75]]]]);
+    assert.deepEqual(read[1].runs, [summarizeRuns(a), summarizeRuns(b)], 'whole summaries survive the round trip');
     assert.deepEqual(readSummaries(path.join(dir, 'summary')), read, 'an explicit dir reads the same');
+  });
+
+  test('a set of seeds: one summary with every seed\'s', () => {
+    const relu = fakeRunSet((seed) => fakeHistory('relu', 1, ['hidden1', 'output'], { epoch: () => ({ valAcc: 0.7 + 0.1 * seed }) }));
+    saveSummary('03-better-optimizer', [relu]);
+    const [read] = readSummaries().filter((s) => s.notebook === '03-better-optimizer');
+    assert.equal(read.runs.length, 1);
+    assert.deepEqual(read.runs[0].seeds, [0, 1, 2]);
+    assertClose(read.runs[0].perSeed.map((p) => p.finalValAcc), [0.7, 0.8, 0.9], { rtol: 1e-12, msg: 'each seed\'s accuracy' });
   });
 });

@@ -21,7 +21,7 @@ import {
   stageStarts,
 } from '../../lib/presentation/plots';
 import { History } from '../../lib/training/run';
-import { assertClose, fakeHistory, fakeLayer } from '../helpers';
+import { assertClose, fakeHistory, fakeLayer, fakeRunSet } from '../helpers';
 
 const LAYERS = ['hidden1', 'hidden2', 'hidden3', 'output'];
 
@@ -468,5 +468,165 @@ describe('plotSaturation with a ReLU run', () => {
     const alone = plotSaturation([rel]);
     assert.equal(alone.layout.title.text, 'Units out of action: inactive (ReLU output 0)');
     assert.equal(title(alone, 'yaxis'), 'inactive fraction');
+  });
+});
+
+describe('runs of several seeds: the mean over seeds and a min–max band', () => {
+  const NAMES = ['hidden1', 'hidden2', 'output'];
+  /** RMS dL/dh per seed (0, 1, 2) at hidden1 / hidden2 / output, every epoch. */
+  const RMS = [[1e-3, 1e-2, 0.1], [1e-5, 2e-2, 0.1], [1e-4, 3e-2, 0.1]];
+  const ACC = [0.1, 0.4, 0.7];
+  const SAT = [0.1, 0.2, 0.6];
+  const seedRun = (seed: number) => fakeHistory('relu', 2, NAMES, {
+    layer: (_, li) => ({
+      activationGradRms: RMS[seed][li], weightGradMeanAbs: RMS[seed][li], updateRatio: RMS[seed][li],
+      saturation: li === 2 ? null : SAT[seed], activationMean: li === 2 ? null : ACC[seed], activationStd: 0.5,
+    }),
+    epoch: () => ({ valAcc: ACC[seed] }),
+  });
+  const three = () => fakeRunSet(seedRun);
+  const isBand = (t: Trace) => t.fill === 'toself';
+  const geo = (xs: number[]) => 10 ** (xs.reduce((a, x) => a + Math.log10(x), 0) / xs.length);
+  const column = (li: number) => RMS.map((r) => r[li]);
+
+  test('gradient flow: the line at the geometric mean, the band from the smallest to the largest seed', () => {
+    const fig = plotGradientFlow([three()]);
+    // per panel: band and line at epoch 1, band and line at epoch 2
+    assert.equal(fig.data.length, 8);
+    assert.deepEqual(fig.data.map(isBand), [true, false, true, false, true, false, true, false]);
+    const [band, line] = fig.data;
+    assertClose(line.y as number[], [1e-4, geo(column(1)), 0.1], { rtol: 1e-12, msg: 'geometric means' });
+    assertClose((line.y as number[])[1], Math.cbrt(6) * 1e-2, { rtol: 1e-12, msg: 'hidden2: (1e-2 · 2e-2 · 3e-2)^(1/3)' });
+    // out along the maxima, back along the minima
+    assert.deepEqual(band.x, ['hidden1', 'hidden2', 'output', 'output', 'hidden2', 'hidden1']);
+    assert.deepEqual(band.y, [1e-3, 3e-2, 0.1, 0.1, 1e-2, 1e-5]);
+    assert.equal((band.line as { width: number }).width, 0);
+    assert.equal(band.fillcolor, (line.line as { color: string }).color, 'the band in the line\'s colour');
+    assert.ok((band.opacity as number) < 0.5, 'a pale band');
+    assert.equal(band.showlegend, false);
+    assert.equal(band.hoverinfo, 'skip');
+    assert.equal(band.legendgroup, line.legendgroup, 'hidden and shown with its line');
+    assert.deepEqual([band.xaxis, band.yaxis], [line.xaxis, line.yaxis]);
+    assert.match(fig.layout.title.text, /mean over 3 seeds, band: min–max/);
+  });
+
+  test('one seed, as a plain History or a set of one: no band, no note, the same figure', () => {
+    const plain = seedRun(1);
+    const single = fakeRunSet(seedRun, [1]);
+    for (const plot of [plotGradientFlow, plotSignalFlow, plotLearningCurves, plotUpdateRatio, plotActivationStats, plotSaturation, plotGradientHeatmap]) {
+      const a = plot([plain]);
+      const b = plot([single]);
+      assert.ok(!a.data.some(isBand), `${plot.name}: no band for one seed`);
+      assert.ok(!a.data.some((t) => t.error_y && t.type === 'bar'), `${plot.name}: no error bars for one seed`);
+      assert.deepEqual(JSON.parse(JSON.stringify(b)), JSON.parse(JSON.stringify(a)), `${plot.name}: a set of one seed draws as its History`);
+      assert.doesNotMatch(a.layout.title.text, /seeds/, `${plot.name}: no seeds note`);
+    }
+    assert.deepEqual(plotGradientFlow([plain]).data[0].y, RMS[1], 'one seed: its own values, exactly');
+  });
+
+  test('a band only for the run that has several seeds', () => {
+    const fig = plotLearningCurves([seedRun(0), three()]);
+    // the History: 4 lines; the set: 4 bands and 4 lines
+    assert.equal(fig.data.length, 12);
+    assert.deepEqual(fig.data.slice(0, 4).map(isBand), [false, false, false, false]);
+    assert.equal(fig.data.slice(4).filter(isBand).length, 4);
+    assert.match(fig.layout.title.text, /mean over 1–3 seeds, band: min–max/);
+  });
+
+  test('learning curves: the arithmetic mean on a linear axis', () => {
+    const fig = plotLearningCurves([three()]);
+    const line = fig.data.find((t) => t.name === 'ReLU validation' && t.xaxis === 'x2')!;
+    const band = fig.data[fig.data.indexOf(line) - 1];
+    const mean = (0.1 + 0.4 + 0.7) / 3;
+    assertClose(line.y as number[], [mean, mean], { rtol: 1e-12, msg: 'accuracy: the arithmetic mean 0.4, not the geometric 0.30' });
+    assert.deepEqual(band.x, [1, 2, 2, 1]);
+    assert.deepEqual(band.y, [0.7, 0.7, 0.1, 0.1]);
+  });
+
+  test('saturation: bars at the mean with asymmetric min–max error bars', () => {
+    const fig = plotSaturation([three()]);
+    assert.equal(fig.data.length, 2);
+    const mean = (0.1 + 0.2 + 0.6) / 3;
+    for (const t of fig.data) {
+      assertClose(t.y as number[], [mean, mean], { rtol: 1e-12, msg: 'bar heights' });
+      const e = t.error_y as { symmetric: boolean; array: number[]; arrayminus: number[] };
+      assert.equal(e.symmetric, false);
+      assertClose(e.array, [0.6 - mean, 0.6 - mean], { rtol: 1e-12, msg: 'up to the largest seed' });
+      assertClose(e.arrayminus, [mean - 0.1, mean - 0.1], { rtol: 1e-12, msg: 'down to the smallest seed' });
+    }
+    assert.match(fig.layout.title.text, /mean over 3 seeds, error bars: min–max/);
+  });
+
+  test('heatmap: log10 of the geometric mean over seeds, no band', () => {
+    const fig = plotGradientHeatmap([three()]);
+    assert.equal(fig.data.length, 1);
+    const z = fig.data[0].z as number[][];
+    assertClose(z.map((row) => row[0]), [-4, Math.log10(geo(column(1))), -1], { atol: 1e-12, msg: 'mean of log10 over seeds' });
+    assert.match(fig.layout.title.text, /geometric mean over 3 seeds/);
+  });
+
+  test('update ratios: a band before every layer\'s line', () => {
+    const fig = plotUpdateRatio([three()]);
+    assert.equal(fig.data.length, 2 * NAMES.length);
+    assert.deepEqual(fig.data.map(isBand), [true, false, true, false, true, false]);
+    assertClose(fig.data[1].y as number[], [1e-4, 1e-4], { rtol: 1e-12, msg: 'hidden1' });
+    assert.deepEqual(fig.data[0].y, [1e-3, 1e-3, 1e-5, 1e-5]);
+  });
+
+  test('activation statistics: the error bars stay the std, the band is the seeds\' min–max of the mean', () => {
+    const fig = plotActivationStats([three()]);
+    assert.equal(fig.data.length, 2);
+    const [band, line] = fig.data;
+    assertClose(line.y as number[], [0.4, 0.4], { rtol: 1e-12, msg: 'mean activation' });
+    assert.deepEqual((line.error_y as { array: number[] }).array, [0.5, 0.5]);
+    assert.deepEqual(band.y, [0.7, 0.7, 0.1, 0.1]);
+  });
+
+  test('signal flow and raw vs normalised: profile lines with bands', () => {
+    const set = fakeRunSet((seed) => {
+      const h = seedRun(seed);
+      h.atInit = { layers: NAMES.map((n, li) => fakeLayer(n, { signalSpread: li === 2 ? null : RMS[seed][li] })) };
+      for (const e of h.epochs) e.layers.forEach((l, li) => Object.assign(l, { activationGradMeanAbs: RMS[seed][li], normalizedGradMeanAbs: li === 2 ? null : 0.01 }));
+      return h;
+    });
+    const signal = plotSignalFlow([set]);
+    assert.deepEqual(signal.data.map((t) => [isBand(t), t.name ?? null]), [
+      [true, null], [false, 'ReLU, at initialisation'], [false, 'ReLU, epoch 2'],
+    ], 'no band for the last epoch: no seed measured a signal there');
+    assertClose(signal.data[1].y as number[], [1e-4, geo(column(1))], { rtol: 1e-12, msg: 'at initialisation' });
+    const raw = plotRawVsNormalized(set);
+    assert.deepEqual(raw.data.map(isBand), [true, false, true, false]);
+    assert.deepEqual(raw.data[0].x, ['hidden1', 'hidden2', 'hidden2', 'hidden1']);
+    assert.deepEqual(raw.data[2].y, [0.01, 0.01, 0.01, 0.01], 'the seeds agree on the normalised gradient: a flat band');
+    assertClose(raw.data[1].y as number[], [1e-4, geo(column(1))], { rtol: 1e-12, msg: 'raw' });
+    assert.match(raw.layout.title.text, /mean over 3 seeds, band: min–max/);
+  });
+
+  test('the band breaks where the run has no layer, as its line does', () => {
+    const shallow = fakeRunSet((seed) => fakeHistory('relu', 1, NAMES, { layer: (_, li) => ({ activationGradRms: RMS[seed][li] }) }));
+    const deeper = fakeHistory('baseline', 1, ['hidden1', 'hidden2', 'hidden3', 'output'], { layer: () => ({ activationGradRms: 1 }) });
+    const fig = plotGradientFlow([deeper, shallow]);
+    const band = fig.data.find(isBand)!;
+    assert.deepEqual(band.x, ['hidden1', 'hidden2', 'hidden2', 'hidden1', null, 'output', 'output']);
+    assert.deepEqual(band.y, [1e-3, 3e-2, 1e-2, 1e-5, null, 0.1, 0.1]);
+  });
+
+  test('activation distributions: the first seed\'s histograms, said in the title', () => {
+    const set = fakeRunSet((seed) => {
+      const h = fakeHistory('relu', 1, NAMES);
+      h.epochs[0].histograms = { hidden1: { activation: { lo: 0, hi: 1, counts: seed === 3 ? [1, 3] : [1, 0] } } };
+      return h;
+    }, [3, 4, 5]);
+    const fig = plotActivationDistributions([set]);
+    assert.deepEqual((fig.data[0].z as number[][])[0], [0.25, 0.75]);
+    assert.match(fig.layout.title.text, /seed 3\b/);
+    assert.doesNotMatch(plotActivationDistributions([set.runs[0]]).layout.title.text, /seed/, 'one seed: as before');
+  });
+
+  test('runLabels: sets that share a label are told apart by their seeds', () => {
+    assert.deepEqual(runLabels([three(), fakeRunSet((seed) => seedRun(seed % 3), [3, 4])]), ['ReLU (seeds 0, 1, 2)', 'ReLU (seeds 3, 4)']);
+    assert.deepEqual(layerAxis([three()]), NAMES);
+    assert.deepEqual(stageStarts(fakeRunSet((seed) => fakeHistory('layerwise', seed + 2, NAMES, { epoch: (e) => ({ stage: e }) }))).map((s) => s.epoch), [1, 2, 3, 4],
+      'stages of the longest seed');
   });
 });

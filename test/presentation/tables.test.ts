@@ -1,13 +1,14 @@
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { DataFrame } from 'danfojs-node';
-import { RunSummary } from '../../lib/presentation/conclusions';
+import { RunSetSummary, RunSummary } from '../../lib/presentation/conclusions';
 import { frameHtml, resultsFrame } from '../../lib/presentation/tables';
-import { fakeHistory, fakeLayer } from '../helpers';
+import { fakeHistory, fakeLayer, fakeRunSet } from '../helpers';
 
 const LAYERS = ['hidden1', 'hidden2', 'output'];
 const COLUMNS = [
   'run',
+  'seeds',
   'epochs',
   'final val acc',
   'best val acc',
@@ -47,22 +48,55 @@ describe('resultsFrame', () => {
     assert.equal(df.shape[0], 1);
     // log10(3e-8 / 2e-2) = log10(1.5e-6) = -5.8239 → -5.82; log10(2e-7 / 1e-2) = -4.69897 → -4.7;
     // log10(1e-3 / 0.5) = -2.69897 → -2.7; log10(1e-6 / 1e-2) = -4
-    assert.deepEqual((df.values as unknown[][])[0], ['baseline (sigmoid)', 3, 0.123, 0.457, 2, -5.82, -4.7, -2.7, -4, 12.3]);
+    assert.deepEqual((df.values as unknown[][])[0], ['baseline (sigmoid)', 1, 3, 0.123, 0.457, 2, -5.82, -4.7, -2.7, -4, 12.3]);
   });
 
   test('accepts run summaries as well as histories, in the given order', () => {
     const summary: RunSummary = {
-      experiment: 'relu', label: 'ReLU', key: 'k', baseline: false, epochs: 20, finalValAcc: 0.81249, bestValAcc: 0.8125, bestEpoch: 19,
+      experiment: 'relu', label: 'ReLU', key: 'k', seed: 0, baseline: false, epochs: 20, finalValAcc: 0.81249, bestValAcc: 0.8125, bestEpoch: 19,
       gradientRatioInit: -1.234, gradientRatioLast: null, depthLast: 7, signalRatioInit: 0, signalRatioLast: 0.04, weightGradRatioFirst: -0.5,
       weightGradRatioLast: null, saturationFirst: 0, updateRatioLast: -3, seconds: 99.96, backend: 'wasm',
     };
-    const df = resultsFrame([summary, baseline()]);
+    const set: RunSetSummary = { experiment: 'relu', label: 'ReLU', key: 'k', baseline: false, seeds: [0], perSeed: [summary] };
+    const df = resultsFrame([set, baseline()]);
     const values = df.values as unknown[][];
     assert.equal(values.length, 2);
     const relu = values[0];
-    assert.deepEqual([relu[0], relu[1], relu[2], relu[3], relu[4], relu[5], relu[7], relu[8], relu[9]], ['ReLU', 20, 0.812, 0.813, 19, -1.23, 0.04, -0.5, 100]);
-    assert.ok(relu[6] === null || Number.isNaN(relu[6]), `a missing ratio stays missing, got ${String(relu[6])}`);
+    assert.deepEqual([relu[0], relu[1], relu[2], relu[3], relu[4], relu[5], relu[6], relu[8], relu[9], relu[10]], ['ReLU', 1, 20, 0.812, 0.813, 19, -1.23, 0.04, -0.5, 100]);
+    assert.ok(relu[7] === null || Number.isNaN(relu[7]), `a missing ratio stays missing, got ${String(relu[7])}`);
     assert.equal(values[1][0], 'baseline (sigmoid)');
+  });
+
+  test('several seeds: one row, the number of seeds, every number as "mean ± sd" over the seeds', () => {
+    const acc = [0.543, 0.574, 0.605];
+    const seconds = [10, 12, 17];
+    const set = fakeRunSet((seed) => {
+      const h = baseline();
+      h.epochs[2].valAcc = acc[seed];
+      h.seconds = seconds[seed];
+      return h;
+    });
+    const df = resultsFrame([set, baseline()]);
+    assert.deepEqual(df.columns, COLUMNS);
+    const [row, single] = df.values as unknown[][];
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const sd = (xs: number[]) => Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1));
+    // 0.574 ± sqrt((0.031² + 0 + 0.031²) / 2) = 0.031; seconds 13 ± sqrt((9 + 1 + 16) / 2) = 3.606
+    assert.equal(`${mean(acc).toFixed(3)} ± ${sd(acc).toFixed(3)}`, '0.574 ± 0.031');
+    assert.equal(row[0], 'baseline (sigmoid)');
+    assert.equal(row[1], 3, 'seeds');
+    assert.equal(row[2], '3 ± 0', 'epochs');
+    assert.equal(row[3], '0.574 ± 0.031', 'final val acc');
+    // every seed's final accuracy beats epoch 2's 0.45678: best = final, at epoch 3
+    assert.equal(row[4], '0.574 ± 0.031', 'best val acc');
+    assert.equal(row[5], '3.0 ± 0.0', 'best epoch');
+    assert.equal(row[6], '-5.82 ± 0.00', 'the same ratio in every seed');
+    assert.equal(row[10], '13.0 ± 3.6', 'seconds');
+    assert.deepEqual(single, ['baseline (sigmoid)', 1, 3, 0.123, 0.457, 2, -5.82, -4.7, -2.7, -4, 12.3], 'a plain History beside it: plain numbers');
+  });
+
+  test('a set of one seed: the same row as its History', () => {
+    assert.deepEqual(resultsFrame([fakeRunSet(baseline, [0])]).values, resultsFrame([baseline()]).values);
   });
 });
 

@@ -1,13 +1,11 @@
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as fs from 'fs';
-import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../lib/runtime/backend';
 import { FashionMNIST, loadFashionMNIST } from '../../lib/training/data';
 import { EXPERIMENT_IDS, resolveSpec } from '../../lib/training/experiments';
 import { buildModel, runExperiment } from '../../lib/training/run';
-import { PROJECT_ROOT, REAL_DATA_DIR, hasRealData } from '../helpers';
+import { REAL_DATA_DIR, hasRealData } from '../helpers';
 
 before(async () => {
   await initBackend();
@@ -69,66 +67,5 @@ describe('runExperiment', { skip: hasRealData ? false : `${REAL_DATA_DIR} is abs
       a.dispose();
       b.dispose();
     }
-  });
-
-  describe('the run cache', () => {
-    const dir = path.join(PROJECT_ROOT, '.cache', 'runs');
-    const created: string[] = [];
-    const existedBefore = { cache: fs.existsSync(path.join(PROJECT_ROOT, '.cache')), runs: fs.existsSync(dir) };
-    // only the entries of this test's unusual seeds: other processes may be filling the cache meanwhile
-    const SEEDS = [91173, 91174];
-    const list = () => (fs.existsSync(dir) ? fs.readdirSync(dir) : []).filter((f) => {
-      try {
-        return SEEDS.includes(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')).seed);
-      } catch {
-        return false;
-      }
-    });
-    before(() => {
-      // leftovers of an earlier, aborted run of this test would turn the first run into a cache hit
-      for (const f of list()) fs.rmSync(path.join(dir, f), { force: true });
-    });
-    after(() => {
-      for (const f of created) fs.rmSync(path.join(dir, f), { force: true });
-      // remove the folders only if this test made them and they are empty
-      if (!existedBefore.runs && fs.existsSync(dir) && fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
-      const cache = path.join(PROJECT_ROOT, '.cache');
-      if (!existedBefore.cache && fs.existsSync(cache) && fs.readdirSync(cache).length === 0) fs.rmdirSync(cache);
-    });
-
-    test('cache: true stores a finished run and returns the identical history the second time', async () => {
-      // an unusual seed so that no earlier run of this configuration can be in the cache
-      const spec = resolveSpec({ schedule: { epochs: 1 }, limit: 200, seed: 91173 }, { preset: 'smoke' });
-      const before = new Set(list());
-      const first = await runExperiment(spec, { cache: true });
-      const added = list().filter((f) => !before.has(f));
-      created.push(...added);
-      assert.equal(added.length, 1, 'one cache file written');
-      assert.match(added[0], /^baseline-[0-9a-f]{16}\.json$/);
-      let progressed = false;
-      const second = await runExperiment(spec, { cache: true, onProgress: () => (progressed = true) });
-      assert.deepEqual(second, first); // `seconds` included: nothing was re-run
-      assert.equal(progressed, false, 'the second run trained again');
-      // the same numbers under another name are the same run, named as asked
-      const renamed = await runExperiment({ ...spec, label: 'same run, other name' }, { cache: true });
-      assert.equal(renamed.label, 'same run, other name');
-      assert.deepEqual(renamed.epochs, first.epochs);
-      // another spec is another entry
-      const other = await runExperiment(resolveSpec({ schedule: { epochs: 1 }, limit: 200, seed: 91173, optimizer: { lr: 0.02 } }, { preset: 'smoke' }), { cache: true });
-      created.push(...list().filter((f) => !before.has(f) && !created.includes(f)));
-      assert.equal(other.config.optimizer.lr, 0.02);
-      assert.notEqual(other.epochs[0].valLoss, first.epochs[0].valLoss);
-      assert.equal(created.length, 2);
-    });
-
-    test('an interrupted run is not cached', async () => {
-      const before = new Set(list());
-      const spec = resolveSpec({ schedule: { epochs: 1 }, limit: 200, seed: 91174 }, { preset: 'smoke' });
-      const h = await runExperiment(spec, { cache: true, shouldStop: () => true });
-      assert.equal(h.stopped?.reason, 'interrupted');
-      const added = list().filter((f) => !before.has(f));
-      created.push(...added);
-      assert.deepEqual(added, []);
-    });
   });
 });

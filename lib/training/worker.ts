@@ -1,0 +1,27 @@
+/** A worker process of `runSeeds`: trains the specs it is sent, one at a time (see runtime/workers.ts). */
+import { serveJobs } from '../runtime/workers';
+import { History, runExperiment } from './run';
+import { RunSpec } from './spec';
+import { Progress } from './train';
+
+export interface SeedJob {
+  spec: RunSpec;
+  stats: boolean;
+}
+
+/** Progress is sent at most this often (and at every epoch's end): the parent redraws on each. */
+const PROGRESS_MS = 300;
+
+serveJobs<SeedJob, History, Progress>(async (job, report, stopping) => {
+  let last = 0;
+  return runExperiment(job.spec, {
+    stats: job.stats,
+    shouldStop: stopping,
+    onProgress: (p) => {
+      const now = Date.now();
+      if (p.kind === 'step' && now - last < PROGRESS_MS) return;
+      last = now;
+      report(p);
+    },
+  });
+});
