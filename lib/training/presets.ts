@@ -29,11 +29,13 @@ export function isPresetName(name: string): name is PresetName {
   return (PRESET_NAMES as string[]).includes(name);
 }
 
-/** The preset named by `name`, else by `VG_PRESET`, else 'default'. */
+/** The preset named by `name`, else by `VG_PRESET`, else 'default'; `VG_SEEDS` overrides its seed count. */
 export function getPreset(name?: string): Preset & { name: PresetName } {
   const chosen = name ?? process.env.VG_PRESET ?? 'default';
   if (!isPresetName(chosen)) {
     throw new Error(`unknown preset "${chosen}"${name === undefined ? ' (from VG_PRESET)' : ''}; use one of: ${PRESET_NAMES.join(', ')}`);
   }
-  return { name: chosen, ...PRESETS[chosen] };
+  const seeds = process.env.VG_SEEDS;
+  if (seeds !== undefined && !/^[1-9]\d*$/.test(seeds)) throw new Error(`VG_SEEDS must be a whole number ≥ 1 (seeds per run), got "${seeds}"`);
+  return { name: chosen, ...PRESETS[chosen], ...(seeds !== undefined ? { seeds: Number(seeds) } : {}) };
 }

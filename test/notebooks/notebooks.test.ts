@@ -20,8 +20,8 @@ const readNotebook = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8'))
 const text = (s: string[] | string) => (Array.isArray(s) ? s.join('') : s);
 const codeCells = (file: string) => readNotebook(file).cells.filter((c) => c.cell_type === 'code').map((c) => text(c.source));
 
-function runReports(outDir: string, env: Record<string, string> = {}) {
-  return spawnSync('npx', ['tsx', 'scripts/reports.ts'], {
+function runReports(outDir: string, env: Record<string, string> = {}, only: string[] = []) {
+  return spawnSync('npx', ['tsx', 'scripts/reports.ts', ...only], {
     cwd: root,
     encoding: 'utf8',
     // a store of its own: the job trains every run, whatever an earlier job left in .cache/runs
@@ -153,6 +153,21 @@ describe('the reports job (smoke preset)', () => {
 });
 
 describe('a failing cell', () => {
+  it('with several seeds (VG_SEEDS=2), draws bands and counts the seeds in the verdicts', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'vg-seeds-'));
+    try {
+      const job = runReports(out, { VG_SEEDS: '2' }, ['02']);
+      assert.equal(job.status, 0, job.stdout + job.stderr);
+      const html = fs.readFileSync(path.join(out, '02-better-activation.html'), 'utf8');
+      assert.match(html, /geometric mean over 2 seeds, band: min–max/);
+      assert.match(html, /ReLU, seed 1: epoch 2\/2/, 'a progress row per seed');
+      assert.match(html, /in all 2 seeds|in 1 of 2 seeds|in any of the 2 seeds/, 'verdicts count the seeds');
+      assert.match(html, /baseline \(sigmoid\): 2 seeds from the run store|Over 2 seeds \(0, 1\)/);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+
   it('fails the job naming notebook, cell and error, and keeps the reports written', () => {
     // Inside the project, so that tslab resolves node_modules from the notebooks' folder.
     fs.mkdirSync(path.join(root, '.cache'), { recursive: true });

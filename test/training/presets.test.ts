@@ -19,4 +19,19 @@ describe('presets', () => {
       else process.env.VG_PRESET = saved;
     }
   });
+
+  test('seeds per run: default 3, smoke 1, study 3 at the study\'s 100 epochs; VG_SEEDS overrides, checked', () => {
+    assert.deepEqual([PRESETS.default.seeds, PRESETS.smoke.seeds, PRESETS.study.seeds], [3, 1, 3]);
+    assert.equal(PRESETS.study.epochs, 100);
+    const saved = process.env.VG_SEEDS;
+    try {
+      process.env.VG_SEEDS = '5';
+      assert.equal(getPreset('smoke').seeds, 5);
+      process.env.VG_SEEDS = '0';
+      assert.throws(() => getPreset('smoke'), /VG_SEEDS must be a whole number ≥ 1 \(seeds per run\), got "0"/);
+    } finally {
+      if (saved === undefined) delete process.env.VG_SEEDS;
+      else process.env.VG_SEEDS = saved;
+    }
+  });
 });
