@@ -11,7 +11,7 @@ import { RunSet } from './seeds';
 import { RunSpec } from './spec';
 import { readStored, writeStored } from './store';
 import { Progress } from './train';
-import { SeedJob } from './worker';
+import type { SeedJob } from './worker';
 
 export interface SeedRunOptions {
   /** Record per-layer statistics. Default true. */
