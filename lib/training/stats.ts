@@ -198,6 +198,89 @@ export function columnSpread(a: tf.Tensor): number {
   return total / cols;
 }
 
+/** What one pass over a hidden layer's activations [batch, units] gives the statistics of its step. */
+export interface ActivationPass {
+  /** `summarize(a, kind)`'s six numbers. */
+  summary: number[];
+  /** `columnSpread(a)`. */
+  spread: number;
+  /** Per unit, the mean over the batch of φ'² read off the outputs (what `predictedGradFactor` needs). */
+  slopeSq: Float64Array;
+}
+
+/**
+ * `summarize`, `columnSpread` and the slopes of `predictedGradFactor` in one pass over the activations:
+ * the training loop reads every hidden layer's outputs once per step instead of three times.
+ */
+export function activationPass(a: tf.Tensor, kind: Activation): ActivationPass {
+  const v = float32View(a);
+  const [rows, cols] = a.shape;
+  const sum = new Float64Array(cols);
+  const sq = new Float64Array(cols);
+  const slopeSq = new Float64Array(cols);
+  let sumAbs = 0;
+  let saturated = 0;
+  const lo = Math.fround(SATURATION_MARGIN);
+  const hi = Math.fround(1 - SATURATION_MARGIN);
+  // One loop per activation, the branch outside: V8 keeps each inner loop tight.
+  if (kind === 'sigmoid') {
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      for (let c = 0; c < cols; c++) {
+        const x = v[o + c];
+        const d = x * (1 - x);
+        sum[c] += x;
+        sq[c] += x * x;
+        slopeSq[c] += d * d;
+        saturated += Number(x < lo) + Number(x > hi);
+      }
+    }
+  } else if (kind === 'tanh') {
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      for (let c = 0; c < cols; c++) {
+        const x = v[o + c];
+        const d = 1 - x * x;
+        sum[c] += x;
+        sq[c] += x * x;
+        slopeSq[c] += d * d;
+        sumAbs += Math.abs(x);
+        saturated += Number(Math.abs(x) > hi);
+      }
+    }
+  } else {
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      for (let c = 0; c < cols; c++) {
+        const x = v[o + c];
+        sum[c] += x;
+        sq[c] += x * x;
+        slopeSq[c] += Number(x > 0);
+        saturated += Number(x === 0);
+      }
+    }
+  }
+  let total = 0;
+  let totalSq = 0;
+  let spread = 0;
+  for (let c = 0; c < cols; c++) {
+    total += sum[c];
+    totalSq += sq[c];
+    const m = sum[c] / rows;
+    spread += Math.sqrt(Math.max(0, sq[c] / rows - m * m));
+    slopeSq[c] /= rows;
+  }
+  const n = rows * cols;
+  const mean = total / n;
+  // sigmoid and ReLU outputs are never negative: their mean |x| is their mean
+  if (kind !== 'tanh') sumAbs = total;
+  return {
+    summary: [mean, Math.sqrt(Math.max(0, totalSq / n - mean * mean)), sumAbs / n, Math.sqrt(totalSq), saturated / n, Math.sqrt(totalSq / n)],
+    spread: spread / cols,
+    slopeSq,
+  };
+}
+
 /** Population variance of every element of `w`, in float64. */
 function elementVariance(w: tf.Tensor): number {
   const v = float32View(w);
@@ -218,23 +301,17 @@ function elementVariance(w: tf.Tensor): number {
  */
 export function predictedGradFactor(kernel: tf.Tensor, kind?: Activation, a?: tf.Tensor, scaleSq?: tf.Tensor): number {
   const units = kernel.shape[1] as number;
-  // Mean of φ'² per unit (one pass, no branch per element), then weighted by s² per unit.
-  const slopeSq = new Float64Array(units);
-  let rows = 1;
-  if (a && kind) {
-    const h = float32View(a);
-    rows = h.length / units;
-    for (let r = 0; r < rows; r++) {
-      const o = r * units;
-      if (kind === 'sigmoid') for (let j = 0; j < units; j++) { const y = h[o + j]; const d = y * (1 - y); slopeSq[j] += d * d; }
-      else if (kind === 'tanh') for (let j = 0; j < units; j++) { const y = h[o + j]; const d = 1 - y * y; slopeSq[j] += d * d; }
-      else for (let j = 0; j < units; j++) slopeSq[j] += Number(h[o + j] > 0);
-    }
-  } else slopeSq.fill(1);
+  const slopeSq = a && kind ? activationPass(a, kind).slopeSq : new Float64Array(units).fill(1);
+  return factorFromSlopes(kernel, slopeSq, scaleSq);
+}
+
+/** `predictedGradFactor` from the mean φ'² of each unit: √(n · Var(W) · mean over units of s² φ'²). */
+function factorFromSlopes(kernel: tf.Tensor, slopeSq: Float64Array, scaleSq?: tf.Tensor): number {
+  const units = slopeSq.length;
   const s2 = scaleSq ? float32View(scaleSq) : undefined;
   let total = 0;
   for (let j = 0; j < units; j++) total += slopeSq[j] * (s2 ? s2[s2.length === 1 ? 0 : j] : 1);
-  return Math.sqrt(units * elementVariance(kernel) * (total / (rows * units)));
+  return Math.sqrt(units * elementVariance(kernel) * (total / units));
 }
 
 /**
@@ -250,7 +327,7 @@ export class StepRecorder implements Probe {
   private size = 0;
   readonly histograms = new Map<string, LayerHistograms>();
   /** The last activation output of each layer in this forward pass, for `backward` (not kept past the step). */
-  private readonly outputs = new Map<string, tf.Tensor>();
+  private readonly outputs = new Map<string, { a: tf.Tensor; pass: ActivationPass }>();
 
   constructor(
     readonly layerNames: readonly string[],
@@ -272,11 +349,12 @@ export class StepRecorder implements Probe {
   }
 
   activation(layer: string, a: tf.Tensor): void {
-    const at = this.keep(summarize(a, this.activationKind));
+    const pass = activationPass(a, this.activationKind);
+    const at = this.keep(tf.tensor1d(pass.summary));
     this.sources.set(`${layer}/activationMean`, { num: at + S_MEAN });
     this.sources.set(`${layer}/activationStd`, { num: at + S_STD });
     this.sources.set(`${layer}/saturation`, { num: at + S_SATURATION });
-    this.outputs.set(layer, a);
+    this.outputs.set(layer, { a, pass });
     if (this.withHistograms) {
       const values = a.dataSync() as Float32Array;
       const [lo, hi] = activationRange(this.activationKind, values);
@@ -285,12 +363,15 @@ export class StepRecorder implements Probe {
   }
 
   signal(layer: string, h: tf.Tensor): void {
-    this.sources.set(`${layer}/signalSpread`, { num: this.keep(tf.tensor1d([columnSpread(h)])) });
+    const own = this.outputs.get(layer);
+    // without a skip addition the layer passes on its activation, already measured
+    const spread = own && own.a === h ? own.pass.spread : columnSpread(h);
+    this.sources.set(`${layer}/signalSpread`, { num: this.keep(tf.tensor1d([spread])) });
   }
 
   backward(layer: string, kernel: tf.Tensor, scaleSq?: tf.Tensor): void {
-    const a = this.outputs.get(layer);
-    const factor = predictedGradFactor(kernel, a ? this.activationKind : undefined, a, scaleSq);
+    const own = this.outputs.get(layer);
+    const factor = factorFromSlopes(kernel, own ? own.pass.slopeSq : new Float64Array(kernel.shape[1] as number).fill(1), scaleSq);
     this.sources.set(`${layer}/predictedGradFactor`, { num: this.keep(tf.tensor1d([factor])) });
   }
 

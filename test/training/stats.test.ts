@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../lib/runtime/backend';
 import { activate, saturationFraction } from '../../lib/network/activations';
-import { EpochAccumulator, LAYER_METRICS, StepRecorder, histogram, summarize } from '../../lib/training/stats';
+import { EpochAccumulator, LAYER_METRICS, StepRecorder, activationPass, columnSpread, histogram, summarize } from '../../lib/training/stats';
 import { assertClose, f32, mean, randn, std } from '../helpers';
 
 before(async () => {
@@ -107,5 +107,29 @@ describe('summarize: one pass over the data', () => {
     }
     const none = tf.tidy(() => summarize(tf.tensor1d([1, 2]))).dataSync();
     assert.ok(Number.isNaN(none[4]), 'no activation kind, no saturation');
+  });
+});
+
+describe('activationPass: the three readings of a layer in one pass', () => {
+  test("summarize's six numbers, columnSpread, and each unit's mean φ'² from its own outputs, for every activation", () => {
+    const [rows, cols] = [37, 11];
+    const z = f32(randn(rows * cols, 5, 3)); // N(0, 3²): saturated, inactive and middle units alike
+    for (const kind of ['sigmoid', 'tanh', 'relu'] as const) {
+      const a = tf.tidy(() => activate(kind, tf.tensor2d(z, [rows, cols])));
+      try {
+        const pass = activationPass(a, kind);
+        const expected = Array.from(tf.tidy(() => summarize(a, kind)).dataSync());
+        pass.summary.forEach((x, i) => assertClose(x, expected[i], { rtol: 1e-6, atol: 1e-12, msg: `${kind} summary[${i}]` }));
+        assertClose(pass.spread, columnSpread(a), { rtol: 1e-12, msg: `${kind} spread` });
+        const h = a.dataSync();
+        const slope = (y: number) => (kind === 'sigmoid' ? y * (1 - y) : kind === 'tanh' ? 1 - y * y : Number(y > 0));
+        for (let c = 0; c < cols; c++) {
+          const byHand = mean(Array.from({ length: rows }, (_, r) => slope(h[r * cols + c]) ** 2));
+          assertClose(pass.slopeSq[c], byHand, { rtol: 1e-9, atol: 1e-15, msg: `${kind} unit ${c}` });
+        }
+      } finally {
+        a.dispose();
+      }
+    }
   });
 });
