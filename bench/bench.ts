@@ -2,6 +2,7 @@
  * Speed of the library's real training step on the study's network, and how it compares to PyTorch.
  *
  *   npm run --silent bench -- [--reps N] [--steps N] [--warmup N] [--json [FILE]] [--profile]
+ *   npm run --silent bench -- --all [--json [FILE]]     (one epoch of every experiment: bench/all.ts)
  *
  * Times `runTrainingSteps` (lib/training/train.ts: the very step `trainWithStats` runs) on the 784-128x7-10
  * sigmoid MLP with PyTorch's default init, batch 512, SGD lr 1e-2 and real FashionMNIST batches, on
@@ -26,6 +27,7 @@ import { runTrainingSteps } from '../lib/training/train';
 import { resolveSpec } from '../lib/training/experiments';
 import { buildModel } from '../lib/training/run';
 import { UsageError, parseFlags, usageText } from '../lib/cli/args';
+import { benchAll } from './all';
 
 export const FLAGS = {
   reps: { kind: 'whole', min: 1, help: 'timed repetitions per mode (default 5)' },
@@ -33,6 +35,7 @@ export const FLAGS = {
   warmup: { kind: 'whole', min: 0, help: 'untimed steps per mode first (default 5)' },
   json: { kind: 'optional-text', meta: 'FILE', help: 'also print the results as JSON, or write them to FILE' },
   profile: { kind: 'switch', help: "also print tf.profile's top kernels of one step with statistics on" },
+  all: { kind: 'switch', help: 'instead: one epoch of every experiment, ours (stats on and off) against PyTorch on one thread' },
 } as const;
 export const USAGE = usageText('npm run --silent bench -- [options]', FLAGS);
 
@@ -51,12 +54,13 @@ interface Args {
   /** undefined: no JSON; '-': JSON on stdout; else the file to write. */
   json?: string;
   profile: boolean;
+  all: boolean;
 }
 
 export function parseArgs(argv: string[]): Args {
   const { values: v, positionals } = parseFlags(argv, FLAGS);
   if (positionals.length) throw new UsageError(`unknown argument "${positionals[0]}"`);
-  return { reps: v.reps ?? 5, steps: v.steps ?? 20, warmup: v.warmup ?? 5, json: v.json, profile: v.profile ?? false };
+  return { reps: v.reps ?? 5, steps: v.steps ?? 20, warmup: v.warmup ?? 5, json: v.json, profile: v.profile ?? false, all: v.all ?? false };
 }
 
 function median(xs: readonly number[]): number {
@@ -240,6 +244,16 @@ async function main(argv: string[]): Promise<void> {
   }
 
   const backend = await initBackend();
+  if (args.all) {
+    const { configs, lines } = await benchAll(findTorchPython());
+    console.log([`bench --all: backend ${backend}, matMul ${matMulEngine()}`, ...lines].join('\n'));
+    if (args.json === '-') console.log(`\n${JSON.stringify({ backend, configs }, null, 2)}`);
+    else if (args.json !== undefined) {
+      writeJsonAtomic(args.json, { backend, configs });
+      console.log(`\nwrote ${args.json}`);
+    }
+    return;
+  }
   const threads = backendThreads(backend);
   const data = loadFashionMNIST();
   const stepsPerEpoch = Math.ceil(data.train.n / BATCH_SIZE);

@@ -1,0 +1,77 @@
+/**
+ * `npm run bench -- --all`: one full epoch (training on 54,000 images and validation on 6,000) of every
+ * named experiment, ours with the statistics on and off, against the same config in PyTorch on one
+ * thread (bench/torch_epoch.py, `OPENBLAS_NUM_THREADS=1` as well: Debian's PyTorch multiplies in
+ * OpenBLAS, whose pool ignores `torch.set_num_threads`). The layer-wise experiment is timed as one
+ * plain epoch of its full network (a stage's epoch costs at most that).
+ */
+import { spawnSync } from 'child_process';
+import * as path from 'path';
+import { performance } from 'perf_hooks';
+import { FashionMNIST, loadFashionMNIST } from '../lib/training/data';
+import { EXPERIMENT_IDS, resolveSpec } from '../lib/training/experiments';
+import { skipPairs } from '../lib/network/models';
+import { buildModel } from '../lib/training/run';
+import { RunSpec } from '../lib/training/spec';
+import { plainPlan, runTrainingSteps, trainWithStats } from '../lib/training/train';
+
+export interface ConfigTiming {
+  oursSecondsPerEpoch: number;
+  oursSecondsPerEpochStatsOff: number;
+  torchSecondsPerEpoch: number | null;
+  /** ours (statistics on) / PyTorch. */
+  ratio: number | null;
+}
+
+async function oursEpoch(spec: RunSpec, data: FashionMNIST, stats: boolean): Promise<number> {
+  const model = buildModel(spec);
+  try {
+    const t0 = performance.now();
+    const result = await trainWithStats(model, data, plainPlan(spec), { stats });
+    if (result.stopped) throw new Error(`${spec.experiment}: ${result.stopped.message}`);
+    return (performance.now() - t0) / 1000;
+  } finally {
+    model.dispose();
+  }
+}
+
+function torchEpoch(python: string | undefined, spec: RunSpec, dataDir: string): number | null {
+  if (!python) return null;
+  const model = { ...spec.model, skipPairs: skipPairs(spec.model.skip, spec.model.depth) };
+  const r = spawnSync(python, [path.join(__dirname, 'torch_epoch.py'), '--spec', JSON.stringify({ ...spec, model }), '--data', dataDir], {
+    cwd: __dirname,
+    encoding: 'utf8',
+    timeout: 600_000,
+    env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' },
+  });
+  if (r.status !== 0) throw new Error(`bench/torch_epoch.py failed on ${spec.experiment}: ${(r.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}`);
+  return (JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { secondsPerEpoch: number }).secondsPerEpoch;
+}
+
+/** Times every experiment; `python` is one that imports torch (no PyTorch column without it). */
+export async function benchAll(python: string | undefined): Promise<{ configs: Record<string, ConfigTiming>; lines: string[] }> {
+  const data = loadFashionMNIST();
+  const specOf = (id: string) => resolveSpec({ from: id, schedule: { kind: 'plain', epochs: 1 } }, { preset: 'default' });
+  // warm the JIT and the kernels before the first timed epoch
+  const warm = specOf('baseline');
+  const warmModel = buildModel(warm);
+  runTrainingSteps(warmModel, data.train, [Uint32Array.from({ length: 512 }, (_, i) => i)], { optimizer: warm.optimizer, stats: true });
+  warmModel.dispose();
+  const configs: Record<string, ConfigTiming> = {};
+  const f2 = (x: number | null) => (x === null ? '—' : x.toFixed(2));
+  const lines = [
+    `one epoch (54,000 training + 6,000 validation images, batch 512) per experiment; PyTorch on 1 thread without statistics`,
+    '',
+    `  ${'config'.padEnd(16)}${'PyTorch s'.padStart(11)}${'ours s'.padStart(9)}${'stats off'.padStart(11)}${'ratio'.padStart(8)}${'off ratio'.padStart(11)}`,
+  ];
+  for (const id of EXPERIMENT_IDS) {
+    const spec = specOf(id);
+    const off = await oursEpoch(spec, data, false);
+    const on = await oursEpoch(spec, data, true);
+    const torch = torchEpoch(python, spec, data.source);
+    configs[id] = { oursSecondsPerEpoch: on, oursSecondsPerEpochStatsOff: off, torchSecondsPerEpoch: torch, ratio: torch ? on / torch : null };
+    lines.push(`  ${id.padEnd(16)}${f2(torch).padStart(11)}${f2(on).padStart(9)}${f2(off).padStart(11)}` +
+      `${(torch ? `${(on / torch).toFixed(2)}x` : '—').padStart(8)}${(torch ? `${(off / torch).toFixed(2)}x` : '—').padStart(11)}`);
+  }
+  return { configs, lines };
+}
