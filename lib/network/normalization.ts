@@ -38,14 +38,6 @@ function columnMoments(x: tf.Tensor2D): { mean: tf.Tensor2D; variance: tf.Tensor
   return { mean, variance: columnMean(tf.square(tf.sub(x, mean)) as tf.Tensor2D) };
 }
 
-/** Batch mean and biased variance per feature. */
-export function batchStatistics(x: tf.Tensor2D): { mean: tf.Tensor1D; variance: tf.Tensor1D } {
-  return tf.tidy(() => {
-    const { mean, variance } = columnMoments(x);
-    return { mean: tf.reshape(mean, [x.shape[1]]) as tf.Tensor1D, variance: tf.reshape(variance, [x.shape[1]]) as tf.Tensor1D };
-  });
-}
-
 /**
  * Training-mode batch normalisation with its closed-form gradient (Ioffe & Szegedy 2015, §3):
  * dβ = Σ dy, dγ = Σ dy·x̂, dx = γ/√(σ²+ε) · (dy − mean(dy) − x̂ · mean(dy·x̂)), sums over the batch.
@@ -86,8 +78,11 @@ export function batchNorm(
     const y = tf.add(tf.mul(tf.div(tf.sub(x, bn.runningMean), tf.sqrt(tf.add(bn.runningVar, BN_EPS))), bn.gamma), bn.beta);
     return { y: y as tf.Tensor2D };
   }
-  // The statistics again, outside the op: they feed only the running averages, so no gradient flows through them.
-  return { y: batchNormTrain(x, bn.gamma, bn.beta), ...batchStatistics(x) };
+  // The statistics again, outside the op: they feed only the running averages, so no gradient flows
+  // through them (passed into the op instead, autodiff would run their backward pass for nothing).
+  const { mean, variance } = columnMoments(x);
+  const width = x.shape[1];
+  return { y: batchNormTrain(x, bn.gamma, bn.beta), mean: tf.reshape(mean, [width]) as tf.Tensor1D, variance: tf.reshape(variance, [width]) as tf.Tensor1D };
 }
 
 /**
@@ -112,10 +107,24 @@ export function unbiasedStd(x: tf.Tensor): tf.Scalar {
 }
 
 /**
- * The study's custom normalisation: (x - mean(x)) / std(x) over every element of the batch tensor at
- * once (not per feature), unbiased std, no ε and no learnable parameters, in training and evaluation
- * alike. Its gradient comes from autodiff.
+ * The study's custom normalisation: y = (x - mean(x)) / s, s = std(x) over every element of the batch
+ * tensor at once (not per feature), unbiased, no ε and no learnable parameters, in training and
+ * evaluation alike. Its gradient in closed form, as BatchNorm's but over all N elements and with the
+ * unbiased variance: dx = (dy − mean(dy) − y · Σ(dy·y) / (N − 1)) / s. Autodiff's would go through
+ * broadcast gradients, slow on wasm.
  */
-export function wholeTensorNorm(x: tf.Tensor2D): tf.Tensor2D {
-  return tf.div(tf.sub(x, tf.mean(x)), unbiasedStd(x)) as tf.Tensor2D;
-}
+export const wholeTensorNorm = tf.customGrad((x, save) => {
+  const x2 = x as tf.Tensor2D;
+  const std = unbiasedStd(x2);
+  const y = tf.div(tf.sub(x2, tf.mean(x2)), std);
+  (save as tf.GradSaveFunc)([y, std]);
+  return {
+    value: y,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [ys, s] = saved;
+      const n = ys.size;
+      const projection = tf.div(tf.sum(tf.mul(dy, ys)), Math.max(1, n - 1));
+      return tf.div(tf.sub(tf.sub(dy, tf.mean(dy)), tf.mul(ys, projection)), s);
+    },
+  };
+}) as (x: tf.Tensor2D) => tf.Tensor2D;
