@@ -106,3 +106,30 @@ test('bench rejects a bad argument with exit code 2 and the usage', { timeout: 6
     return true;
   });
 });
+
+test('bench --all --json FILE times one epoch of every experiment, with PyTorch exactly when it is installed', { skip, timeout: 600_000 }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vg-bench-all-'));
+  try {
+    const file = path.join(dir, 'all.json');
+    const { stdout } = await run('npx', ['tsx', 'bench/bench.ts', '--all', '--json', file], { cwd: root, timeout: 600_000, maxBuffer: 16 << 20 });
+    const json = JSON.parse(fs.readFileSync(file, 'utf8')) as Json;
+    const ids = ['baseline', 'weight-std-1', 'weight-std-10', 'relu', 'adam', 'batchnorm', 'custom-norm', 'skip', 'layerwise', 'grad-norm'];
+    assert.deepEqual(Object.keys(json.configs), ids);
+    const torch = torchAvailable();
+    for (const id of ids) {
+      const c = json.configs[id];
+      positiveFinite(c.oursSecondsPerEpoch, `${id} ours`);
+      positiveFinite(c.oursSecondsPerEpochStatsOff, `${id} ours, stats off`);
+      assert.match(stdout, new RegExp(`^  ${id}\\s`, 'm'), `a table row for ${id}`);
+      if (torch) {
+        positiveFinite(c.torchSecondsPerEpoch, `${id} PyTorch`);
+        assert.ok(Math.abs(c.ratio - c.oursSecondsPerEpoch / c.torchSecondsPerEpoch) < 1e-12, `${id}: ratio = ours / PyTorch`);
+      } else {
+        assert.equal(c.torchSecondsPerEpoch, null);
+        assert.equal(c.ratio, null);
+      }
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
