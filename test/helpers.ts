@@ -153,7 +153,7 @@ export function syntheticSplit(n: number, seed: number): Split {
 }
 
 export function syntheticData(nTrain: number, nVal: number, seed = 1): FashionMNIST {
-  return { train: syntheticSplit(nTrain, seed), val: syntheticSplit(nVal, seed + 1000), source: '(synthetic)', identity: `synthetic-${nTrain}-${nVal}-${seed}` };
+  return { train: syntheticSplit(nTrain, seed), val: syntheticSplit(nVal, seed + 1000), source: '(synthetic)', identity: `synthetic-${nTrain}-${nVal}-${seed}`, seed, limit: nTrain + nVal };
 }
 
 /** The bytes of an unsigned-byte IDX file of the given dims. */

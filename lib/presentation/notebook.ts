@@ -74,9 +74,8 @@ export async function run(input: string | RunSpecInput, options: { seeds?: numbe
   const spec = resolveSpec(input, { preset: ctx.preset.name, seed: ctx.seed });
   const seeds = seedList(spec.seed, options.seeds ?? ctx.preset.seeds);
   const bars = progressBar(spec.label, 500, seeds);
-  const sameData = spec.limit === (ctx.preset.limit ?? null);
   const set = await runSeeds(spec, seeds, {
-    data: sameData ? ctx.data : undefined,
+    data: ctx.data,
     workers: options.workers,
     onProgress: (i, p) => bars(p, i),
     onStored: (i, at) => bars.stored(i, at),

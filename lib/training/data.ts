@@ -139,6 +139,9 @@ export interface FashionMNIST {
   source: string;
   /** `dataIdentity` of that folder. */
   identity: string;
+  /** The seed of the train/validation split, and the limit it was made from (null: all images). */
+  seed: number;
+  limit: number | null;
 }
 
 export interface LoadOptions {
@@ -210,6 +213,8 @@ export function loadFashionMNIST(options: LoadOptions = {}): FashionMNIST {
     val: pick(images.data, labels.data, order.subarray(0, nVal)),
     source: dir,
     identity: dataIdentity(dir),
+    seed,
+    limit: options.limit ?? null,
   };
   if (options.test) {
     const ti = readIdx(file(FILES.testImages), 3);

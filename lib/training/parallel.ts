@@ -1,7 +1,7 @@
 /**
  * Training one spec over several seeds: seeds already in the run store are read from it, the others
- * are trained in worker processes (one per core by default, `VG_WORKERS` or `workers` to change) or,
- * with one worker, in this process; every finished run is stored.
+ * are trained in worker processes (see `workerCount`; `VG_WORKERS` or `workers` to change) or, with
+ * one worker, in this process; every finished run is stored.
  */
 import { initBackend } from '../runtime/backend';
 import { runInWorkers, workerCount } from '../runtime/workers';
@@ -20,7 +20,7 @@ export interface SeedRunOptions {
   store?: boolean;
   /** Worker processes (default: see `workerCount`). 1 trains in this process. */
   workers?: number;
-  /** Data already loaded for the first seed (used when training in this process). */
+  /** Data already loaded, used (in this process) for the seed whose split and limit it has. */
   data?: FashionMNIST;
   /** Progress of the seed at position `i` of the seed list. */
   onProgress?: (i: number, p: Progress) => void;
@@ -44,7 +44,7 @@ export async function runSeeds(spec: RunSpec, seeds: number[], options: SeedRunO
   const size = workerCount(missing.length, options.workers);
   if (size <= 1) {
     for (const { s, i } of missing) {
-      const data = s.seed === spec.seed && options.data?.identity === identity ? options.data : undefined;
+      const data = options.data?.seed === s.seed && options.data.limit === s.limit ? options.data : undefined;
       runs[i] = await runExperiment(s, { stats, data, onProgress: (p) => options.onProgress?.(i, p), shouldStop: options.shouldStop });
       if (options.shouldStop?.()) break;
     }

@@ -7,6 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { initBackend } from '../../lib/runtime/backend';
+import { loadFashionMNIST } from '../../lib/training/data';
 import { resolveSpec } from '../../lib/training/experiments';
 import { runSeeds } from '../../lib/training/parallel';
 import { makeTmpDir, hasRealData, REAL_DATA_DIR } from '../helpers';
@@ -43,6 +44,16 @@ describe('runSeeds', { skip: hasRealData ? false : `${REAL_DATA_DIR} is absent` 
     const inWorkers = await runSeeds(spec, [2, 3], { workers: 2, store: false });
     const here = await runSeeds(spec, [2], { workers: 1, store: false });
     assert.deepEqual(numbers(here.runs[0]), numbers(inWorkers.runs[0]));
+  });
+
+  test('data loaded for another seed or limit is not used: the run is the one its own split gives', async () => {
+    const own = await runSeeds(spec, [2], { workers: 1, store: false });
+    for (const other of [loadFashionMNIST({ limit: 600, seed: 1 }), loadFashionMNIST({ limit: 800, seed: 2 })]) {
+      const given = await runSeeds(spec, [2], { workers: 1, store: false, data: other });
+      assert.deepEqual(numbers(given.runs[0]), numbers(own.runs[0]));
+    }
+    const right = await runSeeds(spec, [2], { workers: 1, store: false, data: loadFashionMNIST({ limit: 600, seed: 2 }) });
+    assert.deepEqual(numbers(right.runs[0]), numbers(own.runs[0]));
   });
 
   test('the second time every seed comes from the store, named as asked, without training', async () => {
