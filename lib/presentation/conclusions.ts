@@ -11,7 +11,7 @@
  * 1), and did the network learn.
  */
 import { History, specKey } from '../training/run';
-import { Runs, seedRuns } from '../training/seeds';
+import { Runs, seedRuns, spreadOf } from '../training/seeds';
 import { isBaseline } from './plots';
 import { EpochRecord } from '../training/train';
 import { gradientRatio, isHidden, log10, signalRatio, weightGradientRatio } from '../training/ratios';
@@ -149,10 +149,9 @@ type NumberField = Exclude<{ [K in keyof RunSummary]-?: RunSummary[K] extends nu
 
 /** One number over a run's seeds: the mean, and with several seeds the range, "x (lo to hi)". */
 function overSeeds(runs: RunSummary[], field: NumberField, show: (x: number | null) => string): string {
-  const v = runs.map((r) => r[field]).filter((x): x is number => x !== null);
-  if (v.length === 0) return show(null);
-  const mean = v.reduce((x, y) => x + y, 0) / v.length;
-  return v.length === 1 ? show(mean) : `${show(mean)} (${show(Math.min(...v))} to ${show(Math.max(...v))})`;
+  const s = spreadOf(runs.map((r) => r[field]));
+  if (s === null) return show(null);
+  return s.n === 1 ? show(s.mean) : `${show(s.mean)} (${show(s.min)} to ${show(s.max)})`;
 }
 
 /** A summary whose numbers are the mean over the seeds (each log10 ratio averaged in decades). */
@@ -160,10 +159,8 @@ function meanSummary(runs: RunSummary[]): RunSummary {
   const out = { ...runs[0] };
   for (const key of Object.keys(out) as Array<keyof RunSummary>) {
     const v = runs.map((r) => r[key]);
-    if (v.every((x) => typeof x === 'number' || x === null) && v.some((x) => x !== null)) {
-      const nums = v.filter((x): x is number => x !== null);
-      (out as Record<string, unknown>)[key] = nums.reduce((x, y) => x + y, 0) / nums.length;
-    }
+    const s = v.every((x) => typeof x === 'number' || x === null) ? spreadOf(v as Array<number | null>) : null;
+    if (s !== null) (out as Record<string, unknown>)[key] = s.mean;
   }
   return out;
 }
@@ -328,9 +325,8 @@ function describeOne(h: History, epochIndex?: number): string {
   const { when, flow } = flowAt(h, epochIndex);
   if (!flow) return `${h.label}: too few hidden layers with a gradient ${when} to describe its flow.`;
   const { top, bottom, decades, perLayer } = flow;
-  const at = { when };
   return (
-    `${h.label}, ${at.when}: RMS dL/dh is ${top.activationGradRms!.toExponential(1)} at ${top.name} and ` +
+    `${h.label}, ${when}: RMS dL/dh is ${top.activationGradRms!.toExponential(1)} at ${top.name} and ` +
     `${bottom.activationGradRms!.toExponential(1)} at ${bottom.name}, ${pow10(decades)} of it: on average the gradient is ` +
     `multiplied by ${pow10(perLayer)} ≈ ${Math.pow(10, perLayer).toPrecision(2)} at each layer it crosses.`
   );

@@ -190,12 +190,17 @@ export function columnSpread(a: tf.Tensor): number {
       sq[c] += x * x;
     }
   }
+  return meanColumnStd(sum, sq, rows);
+}
+
+/** The population std of each column from its sum and sum of squares over `rows`, averaged over the columns. */
+function meanColumnStd(sum: Float64Array, sq: Float64Array, rows: number): number {
   let total = 0;
-  for (let c = 0; c < cols; c++) {
+  for (let c = 0; c < sum.length; c++) {
     const m = sum[c] / rows;
     total += Math.sqrt(Math.max(0, sq[c] / rows - m * m));
   }
-  return total / cols;
+  return total / sum.length;
 }
 
 /** What one pass over a hidden layer's activations [batch, units] gives the statistics of its step. */
@@ -262,12 +267,9 @@ export function activationPass(a: tf.Tensor, kind: Activation): ActivationPass {
   }
   let total = 0;
   let totalSq = 0;
-  let spread = 0;
   for (let c = 0; c < cols; c++) {
     total += sum[c];
     totalSq += sq[c];
-    const m = sum[c] / rows;
-    spread += Math.sqrt(Math.max(0, sq[c] / rows - m * m));
     slopeSq[c] /= rows;
   }
   const n = rows * cols;
@@ -276,7 +278,7 @@ export function activationPass(a: tf.Tensor, kind: Activation): ActivationPass {
   if (kind !== 'tanh') sumAbs = total;
   return {
     summary: [mean, Math.sqrt(Math.max(0, totalSq / n - mean * mean)), sumAbs / n, Math.sqrt(totalSq), saturated / n, Math.sqrt(totalSq / n)],
-    spread: spread / cols,
+    spread: meanColumnStd(sum, sq, rows),
     slopeSq,
   };
 }

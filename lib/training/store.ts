@@ -11,18 +11,17 @@ import * as path from 'path';
 import { writeJsonAtomic } from '../runtime/files';
 import { projectRoot } from '../runtime/paths';
 import { libVersion } from '../runtime/version';
-import { History } from './run';
+import { History, specKey } from './run';
 import { RunSpec } from './spec';
 
 export function storeDir(): string {
   return process.env.VG_STORE_DIR ? path.resolve(process.env.VG_STORE_DIR) : path.join(projectRoot(), '.cache', 'runs');
 }
 
-/** A short hash of what determines a run's numbers. */
+/** A short hash of what determines a run's numbers: `specKey` (spec and backend), the data, lib/'s sources. */
 export function runKey(spec: RunSpec, backend: string, dataIdentity: string): string {
-  const { label: _label, changes: _changes, ...numbers } = spec;
   return crypto.createHash('sha256')
-    .update(JSON.stringify({ numbers, backend, data: dataIdentity, lib: libVersion() }))
+    .update(JSON.stringify({ spec: specKey(spec, backend), data: dataIdentity, lib: libVersion() }))
     .digest('hex').slice(0, 16);
 }
 
