@@ -267,6 +267,7 @@ export function fakeHistory(
     layerNames: layers,
     seed: 0,
     backend: 'cpu',
+    dataDir: '/synthetic',
     config: studySpec({ experiment, label: STUDY_LABELS[experiment] ?? experiment, model: { ...STUDY_MODEL, depth: layers.length - 1 }, schedule: { kind: 'plain', epochs } }),
     epochs: records,
     seconds: 12.345,

@@ -4,16 +4,23 @@
  * Every model, optimizer and size flag overrides the named experiment (a run spec derived from it,
  * resolved and checked once by `resolveSpec`). Prints a line per epoch; with --json writes the full
  * history atomically. `--seeds 1,2,3` trains several seeds in parallel worker processes and writes
- * `{ runs: [History, …], summary }`. Bad arguments exit 2 before any work; Ctrl-C writes the epochs
- * completed so far and exits 130.
+ * `{ runs: [History, …], summary }`. Bad arguments and unwritable output files exit 2 before any work;
+ * the JSON is rewritten after every epoch, so Ctrl-C, SIGTERM, SIGHUP, even a kill, keep the finished
+ * epochs (see `EXIT` for the exit codes).
  */
-import { writeJsonAtomic } from '../runtime/files';
+import { spawn } from 'child_process';
+import * as os from 'os';
+import * as path from 'path';
+import { OutputFileError, checkOutputFile, describeFileError, writeJsonAtomic } from '../runtime/files';
+import { userPath } from '../runtime/paths';
+import { STOP_SIGNALS, listenForStop } from '../runtime/signals';
+import { findDataDir } from '../training/data';
 import { INIT_KINDS, Init } from '../network/init';
 import { ACTIVATIONS } from '../network/activations';
 import { NORMALIZATIONS, SKIP_NAMES } from '../network/models';
 import { OPTIMIZER_KINDS } from '../network/optimizers';
 import { EXPERIMENT_IDS, getExperiment, resolveSpec } from '../training/experiments';
-import { PRESET_NAMES } from '../training/presets';
+import { PRESET_NAMES, envSeed } from '../training/presets';
 import { History, runExperiment } from '../training/run';
 import { runSeeds } from '../training/parallel';
 import { summarizeSeeds } from '../training/seeds';
@@ -28,7 +35,7 @@ export { UsageError };
 export const FLAGS = {
   epochs: { kind: 'whole', min: 1, help: "epochs of a plain run (default: the preset's)" },
   'stage-epochs': { kind: 'whole', min: 1, help: "epochs of each layer-wise stage (default: the preset's)" },
-  seed: { kind: 'whole', min: 0, help: 'seed of the split, the weights and the shuffles (default 0)' },
+  seed: { kind: 'whole', min: 0, help: 'seed of the split, the weights and the shuffles (default: $VG_SEED, else 0)' },
   seeds: { kind: 'text', meta: 'LIST', help: 'several seeds, e.g. 1,2,3, trained in parallel worker processes (instead of --seed)' },
   workers: { kind: 'whole', min: 1, help: 'worker processes for --seeds (default: $VG_WORKERS, else one per seed up to twice the cores)' },
   limit: { kind: 'whole', min: 20, help: "use only the first N training images (default: the preset's)" },
@@ -123,10 +130,16 @@ export function parseCli(argv: string[]): CliArgs {
   if (seeds) input.seed = seeds[0];
   if (v.label !== undefined) input.label = v.label;
   try {
-    return { spec: resolveSpec(input, { preset: v.preset }), ...(seeds ? { seeds } : {}), ...(v.workers !== undefined ? { workers: v.workers } : {}), json: v.json, stats: !v['no-stats'] };
+    return {
+      spec: resolveSpec(input, { preset: v.preset, seed: envSeed() }),
+      ...(seeds ? { seeds } : {}),
+      ...(v.workers !== undefined ? { workers: v.workers } : {}),
+      json: v.json === undefined ? undefined : userPath(v.json),
+      stats: !v['no-stats'],
+    };
   } catch (e) {
     if (e instanceof SpecError) throw new UsageError(e.problems.map(nameFlag).join('\n'));
-    throw new UsageError((e as Error).message); // e.g. an unknown VG_PRESET
+    throw new UsageError((e as Error).message); // e.g. an unknown VG_PRESET or a bad VG_SEED
   }
 }
 
@@ -150,80 +163,162 @@ export function epochLine(r: EpochRecord, lastEpoch: number): string {
   );
 }
 
+/**
+ * Exit codes: 0 done; 1 an error (the message says which), also when the JSON could only be written
+ * elsewhere; 2 bad arguments or an output file that cannot be written (checked before any work);
+ * 3 the run diverged (non-finite loss; the epochs before it are written); 128 + a signal's number when
+ * stopped by it (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP; the finished epochs are written).
+ */
+export const EXIT = { ok: 0, error: 1, usage: 2, diverged: 3 } as const;
+
+/** stdout that stops writing, without an error, once its reader is gone (`… | head -1`). */
+function lineWriter(): (line: string) => void {
+  let open = true;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    open = false;
+  });
+  return (line) => {
+    if (open) process.stdout.write(line + '\n');
+  };
+}
+const say = lineWriter();
+const warn = (line: string) => process.stderr.write(line + '\n');
+
+/**
+ * The --json file, written after every epoch (the run so far) and at the end. A checkpoint that fails
+ * is reported once and training goes on; a final write that fails goes to the temp folder instead.
+ */
+function jsonTarget(file: string | undefined) {
+  let warned = false;
+  return {
+    checkpoint(value: unknown): void {
+      if (!file) return;
+      try {
+        writeJsonAtomic(file, value);
+      } catch (e) {
+        if (!warned) warn(`could not save the epochs so far to ${file} (${describeFileError(e)}); training goes on and writes it again at the end`);
+        warned = true;
+      }
+    },
+    /** False when the file could not be written where asked. */
+    final(value: unknown): boolean {
+      if (!file) return true;
+      try {
+        writeJsonAtomic(file, value);
+        say(`wrote ${file}`);
+        return true;
+      } catch (e) {
+        const fallback = path.join(os.tmpdir(), `${path.basename(file, '.json')}-${process.pid}.json`);
+        try {
+          writeJsonAtomic(fallback, value);
+          warn(`error: could not write ${file} (${describeFileError(e)}); the run was written to ${fallback} instead`);
+        } catch (e2) {
+          warn(`error: could not write ${file} (${describeFileError(e)}) nor ${fallback} (${describeFileError(e2)}); the run is lost`);
+        }
+        return false;
+      }
+    },
+  };
+}
+
 export async function main(argv: string[]): Promise<number> {
   let args: CliArgs;
   try {
     args = parseCli(argv);
+    if (args.json !== undefined) checkOutputFile(args.json, '--json file');
   } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    if (e.message) process.stderr.write(`error: ${e.message}\n\n`);
-    process.stderr.write(USAGE + '\n');
-    return e.message ? 2 : 0;
+    if (!(e instanceof UsageError) && !(e instanceof OutputFileError)) throw e;
+    if (e.message) warn(`error: ${e.message}\n`);
+    if (e instanceof UsageError) warn(USAGE);
+    return e.message ? EXIT.usage : EXIT.ok;
   }
-  let interrupted = false;
-  const onSigint = () => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
-    process.stderr.write('\ninterrupted: finishing the current step and saving what is done (Ctrl-C again to quit now)\n');
-  };
-  process.on('SIGINT', onSigint);
-  return args.seeds ? runSeedList(args, args.seeds, () => interrupted) : runOne(args, () => interrupted);
+  say(`data: ${findDataDir()}`);
+  const stop = listenForStop({
+    onStop: (signal) =>
+      warn(`\n${signal === 'SIGINT' ? 'interrupted (Ctrl-C)' : `received ${signal}`}: stopping after the current step and writing the finished epochs` +
+        `${args.json ? ` to ${args.json}` : ''} (again, after a second, to quit at once${args.json ? '; the file already holds every finished epoch' : ''})`),
+  });
+  // The listener stays until the process exits: a relayed copy of the signal must not kill it meanwhile.
+  const runs = args.seeds ? await runSeedList(args, args.seeds, stop.stopping) : await runOne(args, stop.stopping);
+  if (runs === undefined) return EXIT.error;
+  if (stop.stopping()) return stop.exitCode();
+  return runs.some((h) => h.stopped?.reason === 'non-finite-loss') ? EXIT.diverged : EXIT.ok;
 }
 
-/** One seed, in this process: today's output and JSON shape (one History). */
-async function runOne(args: CliArgs, stopping: () => boolean): Promise<number> {
+/** One seed, in this process: today's output and JSON shape (one History). Undefined if the JSON was not written. */
+async function runOne(args: CliArgs, stopping: () => boolean): Promise<History[] | undefined> {
   const { spec } = args;
+  const target = jsonTarget(args.json);
   const history: History = await runExperiment(spec, {
     stats: args.stats,
-    onInit: (layers) => process.stdout.write(`at initialisation${gradientLine(layers)}\n`),
+    onInit: (layers) => say(`at initialisation${gradientLine(layers)}`),
     shouldStop: stopping,
     onProgress: (p) => {
-      if (p.kind === 'epoch' && p.record) process.stdout.write(epochLine(p.record, p.lastEpoch) + '\n');
+      if (p.kind === 'epoch' && p.record) say(epochLine(p.record, p.lastEpoch));
     },
+    onCheckpoint: (partial) => target.checkpoint(partial),
   });
-  process.stdout.write(`${spec.label}: ${history.epochs.length} epochs on the ${history.backend} backend in ${history.seconds.toFixed(1)} s\n`);
-  if (history.stopped) process.stderr.write(history.stopped.message + '\n');
-  if (args.json) {
-    writeJsonAtomic(args.json, history);
-    process.stdout.write(`wrote ${args.json}\n`);
-  }
-  return history.stopped?.reason === 'interrupted' ? 130 : 0;
+  say(`${spec.label}: ${history.epochs.length} epochs on the ${history.backend} backend in ${history.seconds.toFixed(1)} s`);
+  if (history.stopped) warn(history.stopped.message);
+  return target.final(history) ? [history] : undefined;
 }
 
 /** Several seeds in worker processes; with --json, `{ runs: [History, …], summary }` (`summarizeSeeds`). */
-async function runSeedList(args: CliArgs, seeds: number[], stopping: () => boolean): Promise<number> {
+async function runSeedList(args: CliArgs, seeds: number[], stopping: () => boolean): Promise<History[] | undefined> {
   const { spec } = args;
   const started = Date.now();
+  const target = jsonTarget(args.json);
+  const partial: Array<History | undefined> = seeds.map(() => undefined);
   const set = await runSeeds(spec, seeds, {
     stats: args.stats,
     store: false,
     workers: args.workers,
     shouldStop: stopping,
     onProgress: (i, p) => {
-      if (p.kind === 'epoch' && p.record) process.stdout.write(`[seed ${seeds[i]}] ${epochLine(p.record, p.lastEpoch)}\n`);
+      if (p.kind === 'epoch' && p.record) say(`[seed ${seeds[i]}] ${epochLine(p.record, p.lastEpoch)}`);
+    },
+    onCheckpoint: (i, h) => {
+      partial[i] = h;
+      const runs = partial.filter((r): r is History => r !== undefined);
+      target.checkpoint({ runs, summary: summarizeSeeds({ ...spec, config: spec, seeds: runs.map((r) => r.seed), runs, storedAt: runs.map(() => null) }) });
     },
   });
   const seconds = (Date.now() - started) / 1000;
   const accs = set.runs.map((h) => h.epochs[h.epochs.length - 1]?.valAcc).filter((a): a is number => a !== undefined);
-  process.stdout.write(
+  say(
     `${spec.label}: ${set.runs.length} seeds (${set.seeds.join(', ')}) on the ${set.runs[0]?.backend ?? '?'} backend in ${seconds.toFixed(1)} s; ` +
-      `final val acc ${accs.map((a) => a.toFixed(3)).join(', ')}\n`,
+      `final val acc ${accs.map((a) => a.toFixed(3)).join(', ')}`,
   );
-  for (const h of set.runs) if (h.stopped) process.stderr.write(`seed ${h.seed}: ${h.stopped.message}\n`);
-  if (args.json) {
-    writeJsonAtomic(args.json, { runs: set.runs, summary: summarizeSeeds(set) });
-    process.stdout.write(`wrote ${args.json}\n`);
-  }
-  return set.runs.some((h) => h.stopped?.reason === 'interrupted') ? 130 : 0;
+  for (const h of set.runs) if (h.stopped) warn(`seed ${h.seed}: ${h.stopped.message}`);
+  if (set.runs.length < seeds.length) warn(`seeds not started before the stop: ${seeds.filter((s) => !set.seeds.includes(s)).join(', ')}`);
+  return target.final({ runs: set.runs, summary: summarizeSeeds(set) }) ? set.runs : undefined;
 }
 
-
 if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e: Error) => {
-      process.stderr.write(`error: ${e.message}\n`);
-      process.exit(1);
-    },
-  );
+  // A plain message for anything unexpected: Node's default would print the source line of the throw,
+  // which inside the wasm backend's minified glue is tens of kilobytes.
+  const fail = (e: unknown) => {
+    warn(`error: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(EXIT.error);
+  };
+  process.on('uncaughtException', fail);
+  process.on('unhandledRejection', fail);
+  if (underTsxWrapper()) rerunWithoutWrapper();
+  else main(process.argv.slice(2)).then((code) => process.exit(code), fail);
+}
+
+/** Started by `npx tsx …`, whose wrapper process relays a signal and SIGKILLs a child that is busy for 60 ms. */
+function underTsxWrapper(): boolean {
+  return process.execArgv.some((a) => /tsx[\\/]dist[\\/]preflight/.test(a));
+}
+
+/**
+ * Runs the CLI again as a child with tsx as a plain loader, waiting idle so that the wrapper sees an
+ * answer at once: the child gets the terminal's signals itself and saves its epochs before exiting.
+ */
+function rerunWithoutWrapper(): void {
+  for (const s of STOP_SIGNALS) process.on(s, () => undefined);
+  const child = spawn(process.execPath, ['--import', 'tsx', __filename, ...process.argv.slice(2)], { stdio: 'inherit' });
+  child.on('exit', (code, signal) => process.exit(code ?? 128 + (signal ? os.constants.signals[signal] : 0)));
 }

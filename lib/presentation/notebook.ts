@@ -18,7 +18,7 @@ import { RunSet, Runs, seedList } from '../training/seeds';
 import { RunSpecInput } from '../training/spec';
 import { writeJsonAtomic } from '../runtime/files';
 import { reportsDir } from '../runtime/paths';
-import { Preset, PresetName, getPreset } from '../training/presets';
+import { Preset, PresetName, envSeed, getPreset } from '../training/presets';
 
 export interface NotebookContext {
   backend: BackendName;
@@ -29,13 +29,6 @@ export interface NotebookContext {
 
 let context: NotebookContext | undefined;
 
-/** Seed of every run in the notebooks: `VG_SEED`, default 0. */
-function notebookSeed(): number {
-  const text = process.env.VG_SEED ?? '0';
-  if (!/^\d+$/.test(text)) throw new Error(`VG_SEED must be a whole number ≥ 0, got "${text}"`);
-  return Number(text);
-}
-
 /**
  * Starts the backend, loads Plotly into the notebook and the data (once per kernel), and shows what
  * this run uses: backend, preset (`VG_PRESET`), seed (`VG_SEED`).
@@ -43,7 +36,7 @@ function notebookSeed(): number {
 export async function setup(): Promise<NotebookContext> {
   const backend = await initBackend();
   const preset = getPreset();
-  const seed = notebookSeed();
+  const seed = envSeed();
   loadPlotly();
   if (!context || context.seed !== seed || context.preset.name !== preset.name) {
     context = { backend, preset, seed, data: loadFashionMNIST({ limit: preset.limit, seed }) };

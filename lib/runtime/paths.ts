@@ -20,3 +20,11 @@ export function projectRoot(): string {
 export function reportsDir(): string {
   return process.env.VG_REPORTS_DIR ? path.resolve(process.env.VG_REPORTS_DIR) : path.join(projectRoot(), 'reports');
 }
+
+/**
+ * A path the user typed, made absolute against the folder they typed it in: `npm run` starts scripts in
+ * the project root and names the folder it was started from in INIT_CWD.
+ */
+export function userPath(p: string): string {
+  return path.resolve(process.env.INIT_CWD ?? process.cwd(), p);
+}

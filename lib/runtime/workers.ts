@@ -8,6 +8,7 @@ import { ChildProcess, fork } from 'child_process';
 import * as os from 'os';
 import * as path from 'path';
 import { projectRoot } from './paths';
+import { listenForStop } from './signals';
 
 /**
  * Worker processes to use: `requested`, else `VG_WORKERS`, else up to twice the cores available; never
@@ -44,13 +45,12 @@ process.once('exit', () => {
 
 /**
  * Runs `jobs` in `size` worker processes of the module `entry` (a path under the project), a job at a
- * time per worker, and returns their results in job order. A job that fails rejects the whole call
- * with its message, and every worker is ended.
+ * time per worker, and returns their results in job order (a job never started, after a stop, has
+ * none). A job that fails rejects the whole call with its message, and every worker is ended.
  */
 export function runInWorkers<J, R, P>(entry: string, jobs: J[], options: PoolOptions<P>): Promise<R[]> {
   const results: R[] = new Array(jobs.length);
   let next = 0;
-  let finished = 0;
   const children: ChildProcess[] = [];
   return new Promise<R[]>((resolve, reject) => {
     let settled = false;
@@ -72,14 +72,16 @@ export function runInWorkers<J, R, P>(entry: string, jobs: J[], options: PoolOpt
       else resolve(results);
     };
     const busy = new Set<ChildProcess>();
+    // Once a stop is asked for, no job starts: the call ends when the running ones have answered.
     const feed = (child: ChildProcess) => {
-      if (next < jobs.length) {
+      if (next < jobs.length && !options.shouldStop?.()) {
         const index = next++;
         busy.add(child);
         child.send({ type: 'job', index, job: jobs[index] } satisfies ToWorker<J>);
       } else {
         busy.delete(child);
         if (child.connected) child.disconnect();
+        if (busy.size === 0) end();
       }
     };
     for (let w = 0; w < Math.min(options.size, jobs.length); w++) {
@@ -97,8 +99,7 @@ export function runInWorkers<J, R, P>(entry: string, jobs: J[], options: PoolOpt
         else if (msg.type === 'failed') end(new Error(msg.message));
         else {
           results[msg.index] = msg.result;
-          if (++finished === jobs.length) end();
-          else feed(child);
+          feed(child);
         }
       });
       child.on('error', (e) => end(e));
@@ -117,13 +118,15 @@ export function runInWorkers<J, R, P>(entry: string, jobs: J[], options: PoolOpt
  */
 export function serveJobs<J, R, P>(work: (job: J, report: (p: P) => void, stopping: () => boolean) => Promise<R>): void {
   let stop = false;
+  // Ctrl-C reaches the whole terminal's process group, workers included: a signal is a stop request
+  // like the parent's, so the job answers with what it finished instead of dying with it.
+  listenForStop({ onStop: () => (stop = true), onForce: () => process.exit(1) });
   process.on('message', (raw) => {
     const msg = raw as ToWorker<J>;
     if (msg.type === 'stop') {
       stop = true;
       return;
     }
-    stop = false;
     const send = (m: FromWorker<R, P>) => process.send?.(m);
     work(msg.job, (progress) => send({ type: 'progress', index: msg.index, progress }), () => stop).then(
       (result) => send({ type: 'done', index: msg.index, result }),

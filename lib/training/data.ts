@@ -2,14 +2,14 @@
  * FashionMNIST (Xiao, Rasul & Vollgraf 2017) from its four gzipped IDX files, as the study used it:
  * pixels / 255 in [0, 1] (torchvision's `ToTensor()`, no mean/std normalisation), a seeded random
  * 54,000 / 6,000 train/validation split of the 60,000 training images (`random_split`), and the
- * 10,000 test images on request. Nothing is downloaded: the files are looked up on disk.
+ * 10,000 test images on request. Nothing is downloaded: the files are looked up on disk, gzipped or not.
  */
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import seedrandom from 'seedrandom';
-import { projectRoot } from '../runtime/paths';
+import { projectRoot, userPath } from '../runtime/paths';
 
 export const IMAGE_SIZE = 28 * 28;
 export const NUM_CLASSES = 10;
@@ -80,25 +80,54 @@ export function readIdx(file: string, expectedRank: number): Idx {
   return parseIdx(bytes, file, expectedRank);
 }
 
-/** The folders searched for the dataset, in order. */
+type FileKey = keyof typeof FILES;
+
+/** The folders searched for the dataset, in order; `VG_DATA_DIR`, when set, is the only one. */
 export function dataDirs(): string[] {
-  const dirs = [path.join(projectRoot(), 'data', 'fashion-mnist')];
-  if (process.env.VG_DATA_DIR) dirs.push(path.resolve(process.env.VG_DATA_DIR));
-  dirs.push(DEBIAN_DIR);
-  return dirs;
+  if (process.env.VG_DATA_DIR !== undefined) return [userPath(process.env.VG_DATA_DIR)];
+  return [path.join(projectRoot(), 'data', 'fashion-mnist'), DEBIAN_DIR];
 }
 
-/** The first folder holding all four files; a clear error naming every place looked otherwise. */
+/**
+ * The four files in `dir`, each gzipped (`….gz`) or not (the same name without `.gz`), or the names
+ * missing there. A directory where a file is expected counts as missing, and says so.
+ */
+function locate(dir: string): { files?: Record<FileKey, string>; missing: string[] } {
+  const files = {} as Record<FileKey, string>;
+  const missing: string[] = [];
+  for (const [key, name] of Object.entries(FILES) as Array<[FileKey, string]>) {
+    const found = [name, name.replace(/\.gz$/, '')].map((n) => path.join(dir, n)).find((f) => fs.existsSync(f) && fs.statSync(f).isFile());
+    if (found) files[key] = found;
+    else missing.push(fs.existsSync(path.join(dir, name)) ? `${name} (a directory, not a file)` : name);
+  }
+  return missing.length ? { missing } : { files, missing };
+}
+
+/**
+ * The first folder holding all four files: `explicit`, else `VG_DATA_DIR` alone (a folder named on
+ * purpose is never silently replaced by another copy), else the project's data/fashion-mnist/, else
+ * Debian's. Otherwise a clear error naming every place looked and what was missing there.
+ */
 export function findDataDir(explicit?: string): string {
+  const fromEnv = explicit === undefined && process.env.VG_DATA_DIR !== undefined;
   const candidates = explicit !== undefined ? [path.resolve(explicit)] : dataDirs();
+  const looked: string[] = [];
   for (const dir of candidates) {
-    if (Object.values(FILES).every((f) => fs.existsSync(path.join(dir, f)))) return dir;
+    const { files, missing } = locate(dir);
+    if (files) return dir;
+    looked.push(`  - ${dir}: ${fs.existsSync(dir) ? (fs.statSync(dir).isDirectory() ? `missing ${missing.join(', ')}` : 'not a folder') : 'no such folder'}`);
   }
   throw new Error(
-    `FashionMNIST not found. Looked for ${Object.values(FILES).join(', ')} in:\n` +
-      candidates.map((d) => `  - ${d}`).join('\n') +
+    `FashionMNIST not found. Looked for ${Object.values(FILES).join(', ')} (or the same names without .gz) in:\n` + looked.join('\n') +
+      (fromEnv ? `\n(VG_DATA_DIR="${process.env.VG_DATA_DIR}" names the only folder used; fix it or unset it to use the project's or Debian's copy.)` : '') +
       `\nTo get it, ${INSTALL_HINT}.`,
   );
+}
+
+function dataFiles(dir: string): Record<FileKey, string> {
+  const { files } = locate(dir);
+  if (!files) throw new Error(`${dir} no longer holds FashionMNIST's four files`);
+  return files;
 }
 
 const identities = new Map<string, string>();
@@ -108,7 +137,8 @@ const identities = new Map<string, string>();
  * per path, size and modification time), so that a run stored from one copy is never reused for another.
  */
 export function dataIdentity(dir: string): string {
-  const files = [FILES.trainImages, FILES.trainLabels].map((f) => path.join(path.resolve(dir), f));
+  const all = dataFiles(path.resolve(dir));
+  const files = [all.trainImages, all.trainLabels];
   const stamp = files.map((f) => {
     const st = fs.statSync(f);
     return `${f}:${st.size}:${st.mtimeMs}`;
@@ -201,10 +231,10 @@ export function loadFashionMNIST(options: LoadOptions = {}): FashionMNIST {
   }
   if (!(valFraction > 0 && valFraction < 1)) throw new Error(`valFraction must be in (0, 1), got ${valFraction}`);
   const dir = findDataDir(options.dir);
-  const file = (name: string) => path.join(dir, name);
-  const images = readIdx(file(FILES.trainImages), 3);
-  const labels = readIdx(file(FILES.trainLabels), 1);
-  checkPair(images, labels, file(FILES.trainImages), file(FILES.trainLabels));
+  const files = dataFiles(dir);
+  const images = readIdx(files.trainImages, 3);
+  const labels = readIdx(files.trainLabels, 1);
+  checkPair(images, labels, files.trainImages, files.trainLabels);
   const total = Math.min(options.limit ?? images.dims[0], images.dims[0]);
   const nVal = Math.max(1, Math.round(total * valFraction));
   const order = permutation(total, `split:${seed}`);
@@ -217,9 +247,9 @@ export function loadFashionMNIST(options: LoadOptions = {}): FashionMNIST {
     limit: options.limit ?? null,
   };
   if (options.test) {
-    const ti = readIdx(file(FILES.testImages), 3);
-    const tl = readIdx(file(FILES.testLabels), 1);
-    checkPair(ti, tl, file(FILES.testImages), file(FILES.testLabels));
+    const ti = readIdx(files.testImages, 3);
+    const tl = readIdx(files.testLabels, 1);
+    checkPair(ti, tl, files.testImages, files.testLabels);
     result.test = { images: ti.data, labels: tl.data, n: ti.dims[0] };
   }
   return result;

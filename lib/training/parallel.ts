@@ -11,7 +11,7 @@ import { RunSet } from './seeds';
 import { RunSpec } from './spec';
 import { readStored, writeStored } from './store';
 import { Progress } from './train';
-import type { SeedJob } from './worker';
+import type { SeedJob, SeedReport } from './worker';
 
 export interface SeedRunOptions {
   /** Record per-layer statistics. Default true. */
@@ -27,6 +27,8 @@ export interface SeedRunOptions {
   /** Called for each seed read from the store, with when it was stored. */
   onStored?: (i: number, storedAt: string) => void;
   shouldStop?: () => boolean;
+  /** The run of the seed at position `i` so far, after each of its epochs (see `RunOptions.onCheckpoint`). */
+  onCheckpoint?: (i: number, partial: History) => void;
 }
 
 /** Trains (or reads) `spec` for each of `seeds` and returns every seed's History in seed order. */
@@ -45,14 +47,21 @@ export async function runSeeds(spec: RunSpec, seeds: number[], options: SeedRunO
   if (size <= 1) {
     for (const { s, i } of missing) {
       const data = options.data?.seed === s.seed && options.data.limit === s.limit ? options.data : undefined;
-      runs[i] = await runExperiment(s, { stats, data, onProgress: (p) => options.onProgress?.(i, p), shouldStop: options.shouldStop });
+      runs[i] = await runExperiment(s, {
+        stats, data, onProgress: (p) => options.onProgress?.(i, p), shouldStop: options.shouldStop,
+        onCheckpoint: options.onCheckpoint && ((h) => options.onCheckpoint?.(i, h)),
+      });
       if (options.shouldStop?.()) break;
     }
   } else if (missing.length > 0) {
-    const trained = await runInWorkers<SeedJob, History, Progress>(
+    const trained = await runInWorkers<SeedJob, History, SeedReport>(
       'lib/training/worker.ts',
-      missing.map(({ s }) => ({ spec: s, stats })),
-      { size, onProgress: (j, p) => options.onProgress?.(missing[j].i, p), shouldStop: options.shouldStop },
+      missing.map(({ s }) => ({ spec: s, stats, checkpoints: options.onCheckpoint !== undefined })),
+      {
+        size,
+        onProgress: (j, r) => (r.kind === 'checkpoint' ? options.onCheckpoint?.(missing[j].i, r.history) : options.onProgress?.(missing[j].i, r)),
+        shouldStop: options.shouldStop,
+      },
     );
     trained.forEach((h, j) => (runs[missing[j].i] = h));
   }

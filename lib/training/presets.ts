@@ -39,3 +39,10 @@ export function getPreset(name?: string): Preset & { name: PresetName } {
   if (seeds !== undefined && !/^[1-9]\d*$/.test(seeds)) throw new Error(`VG_SEEDS must be a whole number ≥ 1 (seeds per run), got "${seeds}"`);
   return { name: chosen, ...PRESETS[chosen], ...(seeds !== undefined ? { seeds: Number(seeds) } : {}) };
 }
+
+/** The first seed of every run: `VG_SEED`, default 0 (the notebooks', the reports job's and the CLI's). */
+export function envSeed(): number {
+  const text = process.env.VG_SEED ?? '0';
+  if (!/^\d+$/.test(text)) throw new Error(`VG_SEED must be a whole number ≥ 0, got "${text}"`);
+  return Number(text);
+}

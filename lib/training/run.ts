@@ -7,7 +7,7 @@ import { BackendName, initBackend } from '../runtime/backend';
 import { MLP, buildMLP } from '../network/models';
 import { FashionMNIST, IMAGE_SIZE, NUM_CLASSES, loadFashionMNIST } from './data';
 import { trainLayerwise } from './layerwise';
-import { RunSpec } from './spec';
+import { RunSpec, totalEpochs } from './spec';
 import { LayerStats } from './stats';
 import { EpochRecord, Progress, StopInfo, TrainResult, measureAtInit, plainPlan, trainWithStats } from './train';
 
@@ -21,6 +21,8 @@ export interface History {
   layerNames: string[];
   seed: number;
   backend: BackendName;
+  /** The folder the images were read from (see `findDataDir`). */
+  dataDir: string;
   /** The resolved spec the run was made from. */
   config: RunSpec;
   /** Per-layer statistics before the first update, on a fixed batch (`measureAtInit`); absent with statistics off. */
@@ -41,6 +43,11 @@ export interface RunOptions {
   /** Receives the per-layer statistics measured at initialisation, before the first update. */
   onInit?: (layers: LayerStats[]) => void;
   shouldStop?: () => boolean;
+  /**
+   * Receives the run so far after every epoch, marked `stopped: { reason: 'unfinished' }`, so that a
+   * caller can save it: a process killed mid-run then still leaves its finished epochs behind.
+   */
+  onCheckpoint?: (partial: History) => void;
   /** Receives the trained model instead of it being disposed (the caller disposes it). */
   keepModel?: (model: MLP) => void;
 }
@@ -74,20 +81,35 @@ export async function runExperiment(spec: RunSpec, options: RunOptions = {}): Pr
   try {
     const atInit = options.stats === false ? undefined : { layers: measureAtInit(model, data.train, spec) };
     if (atInit) options.onInit?.(atInit.layers);
-    const result = await train(model, data, spec, options);
-    const history: History = {
+    const record = (epochs: EpochRecord[], stopped?: StopInfo): History => ({
       experiment: spec.experiment,
       label: spec.label,
       layerNames: model.layerNames,
       seed: spec.seed,
       backend,
+      dataDir: data.source,
       config: spec,
       ...(atInit ? { atInit } : {}),
-      epochs: result.epochs,
-      ...(result.stopped ? { stopped: result.stopped } : {}),
+      epochs,
+      ...(stopped ? { stopped } : {}),
       seconds: (Date.now() - started) / 1000,
+    });
+    const finished: EpochRecord[] = [];
+    // The checkpoint comes before the epoch's progress report: once an epoch is reported, it is saved.
+    const onProgress = (p: Progress) => {
+      if (p.kind === 'epoch' && p.record && options.onCheckpoint) {
+        finished.push(p.record);
+        options.onCheckpoint(record([...finished], {
+          reason: 'unfinished',
+          epoch: p.epoch,
+          step: p.steps,
+          message: `saved after epoch ${p.epoch} of ${totalEpochs(spec.schedule)} while training went on; the process ended before the run finished`,
+        }));
+      }
+      options.onProgress?.(p);
     };
-    return history;
+    const result = await train(model, data, spec, { ...options, onProgress });
+    return record(result.epochs, result.stopped);
   } finally {
     if (options.keepModel) options.keepModel(model);
     else model.dispose();

@@ -32,7 +32,8 @@ export interface EpochRecord {
 
 /** Why a run ended early. */
 export interface StopInfo {
-  reason: 'non-finite-loss' | 'interrupted';
+  /** 'unfinished': a snapshot saved while the run went on (`RunOptions.onCheckpoint`). */
+  reason: 'non-finite-loss' | 'interrupted' | 'unfinished';
   epoch: number;
   step: number;
   message: string;
@@ -286,7 +287,7 @@ export async function trainWithStats(model: MLP, data: FashionMNIST, plan: Train
             epoch,
             step: s + 1,
             message: `training stopped: the loss (or a weight) became ${loss} at epoch ${epoch}, step ${s + 1} of ${batches.length} ` +
-              `(${describeOptimizer(spec.optimizer)}); the ${result.epochs.length} completed epoch(s) are kept`,
+              `(${describeOptimizer(spec.optimizer)}); the ${epochOffset + result.epochs.length} completed epoch(s) are kept`,
           };
           return result;
         }
@@ -298,7 +299,7 @@ export async function trainWithStats(model: MLP, data: FashionMNIST, plan: Train
             reason: 'interrupted',
             epoch,
             step: s + 1,
-            message: `training interrupted at epoch ${epoch}, step ${s + 1}; the ${result.epochs.length} completed epoch(s) are kept`,
+            message: `training interrupted at epoch ${epoch}, step ${s + 1}; the ${epochOffset + result.epochs.length} completed epoch(s) are kept`,
           };
           return result;
         }
@@ -322,6 +323,16 @@ export async function trainWithStats(model: MLP, data: FashionMNIST, plan: Train
         kind: 'epoch', epoch, lastEpoch: epochOffset + epochs, step: batches.length, steps: batches.length,
         loss: record.trainLoss, record, stage,
       });
+      if (!Number.isFinite(val.loss)) {
+        result.stopped = {
+          reason: 'non-finite-loss',
+          epoch,
+          step: batches.length,
+          message: `training stopped: the validation loss became ${val.loss} after epoch ${epoch} ` +
+            `(${describeOptimizer(spec.optimizer)}); the ${epochOffset + result.epochs.length} epoch(s) are kept, the last one diverged`,
+        };
+        return result;
+      }
       await yieldToEventLoop();
     }
     return result;

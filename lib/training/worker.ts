@@ -7,16 +7,22 @@ import { Progress } from './train';
 export interface SeedJob {
   spec: RunSpec;
   stats: boolean;
+  /** Send the run so far after every epoch (`RunOptions.onCheckpoint`). */
+  checkpoints?: boolean;
 }
+
+/** What a worker reports while it trains: progress, and the run so far after each epoch if asked. */
+export type SeedReport = Progress | { kind: 'checkpoint'; history: History };
 
 /** Progress is sent at most this often (and at every epoch's end): the parent redraws on each. */
 const PROGRESS_MS = 300;
 
-serveJobs<SeedJob, History, Progress>(async (job, report, stopping) => {
+serveJobs<SeedJob, History, SeedReport>(async (job, report, stopping) => {
   let last = 0;
   return runExperiment(job.spec, {
     stats: job.stats,
     shouldStop: stopping,
+    onCheckpoint: job.checkpoints ? (history) => report({ kind: 'checkpoint', history }) : undefined,
     onProgress: (p) => {
       const now = Date.now();
       if (p.kind === 'step' && now - last < PROGRESS_MS) return;

@@ -75,7 +75,7 @@ describe('parseCli', () => {
 
   test('accepts good arguments and resolves them into one spec', () => {
     const a = parseCli(['relu', '--epochs', '3', '--seed', '7', '--limit', '600', '--lr', '0.5', '--batch-size', '64', '--preset', 'smoke', '--json', 'x.json', '--no-stats']);
-    assert.equal(a.json, 'x.json');
+    assert.equal(a.json, path.join(process.env.INIT_CWD ?? process.cwd(), 'x.json'), 'relative to where the command was typed');
     assert.equal(a.stats, false);
     assert.deepEqual(a.spec, {
       experiment: 'relu', label: 'ReLU, SGD lr 0.5, batch 64', changes: ['SGD lr 0.5', 'batch 64'],
