@@ -17,6 +17,7 @@ import { runSeeds } from '../training/parallel';
 import { RunSet, Runs, seedList } from '../training/seeds';
 import { RunSpecInput } from '../training/spec';
 import { writeJsonAtomic } from '../runtime/files';
+import { takeOverInterrupt } from '../runtime/signals';
 import { reportsDir } from '../runtime/paths';
 import { Preset, PresetName, envSeed, getPreset } from '../training/presets';
 
@@ -60,19 +61,35 @@ function requireContext(): NotebookContext {
  * or a spec derived from one, e.g.
  * `vg.run({ from: 'relu', label: 'ReLU, He init', model: { init: { kind: 'he' } } })` (see `RunSpecInput`).
  * Seeds already in the run store (`.cache/runs/`, same spec, data, backend and lib/ sources) are read
- * from it, and the cell says so.
+ * from it, and the cell says so. Kernel > Interrupt stops the training after the current step and
+ * returns the epochs finished so far (the cell says so).
  */
 export async function run(input: string | RunSpecInput, options: { seeds?: number; workers?: number } = {}): Promise<RunSet> {
   const ctx = requireContext();
   const spec = resolveSpec(input, { preset: ctx.preset.name, seed: ctx.seed });
   const seeds = seedList(spec.seed, options.seeds ?? ctx.preset.seeds);
   const bars = progressBar(spec.label, 500, seeds);
-  const set = await runSeeds(spec, seeds, {
-    data: ctx.data,
-    workers: options.workers,
-    onProgress: (i, p) => bars(p, i),
-    onStored: (i, at) => bars.stored(i, at),
-  });
+  // Not while the cell's synchronous part runs: tslab runs it with vm's breakOnSigint, whose watchdog
+  // puts back its own idea of the SIGINT handler when it ends, and the kernel would die of the signal.
+  await new Promise((resolve) => setImmediate(resolve));
+  const interrupt = takeOverInterrupt();
+  let set: RunSet;
+  try {
+    set = await runSeeds(spec, seeds, {
+      data: ctx.data,
+      workers: options.workers,
+      onProgress: (i, p) => bars(p, i),
+      onStored: (i, at) => bars.stored(i, at),
+      shouldStop: interrupt.stopping,
+    });
+  } finally {
+    interrupt.restore();
+  }
+  if (interrupt.stopping()) {
+    const kept = set.runs.map((h) => `seed ${h.seed}: ${h.epochs.length}`).join(', ');
+    showHtml(`<p><b>Interrupted</b>: ${escapeHtml(spec.label)} stopped after the current step with the epochs it had finished ` +
+      `(${kept || 'none'}); they are in the result, not in the run store. Run the cell again to train it fully.</p>`);
+  }
   const dates = set.storedAt.filter((d): d is string => d !== null).sort();
   if (dates.length > 0) {
     const when = dates[0].slice(0, 16).replace('T', ' ');

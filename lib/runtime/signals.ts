@@ -55,3 +55,24 @@ export function listenForStop(options: { onStop?: (s: StopSignal) => void; onFor
     },
   };
 }
+
+/**
+ * Makes SIGINT a stop request for the duration of a long job in a notebook kernel. tslab's own handler
+ * (Kernel > Interrupt) abandons the cell's promise while the job runs on, so the result is lost and the
+ * orphaned job slows the next cell: its handlers are set aside until `restore()`, and the job, polling
+ * `stopping()`, ends with what it finished and the cell completes normally.
+ */
+export function takeOverInterrupt(): { stopping: () => boolean; restore: () => void } {
+  const previous = process.listeners('SIGINT');
+  let stop = false;
+  const handler = () => (stop = true);
+  process.removeAllListeners('SIGINT');
+  process.on('SIGINT', handler);
+  return {
+    stopping: () => stop,
+    restore: () => {
+      process.off('SIGINT', handler);
+      for (const l of previous) process.on('SIGINT', l as NodeJS.SignalsListener);
+    },
+  };
+}
