@@ -14,10 +14,15 @@ export interface NotebookReport {
   /** e.g. '02-better-activation' */
   notebook: string;
   title: string;
-  /** Report file name relative to the index. */
-  href: string;
+  /** Report file name relative to the index; absent for a notebook never run. */
+  href?: string;
+  /** The linked report ran to the end. */
   ok: boolean;
   seconds: number;
+  /** When the linked report was made. */
+  date?: string;
+  /** The latest job's run of this notebook, when it failed (the linked report is then an earlier one, if any). */
+  failure?: { date: string; message: string; href: string };
   runs: RunSetSummary[];
 }
 
@@ -70,9 +75,16 @@ export function plotRemedySummary(runs: RunSetSummary[]): Figure {
 
 export function indexHtml(reports: NotebookReport[], meta: { preset: string; backend: string; seconds: number; date: string }, plotlyFile: string): string {
   const runs = distinctRuns(reports);
+  const failed = '<b style="color:#b00">failed</b>';
   const list = reports
-    .map((r) => `<li><a href="${escapeHtml(r.href)}">${escapeHtml(r.notebook)}</a> — ${escapeHtml(r.title)} ` +
-      `(${r.ok ? `${r.seconds.toFixed(0)} s` : '<b style="color:#b00">failed</b>'})</li>`)
+    .map((r) => {
+      const name = r.href ? `<a href="${escapeHtml(r.href)}">${escapeHtml(r.notebook)}</a>` : escapeHtml(r.notebook);
+      const made = !r.href ? 'not run yet' : r.ok ? `${r.seconds.toFixed(0)} s${r.date ? `, ${escapeHtml(r.date)}` : ''}` : failed;
+      const latest = r.failure && r.failure.href !== r.href
+        ? ` — its latest run ${failed} (${escapeHtml(r.failure.date)}: ${escapeHtml(r.failure.message)}; <a href="${escapeHtml(r.failure.href)}">the partial report</a>)`
+        : r.failure ? ` — ${escapeHtml(r.failure.message)}` : '';
+      return `<li>${name} — ${escapeHtml(r.title)} (${made})${latest}</li>`;
+    })
     .join('\n');
   const seeds = seedCountText(runs.map((r) => r.perSeed.length));
   const body = runs.length

@@ -184,10 +184,11 @@ describe('a failing cell', () => {
       write('02-broken.ipynb', [setup, cell("const h = await vg.run('no-such-remedy');")]);
       const job = runReports(out, { VG_NOTEBOOKS_DIR: dir });
       assert.equal(job.status, 1, job.stdout + job.stderr);
-      assert.match(job.stderr, /02-broken\.ipynb: code cell 2 failed/);
+      assert.match(job.stderr, /02-broken\.ipynb: code cell 2 failed \(const h = await vg\.run\('no-such-remedy'\);\)/);
       assert.match(job.stderr, /unknown experiment "no-such-remedy"/);
       assert.ok(fs.existsSync(path.join(out, '01-fine.html')), 'the report written before the failure is gone');
-      assert.ok(fs.existsSync(path.join(out, '02-broken.html')), 'the partly executed report was not kept');
+      assert.ok(fs.existsSync(path.join(out, '02-broken.failed.html')), 'the partly executed report was not kept');
+      assert.ok(!fs.existsSync(path.join(out, '02-broken.html')), 'a failed run is not a report');
       assert.ok(fs.existsSync(path.join(out, 'index.html')));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -95,7 +95,7 @@ describe('indexHtml', () => {
   test('links every report, marks the failed ones, escapes names', () => {
     const html = indexHtml(REPORTS, META, plotlyFile);
     for (const r of REPORTS) {
-      const href = r.href.replace(/&/g, '&amp;');
+      const href = (r.href as string).replace(/&/g, '&amp;');
       assert.ok(html.includes(`<a href="${href}">${r.notebook}</a>`), `a link to ${r.href}`);
     }
     assert.ok(html.includes('— Larger weights (61 s)</li>'), 'seconds of a notebook that ran');
@@ -103,6 +103,21 @@ describe('indexHtml', () => {
     assert.equal(count(html, '<b style="color:#b00">failed</b>'), 2, 'two failed notebooks');
     assert.match(html, /03-better-optimizer<\/a> — Adam \(<b style="color:#b00">failed<\/b>\)<\/li>/);
     assert.ok(html.includes('Preset <b>quick</b>, backend <b>wasm</b>, 1234 s in all, 2025-01-02 &lt;today&gt;.'), 'meta, escaped');
+  });
+
+  test('a notebook never run, and one whose latest run failed with an earlier report kept', () => {
+    const html = indexHtml([
+      { notebook: '05-skip', title: 'Skips', ok: false, seconds: 0, runs: [] },
+      {
+        notebook: '06-layers', title: 'Layers', href: '06-layers.html', ok: true, seconds: 42, date: '2026-01-01 10:00',
+        failure: { date: '2026-01-02 11:00', message: 'code cell 4 failed (const x = 1)', href: '06-layers.failed.html' }, runs: [],
+      },
+      { notebook: '07-norm', title: 'Norm', href: '07-norm.failed.html', ok: false, seconds: 0, failure: { date: 'd', message: 'killed', href: '07-norm.failed.html' }, runs: [] },
+    ], META, plotlyFile);
+    assert.ok(html.includes('<li>05-skip — Skips (not run yet)</li>'), 'no link to a report that does not exist');
+    assert.ok(html.includes('<a href="06-layers.html">06-layers</a> — Layers (42 s, 2026-01-01 10:00) — its latest run <b style="color:#b00">failed</b> ' +
+      '(2026-01-02 11:00: code cell 4 failed (const x = 1); <a href="06-layers.failed.html">the partial report</a>)</li>'), 'the good report linked, the failure beside it');
+    assert.ok(html.includes('<a href="07-norm.failed.html">07-norm</a> — Norm (<b style="color:#b00">failed</b>) — killed</li>'));
   });
 
   test('the summary figure and a table row per distinct run', () => {

@@ -66,6 +66,29 @@ function logits64(w: Record<string, number[]>, depth: number, width: number, x: 
   return matmul(h, w['output/kernel'], n, width, 10).map((v, k) => v + bo[k % 10]);
 }
 
+describe('trainWithStats: a validation loss that is not finite', () => {
+  test('stops the run at that epoch, keeping it, instead of an epoch later', async () => {
+    const data = syntheticData(300, 100);
+    const model = buildMLP(mlpConfig({ ...SMALL, normalization: 'batchnorm' }));
+    // Training reads the batch's own statistics, evaluation the running ones: poisoning the running mean
+    // after epoch 2's last step leaves every training loss finite and makes epoch 2's validation NaN.
+    const onProgress = (p: Progress) => {
+      if (p.kind === 'step' && p.epoch === 2 && p.step === p.steps) {
+        const bn = model.layers[0].bn;
+        assert.ok(bn, 'a BatchNorm layer');
+        bn.runningMean.assign(tf.fill(bn.runningMean.shape, NaN));
+      }
+    };
+    const { epochs, stopped } = await trainWithStats(model, data, plan(model, 5, { batchSize: 100 }), { onProgress });
+    assert.equal(epochs.length, 2);
+    assert.ok(Number.isFinite(epochs[0].valLoss) && Number.isNaN(epochs[1].valLoss));
+    assert.equal(stopped?.reason, 'non-finite-loss');
+    assert.equal(stopped?.epoch, 2);
+    assert.match(stopped?.message ?? '', /the validation loss became NaN after epoch 2 .*the 2 epoch\(s\) are kept, the last one diverged/);
+    model.dispose();
+  });
+});
+
 describe('trainWithStats: what it records', () => {
   test('per-layer statistics: every key, input to output, output last, its activation fields null', async () => {
     const data = syntheticData(300, 100);
