@@ -91,6 +91,14 @@ describe('loadFashionMNIST on a tiny dataset', () => {
     );
   });
 
+  test('a directory where a file should be is named as such, not a bare EISDIR', () => {
+    const dir = tmp();
+    for (const f of fs.readdirSync(tiny.dir)) fs.copyFileSync(path.join(tiny.dir, f), path.join(dir, f));
+    fs.rmSync(path.join(dir, 'train-images-idx3-ubyte.gz'));
+    fs.mkdirSync(path.join(dir, 'train-images-idx3-ubyte.gz'));
+    assert.throws(() => loadFashionMNIST({ dir }), (e: Error) => e.message.includes(`${dir}: missing train-images-idx3-ubyte.gz (a directory, not a file)`));
+  });
+
   test('a missing single file is also reported', () => {
     const dir = tmp();
     for (const f of fs.readdirSync(tiny.dir)) fs.copyFileSync(path.join(tiny.dir, f), path.join(dir, f));

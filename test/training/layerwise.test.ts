@@ -119,6 +119,7 @@ describe('trainLayerwise', () => {
     assert.equal(result.stopped?.reason, 'interrupted');
     assert.equal(result.epochs.length, 2);
     assert.equal(result.stopped?.epoch, 3);
+    assert.match(result.stopped?.message ?? '', /the 2 completed epoch\(s\) are kept/, 'counted over every stage, not the current one');
     model.dispose();
   });
 });
