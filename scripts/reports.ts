@@ -77,7 +77,7 @@ function writeIndex(notebooks: string[], meta: { preset: string; backend: string
     };
   });
   const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
-  writeFileAtomic(path.join(outDir, 'index.html'), indexHtml(reports, { ...meta, date }, require.resolve('plotly.js-dist')));
+  writeFileAtomic(path.join(outDir, 'index.html'), indexHtml(reports, { ...meta, date }, require.resolve('plotly.js-dist-min')));
 }
 
 /** Runs one notebook in its own python process; SIGINT/SIGTERM/SIGHUP are passed on to it. */
@@ -121,6 +121,10 @@ async function main(): Promise<number> {
   const stop = listenForStop({
     onStop: (s) => console.error(`\nreports: ${s} received: stopping the current notebook (its partial report is kept); the index will describe the reports on disk`),
   });
+  // The executed copies import './lib/index' as the notebooks do: a link beside them lets them run again.
+  const executedDir = path.join(outDir, 'executed');
+  fs.mkdirSync(executedDir, { recursive: true });
+  if (!fs.existsSync(path.join(executedDir, 'lib'))) fs.symlinkSync(path.relative(executedDir, path.join(root, 'lib')), path.join(executedDir, 'lib'));
   const started = Date.now();
   const meta = () => ({ preset: preset.name, backend, seconds: (Date.now() - started) / 1000 });
   const failures: string[] = [];

@@ -65,7 +65,9 @@ describe('notebooks as committed', () => {
 });
 
 describe('the reports job (smoke preset)', () => {
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'vg-reports-'));
+  // Inside the project, as reports/ is by default (tslab resolves modules from there).
+  fs.mkdirSync(path.join(root, '.cache'), { recursive: true });
+  const out = fs.mkdtempSync(path.join(root, '.cache', 'vg-reports-'));
   let job: ReturnType<typeof runReports>;
   before(() => {
     job = runReports(out);
@@ -95,6 +97,25 @@ describe('the reports job (smoke preset)', () => {
       'sys.exit(0 if all(n.check_signature(nbformat.read(f, 4)) for f in sys.argv[1:]) else 1)',
       ...notebooks.map((f) => path.join(out, 'executed', f))], { encoding: 'utf8' });
     assert.equal(check.status, 0, `executed notebooks are not trusted: ${check.stderr}`);
+  });
+
+  it('keeps every report and executed notebook under 6 MB', () => {
+    for (const f of notebooks) {
+      for (const file of [path.join(out, f.replace('.ipynb', '.html')), path.join(out, 'executed', f)]) {
+        const mb = fs.statSync(file).size / 1e6;
+        assert.ok(mb < 6, `${path.relative(out, file)} is ${mb.toFixed(1)} MB`);
+      }
+    }
+  });
+
+  it('lets an executed copy be run again where it lies (its lib link resolves)', () => {
+    assert.ok(fs.existsSync(path.join(out, 'executed', 'lib', 'index.ts')), 'no executed/lib link');
+    const again = path.join(out, 'again');
+    const r = spawnSync('/usr/bin/python3', [path.join(root, 'scripts', 'execute_notebook.py'), path.join(out, 'executed', notebooks[0]),
+      path.join(again, notebooks[0]), path.join(again, 'again.html')], {
+      encoding: 'utf8', env: { ...process.env, VG_PRESET: 'smoke', JUPYTER_PATH: path.join(root, '.jupyter', 'share', 'jupyter') }, timeout: 5 * 60 * 1000,
+    });
+    assert.equal(r.status, 0, r.stderr);
   });
 
   it("links each report's mentions of another notebook to that notebook's report", () => {

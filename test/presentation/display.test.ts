@@ -29,7 +29,7 @@ function stubWriter(): Message[] {
   return calls;
 }
 
-const PLOTLY_FILE = require.resolve('plotly.js-dist');
+const PLOTLY_FILE = require.resolve('plotly.js-dist-min');
 const PLOTLY_SOURCE = fs.readFileSync(PLOTLY_FILE, 'utf8');
 const PLOTLY_VERSION = (JSON.parse(fs.readFileSync(path.join(path.dirname(PLOTLY_FILE), 'package.json'), 'utf8')) as { version: string }).version;
 const isPlotlyBundle = (m: Message) => String(m.msg.data['text/plain']).startsWith('plotly.js ');
