@@ -12,6 +12,7 @@
  */
 import { History, specKey } from '../training/run';
 import { Runs, seedRuns, spreadOf } from '../training/seeds';
+import { superscript } from './html';
 import { isBaseline } from './plots';
 import { EpochRecord } from '../training/train';
 import { gradientRatio, isHidden, log10, signalRatio, weightGradientRatio } from '../training/ratios';
@@ -118,10 +119,10 @@ export function summarizeRuns(r: Runs): RunSetSummary {
   };
 }
 
-/** 10^x in HTML/markdown, e.g. 10<sup>-6.2</sup>. */
+/** 10^x in markdown, e.g. 10⁻⁶·² (Unicode, readable in an untrusted notebook and in text/plain). */
 export function pow10(x: number | null): string {
   // + 0 turns the "-0.0" that a small negative exponent rounds to into "0.0"
-  return x === null ? 'n/a' : `10<sup>${(Number(x.toFixed(1)) + 0).toFixed(1)}</sup>`;
+  return x === null ? 'n/a' : `10${superscript((Number(x.toFixed(1)) + 0).toFixed(1))}`;
 }
 
 const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)} %`);
@@ -204,7 +205,7 @@ export function concludeRemedy(baseline: Runs, remedy: Runs): string {
   }
   lines.push(
     `Layer 1's weights move by ${log(bs, 'updateRatioLast')} of their spread per step in the baseline and by ` +
-      `${log(rs, 'updateRatioLast')} with ${r.label} (rule of thumb: about 10<sup>-3</sup>).`,
+      `${log(rs, 'updateRatioLast')} with ${r.label} (rule of thumb: about 10⁻³).`,
   );
   const best = several ? `best ${pc(rs, 'bestValAcc')}` : `best ${pct(r.bestValAcc)} at epoch ${r.bestEpoch}`;
   lines.push(`Validation accuracy at the end: ${pc(bs, 'finalValAcc')} for the baseline, ${pc(rs, 'finalValAcc')} with ${r.label} (${best}; chance is 10 %).`);

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { escapeHtml, escapeScript } from './html';
-import { Figure, figureHtml, figureJson } from './plots';
+import { Figure, UNTRUSTED_HINT, figureHtml, figureJson } from './plots';
 import { Progress } from '../training/train';
 
 type Bundle = Record<string, unknown>;
@@ -45,6 +45,9 @@ export function showMarkdown(markdown: string): void {
 
 let plotlySent = false;
 
+/** Removes the untrusted-notebook hints once a script runs (it only runs where the notebook is trusted). */
+const REMOVE_HINTS = "document.querySelectorAll('p.vg-untrusted').forEach(function (p) { if (window.Plotly) p.remove(); });";
+
 /**
  * Puts the plotly.js bundle (plotly.js-dist-min, offline, 4.8 MB) into the notebook once, as an inline
  * script that defines `window.Plotly` for every figure after it. The setup cell calls it; a figure
@@ -55,7 +58,8 @@ export function loadPlotly(): boolean {
   const source = fs.readFileSync(file, 'utf8');
   const version = JSON.parse(fs.readFileSync(path.join(path.dirname(file), 'package.json'), 'utf8')).version as string;
   const ok = displayBundle({
-    'text/html': `<script type="text/javascript">${escapeScript(source)}</script>`,
+    'text/html': `<script type="text/javascript">${escapeScript(source)}</script>` +
+      `<p class="vg-untrusted">${UNTRUSTED_HINT}</p><script type="text/javascript">${REMOVE_HINTS}</script>`,
     'text/plain': `plotly.js ${version} loaded for the figures below`,
   });
   plotlySent = plotlySent || ok;
@@ -92,10 +96,11 @@ export function progressBar(label: string, intervalMs = 500, seeds: number[] = [
   let shown = false;
   let last = 0;
   const draw = () => {
+    // The percentage is in the text too: an untrusted notebook strips the styles that draw the bar.
     const html = rows.map((r) =>
-      `<div style="font-family:monospace;font-size:12px">${escapeHtml(r.text)}` +
+      `<div style="font-family:monospace;font-size:12px">${escapeHtml(r.text)} (${r.pct} %)` +
       `<div style="background:#eee;width:320px;height:8px"><div style="background:#1f77b4;width:${r.pct}%;height:8px"></div></div></div>`).join('');
-    displayBundle({ 'text/html': html, 'text/plain': rows.map((r) => r.text).join('\n') }, id, shown);
+    displayBundle({ 'text/html': html, 'text/plain': rows.map((r) => `${r.text} (${r.pct} %)`).join('\n') }, id, shown);
     shown = true;
   };
   const bars = ((p: Progress, i = 0) => {

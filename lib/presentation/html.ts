@@ -8,3 +8,15 @@ export function escapeScript(text: string): string {
 export function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
+
+const SUPERSCRIPT: Record<string, string> = {
+  '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹', '-': '⁻', '−': '⁻', '+': '⁺', '.': '·',
+};
+
+/**
+ * A number as Unicode superscript ("-6.2" → "⁻⁶·²"), for exponents in markdown outputs: Jupyter shows
+ * an untrusted notebook's markdown with its HTML escaped, so 10<sup>-6</sup> would appear tag and all.
+ */
+export function superscript(text: string): string {
+  return Array.from(text, (c) => SUPERSCRIPT[c] ?? c).join('');
+}

@@ -214,6 +214,7 @@ export function plotGradientFlow(runs: Runs[]): Figure {
     { metric: 'weightGradMeanAbs', title: 'what the weights get: mean |dL/dW|' },
   ];
   const ps = panels(2, 0.1);
+  const under = runs.map((r) => runs.length > 1 && isBaseline(r));
   const data = metrics.flatMap(({ metric }, k) => summaries.flatMap((s, i) => {
     const first = s.epochs[0];
     const last = s.epochs[s.epochs.length - 1];
@@ -222,7 +223,11 @@ export function plotGradientFlow(runs: Runs[]): Figure {
       const where = { xaxis: ps[k].x, yaxis: ps[k].y, legendgroup: `${i}-${e.epoch}` };
       return [
         ...seedBand(axis, band, colors[i], true, where),
-        { type: 'scatter', mode: 'lines+markers', name: `${labels[i]}, epoch ${e.epoch}`, x: axis, y: values, line: { color: colors[i], dash }, ...where, showlegend: k === 0 },
+        {
+          type: 'scatter', mode: 'lines+markers', name: `${labels[i]}, epoch ${e.epoch}`, x: axis, y: values, ...where, showlegend: k === 0,
+          // The baseline wide and pale underneath: a remedy whose line coincides with it (layer-wise) leaves it visible.
+          line: { color: colors[i], dash, width: under[i] ? 6 : 2 }, ...(under[i] ? { opacity: 0.45 } : {}),
+        },
       ];
     };
     return [...line(first, 'dot'), ...(last !== first ? line(last, 'solid') : [])];
@@ -398,25 +403,31 @@ export function plotActivationDistributions(runs: Runs[], which: 'first' | 'last
     const hists = e.histograms;
     const hidden = Object.keys(hists).filter((n) => hists[n].activation);
     const bins = hists[hidden[0]].activation!.counts.length;
+    // log10 of the fraction: a few tall bins (saturated units at 0 and 1) would leave everything else dark.
     const z = axis.map((n) => {
       const hist = hists[n]?.activation;
       if (!hist) return new Array<number | null>(bins).fill(null);
       const total = hist.counts.reduce((a, b) => a + b, 0) || 1;
-      return hist.counts.map((c) => c / total);
+      return hist.counts.map((c) => (c > 0 ? Math.log10(c / total) : null));
     });
     const lo = Math.min(...hidden.map((n) => hists[n].activation!.lo));
     const hi = Math.max(...hidden.map((n) => hists[n].activation!.hi));
     const x = Array.from({ length: bins }, (_, k) => lo + ((k + 0.5) * (hi - lo)) / bins);
     titles[i] = `${titles[i]}, epoch ${e.epoch}`;
     data.push({
-      type: 'heatmap', x, y: axis, z, xaxis: ps[i].x, yaxis: ps[i].y, colorscale: 'Blues',
-      showscale: false, colorbar: { title: { text: 'fraction' } },
-      hovertemplate: 'value %{x:.2f}<br>%{y}<br>%{z:.3f}<extra></extra>',
+      // reversed: Plotly's Blues runs dark to pale; frequent values should be the dark ones
+      type: 'heatmap', x, y: axis, z, xaxis: ps[i].x, yaxis: ps[i].y, colorscale: 'Blues', reversescale: true,
+      showscale: false, colorbar: { title: { text: 'fraction of units × images (log scale)' } },
+      hovertemplate: 'value %{x:.2f}<br>%{y}<br>log10 fraction %{z:.2f}<extra></extra>',
     });
   });
-  // One colour scale for all panels, shown once.
-  const zmax = Math.max(1e-9, ...data.flatMap((t) => (t.z as Array<Array<number | null>>).flat().filter((v): v is number => v !== null)));
-  data.forEach((t, k) => Object.assign(t, { zmin: 0, zmax, showscale: k === data.length - 1 }));
+  // One colour scale for all panels, shown once, from 10⁻⁴ (rarer is white) to the largest fraction.
+  const zmax = Math.max(-4, ...data.flatMap((t) => (t.z as Array<Array<number | null>>).flat().filter((v): v is number => v !== null)));
+  const ticks = [-4, -3, -2, -1, 0].filter((v) => v <= zmax);
+  data.forEach((t, k) => Object.assign(t, {
+    zmin: -4, zmax, showscale: k === data.length - 1,
+    colorbar: { ...(t.colorbar as object), tickvals: ticks, ticktext: ticks.map((v) => (v === 0 ? '1' : `10<sup>${v}</sup>`)) },
+  }));
   const firstSeeds = [...new Set(runs.map((r) => seedRuns(r)[0].seed))];
   const ofSeed = !runs.some((r) => seedRuns(r).length > 1) ? ''
     : firstSeeds.length === 1 ? ` of seed ${firstSeeds[0]}` : ` of each run's first seed: ${firstSeeds.join(', ')}`;
@@ -461,7 +472,8 @@ export function plotUpdateRatio(runs: Runs[]): Figure {
   }, seedNote(runs, true, 'band'));
   ps.forEach((p, i) => {
     layout[p.xKey] = epochAxis(runs, { domain: p.domain, anchor: p.y });
-    layout[p.yKey] = { anchor: p.x, type: 'log', exponentformat: 'power', ...(i === 0 ? { title: { text: 'std(ΔW) / std(W)' } } : {}) };
+    // One axis for all panels (the 10⁻³ line at one height), a label per decade only.
+    layout[p.yKey] = { anchor: p.x, type: 'log', exponentformat: 'power', dtick: 1, ...(i === 0 ? { title: { text: 'std(ΔW) / std(W)' } } : { matches: 'y' }) };
   });
   return { data, layout };
 }
@@ -546,10 +558,12 @@ export function plotActivationStats(runs: Runs[]): Figure {
   const data = runs.map(summarizeSeeds).flatMap((s, i) => {
     const e = s.epochs[s.epochs.length - 1];
     const { values, band } = profile(e.layers, hidden, 'activationMean', false);
+    // Each run a little to the side of the layer's position, so that error bars of equal means do not overlap.
+    const x = hidden.map((_, k) => k + (i - (runs.length - 1) / 2) * 0.12);
     return [
-      ...seedBand(hidden, band, colors[i], false, { legendgroup: labels[i] }),
+      ...seedBand(x, band, colors[i], false, { legendgroup: labels[i] }),
       {
-        type: 'scatter', mode: 'markers+lines', name: `${labels[i]}, epoch ${e.epoch}`, x: hidden, y: values,
+        type: 'scatter', mode: 'markers+lines', name: `${labels[i]}, epoch ${e.epoch}`, x, y: values,
         error_y: { type: 'data', array: profile(e.layers, hidden, 'activationStd', false).values, visible: true },
         line: { color: colors[i] }, legendgroup: labels[i],
       },
@@ -558,7 +572,7 @@ export function plotActivationStats(runs: Runs[]): Figure {
   return {
     data,
     layout: baseLayout('Activations per hidden layer: mean ± std (last epoch)', {
-      xaxis: { title: { text: 'hidden layer' }, ...layerCategories(hidden) }, yaxis: { title: { text: 'activation value' } },
+      xaxis: { title: { text: 'hidden layer' }, tickvals: hidden.map((_, k) => k), ticktext: hidden, zeroline: false }, yaxis: { title: { text: 'activation value' } },
     }, seedNote(runs, false, 'band')),
   };
 }
@@ -575,20 +589,28 @@ export function figureJson(figure: Figure): { data: Trace[]; layout: Figure['lay
   return JSON.parse(JSON.stringify({ data: figure.data, layout: figure.layout, config: figure.config ?? {} }, rounded));
 }
 
+/**
+ * What a figure shows where its script does not run: Jupyter runs an output's scripts only in a trusted
+ * notebook, and sanitises the rest (this text, without scripts or styles, survives). The script removes it.
+ */
+export const UNTRUSTED_HINT =
+  'This notebook is not trusted, so Jupyter does not run the scripts that draw its interactive figures. ' +
+  'Trust it (File &gt; Trust Notebook, or <code>jupyter trust NOTEBOOK.ipynb</code>) and reload, or run its cells again.';
+
 export function figureHtml(figure: Figure): string {
   const id = `vg-fig-${Date.now().toString(36)}-${++figureCount}`;
   const saved = figureJson(figure);
   const payload = escapeScript(JSON.stringify({ ...saved, config: { responsive: true, ...saved.config } }));
   const height = (figure.layout.height as number | undefined) ?? 420;
   return (
-    `<div id="${id}" class="vg-figure" style="width:100%;height:${height}px"></div>\n` +
+    `<div id="${id}" class="vg-figure" style="width:100%;height:${height}px"><p class="vg-untrusted">${UNTRUSTED_HINT}</p></div>\n` +
     `<script type="text/javascript">(function () {\n` +
     `  var fig = ${payload};\n` +
     `  var tries = 50;\n` +
     `  function draw() {\n` +
     `    var el = document.getElementById(${JSON.stringify(id)});\n` +
     `    if (!el) return;\n` +
-    `    if (window.Plotly) { window.Plotly.newPlot(el, fig.data, fig.layout, fig.config); }\n` +
+    `    if (window.Plotly) { el.innerHTML = ''; window.Plotly.newPlot(el, fig.data, fig.layout, fig.config); }\n` +
     `    else if (tries-- > 0) { setTimeout(draw, 100); }\n` +
     `    else { el.textContent = 'Plotly is not loaded here: run the notebook\\'s setup cell (or trust the notebook).'; }\n` +
     `  }\n` +

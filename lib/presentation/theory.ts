@@ -7,6 +7,7 @@ import { DepthSeries, InitMeasurement, InitScaleSweep, geometricMean, hiddenGrad
 import { JacobianSpectrum } from '../training/jacobian';
 import { RunSpec } from '../training/spec';
 import { histogram } from '../training/stats';
+import { superscript } from './html';
 import { BASELINE_COLOR, Figure, Trace, chainedPrediction, isBaseline } from './plots';
 
 /** After the baseline's grey, Plotly's palette (as plots.ts colours runs). */
@@ -41,7 +42,7 @@ const fmt = (x: number | null, digits = 2) => (x === null || !Number.isFinite(x)
 const sci = (x: number | null) => {
   if (x === null || !(x > 0)) return 'n/a';
   const [mantissa, exponent] = x.toExponential(1).split('e');
-  return Math.abs(Number(exponent)) <= 2 ? x.toPrecision(2) : `${mantissa}·10<sup>${Number(exponent)}</sup>`;
+  return Math.abs(Number(exponent)) <= 2 ? x.toPrecision(2) : `${mantissa}×10${superscript(String(Number(exponent)))}`;
 };
 const percentGap = (a: number, b: number) => {
   const gap = Math.abs(a / b - 1) * 100;
@@ -164,16 +165,16 @@ export function describeInitScaleSweep(s: InitScaleSweep): string {
   const saturationGap = Math.max(...s.points.filter((p) => p.saturation !== null).map((p) => Math.abs((p.saturation as number) - theoryAt(s, p.std, 'saturation'))));
   const lines = [
     s.criticalStd !== null
-      ? `- **The critical scale.** Mean-field theory puts it at σ<sub>w</sub>∗ = ${s.criticalStd.toFixed(3)} for ${s.spec.model.width}-unit ${s.spec.model.activation} layers: there each layer passes the gradient on unchanged (χ = 1 at the fixed point of the variance map). ` +
-        `In this ${depth}-layer network, whose first layers have not reached that fixed point (mean ‖x‖² = ${s.inputSquaredNorm.toFixed(0)} sets the first one), theory's factor crosses 1 at σ<sub>w</sub> = ${fmt(s.theoryCrossing, 3)}; ` +
-        `the measured factor crosses it at σ<sub>w</sub> = ${fmt(s.measuredCrossing, 3)}${s.measuredCrossing !== null && s.theoryCrossing !== null ? ` (${percentGap(s.measuredCrossing, s.theoryCrossing)} apart, interpolated between the measured scales)` : ''}.`
-      : `- ReLU has no finite fixed point of the variance map: its factor is √(n σ<sub>w</sub>²/2) at every layer, 1 at He's σ<sub>w</sub> = √(2/n).`,
-    `- **Below it the gradient vanishes, above it explodes:** per layer ×${fmt(first.measuredFactor)} at σ<sub>w</sub> = ${first.std} ` +
-      `(${sci(first.measuredFactor !== null ? first.measuredFactor ** (depth - 1) : null)} over ${depth - 1} layers) and ×${fmt(last.measuredFactor)} at σ<sub>w</sub> = ${last.std} (${sci(last.measuredFactor !== null ? last.measuredFactor ** (depth - 1) : null)}).`,
+      ? `- **The critical scale.** Mean-field theory puts it at σ\\_w∗ = ${s.criticalStd.toFixed(3)} for ${s.spec.model.width}-unit ${s.spec.model.activation} layers: there each layer passes the gradient on unchanged (χ = 1 at the fixed point of the variance map). ` +
+        `In this ${depth}-layer network, whose first layers have not reached that fixed point (mean ‖x‖² = ${s.inputSquaredNorm.toFixed(0)} sets the first one), theory's factor crosses 1 at σ\\_w = ${fmt(s.theoryCrossing, 3)}; ` +
+        `the measured factor crosses it at σ\\_w = ${fmt(s.measuredCrossing, 3)}${s.measuredCrossing !== null && s.theoryCrossing !== null ? ` (${percentGap(s.measuredCrossing, s.theoryCrossing)} apart, interpolated between the measured scales)` : ''}.`
+      : `- ReLU has no finite fixed point of the variance map: its factor is √(n σ\\_w²/2) at every layer, 1 at He's σ\\_w = √(2/n).`,
+    `- **Below it the gradient vanishes, above it explodes:** per layer ×${fmt(first.measuredFactor)} at σ\\_w = ${first.std} ` +
+      `(${sci(first.measuredFactor !== null ? first.measuredFactor ** (depth - 1) : null)} over ${depth - 1} layers) and ×${fmt(last.measuredFactor)} at σ\\_w = ${last.std} (${sci(last.measuredFactor !== null ? last.measuredFactor ** (depth - 1) : null)}).`,
     `- **How close theory is:** over the ${s.points.length} scales the measured factor is within ${vsPredicted !== null ? `${(vsPredicted * 100).toFixed(0)} %` : 'n/a'} of the prediction from each network's own weights and slopes, ` +
-      `and within ${vsTheory !== null ? `${(vsTheory * 100).toFixed(0)} %` : 'n/a'} of the theory that knows only σ<sub>w</sub> and mean ‖x‖²; the saturated fraction is within ${(saturationGap * 100).toFixed(0)} points of theory's.`,
-    `- **What large weights cost:** at σ<sub>w</sub> = ${last.std}, ${last.saturation !== null ? `${(last.saturation * 100).toFixed(0)} %` : 'n/a'} of the units are saturated. ` +
-      `Wᵀ alone would make the factor grow as σ<sub>w</sub>; above the critical scale the measured factor grows as σ<sub>w</sub><sup>${fmt(growth)}</sup>, the saturated slopes taking the rest back: ` +
+      `and within ${vsTheory !== null ? `${(vsTheory * 100).toFixed(0)} %` : 'n/a'} of the theory that knows only σ\\_w and mean ‖x‖²; the saturated fraction is within ${(saturationGap * 100).toFixed(0)} points of theory's.`,
+    `- **What large weights cost:** at σ\\_w = ${last.std}, ${last.saturation !== null ? `${(last.saturation * 100).toFixed(0)} %` : 'n/a'} of the units are saturated. ` +
+      `Wᵀ alone would make the factor grow as σ\\_w; above the critical scale the measured factor grows as σ\\_w${superscript(fmt(growth))}, the saturated slopes taking the rest back: ` +
       `larger weights trade a vanishing gradient for an exploding one, carried by a signal of 0s and 1s.`,
   ];
   return lines.join('\n');
@@ -225,7 +226,7 @@ export function describeDepthSweep(series: DepthSeries[]): string {
     return `- **${s.spec.label}:** every added layer multiplies the gradient that reaches hidden1 by ${fmt(m === null ? null : 10 ** m, 3)} ` +
       `(least-squares slope ${fmt(m, 3)} in log10), the prediction by ${fmt(p === null ? null : 10 ** p, 3)}` +
       `${m !== null && p !== null ? `: ${percentGap(10 ** m, 10 ** p)} apart per layer` : ''}. ` +
-      `At ${deepest.depth} hidden layers hidden1 gets 10<sup>${fmt(deepest.measured, 3)}</sup> of the last hidden layer's gradient (predicted 10<sup>${fmt(deepest.predicted, 3)}</sup>).`;
+      `At ${deepest.depth} hidden layers hidden1 gets 10${superscript(fmt(deepest.measured, 3))} of the last hidden layer's gradient (predicted 10${superscript(fmt(deepest.predicted, 3))}).`;
   }).join('\n');
 }
 

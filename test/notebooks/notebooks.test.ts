@@ -108,6 +108,19 @@ describe('the reports job (smoke preset)', () => {
     }
   });
 
+  it('converts with `jupyter nbconvert --to html --execute`, as the README shows', () => {
+    const file = notebooks[0];
+    const r = spawnSync('jupyter', ['nbconvert', '--to', 'html', '--execute', path.join('notebooks', file), '--output-dir', path.join(out, 'nbconvert')], {
+      cwd: root, encoding: 'utf8', timeout: 5 * 60 * 1000,
+      env: { ...process.env, VG_PRESET: 'smoke', VG_STORE_DIR: path.join(out, 'store'), JUPYTER_PATH: path.join(root, '.jupyter', 'share', 'jupyter') },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const html = fs.readFileSync(path.join(out, 'nbconvert', file.replace('.ipynb', '.html')), 'utf8');
+    const calls = codeCells(path.join(notebooksDir, file)).join('\n').match(/vg\.showFigure\(/g)?.length ?? 0;
+    assert.ok(calls > 0);
+    assert.equal(html.match(/class="vg-figure"/g)?.length, calls, 'one figure per showFigure call');
+  });
+
   it('lets an executed copy be run again where it lies (its lib link resolves)', () => {
     assert.ok(fs.existsSync(path.join(out, 'executed', 'lib', 'index.ts')), 'no executed/lib link');
     const again = path.join(out, 'again');

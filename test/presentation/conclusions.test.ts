@@ -160,24 +160,24 @@ describe('concludeRemedy', () => {
     assert.equal(lines.length, 6, 'no saturation sentence at 2 % saturation');
     assert.equal(
       lines[0],
-      '- The gradient that flows (RMS dL/dh), layer 1 over the last hidden layer: at initialisation 10<sup>-5.0</sup> in the baseline and ' +
-        '10<sup>-0.7</sup> with ReLU; at the last epoch (3 and 3) 10<sup>-6.0</sup> in the baseline and 10<sup>-1.0</sup> with ReLU.',
+      '- The gradient that flows (RMS dL/dh), layer 1 over the last hidden layer: at initialisation 10⁻⁵·⁰ in the baseline and ' +
+        '10⁻⁰·⁷ with ReLU; at the last epoch (3 and 3) 10⁻⁶·⁰ in the baseline and 10⁻¹·⁰ with ReLU.',
     );
     assert.equal(
       lines[1],
       "- The signal going forward (spread of a unit's output across images), last hidden layer over layer 1: at initialisation " +
-        '10<sup>-5.0</sup> in the baseline and 10<sup>-0.3</sup> with ReLU; at the last epoch 10<sup>-5.0</sup> in the baseline and 10<sup>0.0</sup> with ReLU.',
+        '10⁻⁵·⁰ in the baseline and 10⁻⁰·³ with ReLU; at the last epoch 10⁻⁵·⁰ in the baseline and 10⁰·⁰ with ReLU.',
     );
-    assert.match(lines[2], /^- What the first weights get \(mean \|dL\/dW\|, layer 1 over the output layer, epoch 1\): 10<sup>-6\.2<\/sup> in the baseline and 10<sup>-0\.7<\/sup> with ReLU\./);
-    assert.equal(lines[3], "- Layer 1's weights move by 10<sup>-5.5</sup> of their spread per step in the baseline and by 10<sup>-2.7</sup> with ReLU (rule of thumb: about 10<sup>-3</sup>).");
+    assert.match(lines[2], /^- What the first weights get \(mean \|dL\/dW\|, layer 1 over the output layer, epoch 1\): 10⁻⁶·² in the baseline and 10⁻⁰·⁷ with ReLU\./);
+    assert.equal(lines[3], "- Layer 1's weights move by 10⁻⁵·⁵ of their spread per step in the baseline and by 10⁻²·⁷ with ReLU (rule of thumb: about 10⁻³).");
     assert.equal(lines[4], '- Validation accuracy at the end: 10.0 % for the baseline, 80.0 % with ReLU (best 80.0 % at epoch 3; chance is 10 %).');
   });
 
   test('verdict: three answers at the last epoch, then what they mean', () => {
     assert.equal(
       verdictOf(concludeRemedy(baseline(), relu({ g1: [2e-3, 2e-3] }))),
-      "at the last epoch, the gradient reaches layer 1 (10<sup>-0.7</sup> of the last hidden layer's); the signal reaches the output " +
-        "(10<sup>0.0</sup> of layer 1's spread); the network learned (80.0 %, +70.0 points). ReLU keeps the gradient alive through the whole network from the start, and the network learns.",
+      "at the last epoch, the gradient reaches layer 1 (10⁻⁰·⁷ of the last hidden layer's); the signal reaches the output " +
+        "(10⁰·⁰ of layer 1's spread); the network learned (80.0 %, +70.0 points). ReLU keeps the gradient alive through the whole network from the start, and the network learns.",
     );
     // lost at initialisation (5 decades), kept at the last epoch: training brought it back, as Adam's does
     assert.match(
@@ -185,9 +185,9 @@ describe('concludeRemedy', () => {
       /the network learned \(80\.0 %, \+70\.0 points\)\. Untrained, the network loses the gradient on its way down as the baseline does; training with ReLU changed the weights until it reaches layer 1, and the network learns\.$/,
     );
     // the same accuracy with the gradient lost on the way down: learned by working around it
-    assert.match(verdictOf(concludeRemedy(baseline(), relu({ g1: [2e-3, 1e-5] }))), /the gradient vanishes before layer 1 \(10<sup>-3\.0<\/sup>.*the network learned .*The network learns although the gradient still vanishes before layer 1: ReLU works around/);
-    assert.match(verdictOf(concludeRemedy(baseline(), relu({ g1: [1, 10] }))), /the gradient explodes on its way to layer 1 \(10<sup>3\.0<\/sup>/);
-    assert.match(verdictOf(concludeRemedy(baseline(), relu({ s3: [1e-6, 1e-4] }))), /the signal collapses before the output \(10<sup>-3\.0<\/sup> of layer 1's spread\)/);
+    assert.match(verdictOf(concludeRemedy(baseline(), relu({ g1: [2e-3, 1e-5] }))), /the gradient vanishes before layer 1 \(10⁻³·⁰.*the network learned .*The network learns although the gradient still vanishes before layer 1: ReLU works around/);
+    assert.match(verdictOf(concludeRemedy(baseline(), relu({ g1: [1, 10] }))), /the gradient explodes on its way to layer 1 \(10³·⁰/);
+    assert.match(verdictOf(concludeRemedy(baseline(), relu({ s3: [1e-6, 1e-4] }))), /the signal collapses before the output \(10⁻³·⁰ of layer 1's spread\)/);
   });
 
   test('verdict thresholds, on either side: 5 points of accuracy, 50 % to have learned, one decade of gradient', () => {
@@ -237,10 +237,10 @@ describe('concludeRemedy', () => {
 
 describe('pow10 and describeGradientFlow', () => {
   test('pow10 writes one decimal of the exponent', () => {
-    assert.equal(pow10(-6.2007), '10<sup>-6.2</sup>');
-    assert.equal(pow10(3), '10<sup>3.0</sup>');
+    assert.equal(pow10(-6.2007), '10⁻⁶·²');
+    assert.equal(pow10(3), '10³·⁰');
     assert.equal(pow10(null), 'n/a');
-    assert.equal(pow10(-0.04), '10<sup>0.0</sup>', 'no minus sign on a zero');
+    assert.equal(pow10(-0.04), '10⁰·⁰', 'no minus sign on a zero');
   });
 
   test('per-layer factor = 10^(decades / (hidden layers - 1)), at initialisation unless an epoch is given', () => {
@@ -248,11 +248,11 @@ describe('pow10 and describeGradientFlow', () => {
     // epoch 2: 1e-4 at hidden3, 1e-6 at hidden1: -2 decades over 2 crossings, 0.10 per layer (the output layer left out)
     assert.equal(
       describeGradientFlow(h, 1),
-      'baseline (sigmoid), epoch 2: RMS dL/dh is 1.0e-4 at hidden3 and 1.0e-6 at hidden1, 10<sup>-2.0</sup> of it: ' +
-        'on average the gradient is multiplied by 10<sup>-1.0</sup> ≈ 0.10 at each layer it crosses.',
+      'baseline (sigmoid), epoch 2: RMS dL/dh is 1.0e-4 at hidden3 and 1.0e-6 at hidden1, 10⁻²·⁰ of it: ' +
+        'on average the gradient is multiplied by 10⁻¹·⁰ ≈ 0.10 at each layer it crosses.',
     );
     // no atInit: the first epoch. log10(3e-7 / 2e-3) = -3.8239 decades; / 2 = -1.9119 per layer; 10^-1.9119 = 0.0122
-    assert.match(describeGradientFlow(h), /^baseline \(sigmoid\), epoch 1: .*10<sup>-3\.8<\/sup> of it: .*10<sup>-1\.9<\/sup> ≈ 0\.012 at each/);
+    assert.match(describeGradientFlow(h), /^baseline \(sigmoid\), epoch 1: .*10⁻³·⁸ of it: .*10⁻¹·⁹ ≈ 0\.012 at each/);
     h.atInit = { layers: LAYERS.map((n, li) => fakeLayer(n, { activationGradRms: [1e-3, 1e-2, 1e-1, 1][li] })) };
     assert.match(describeGradientFlow(h), /^baseline \(sigmoid\), at initialisation: RMS dL\/dh is 1\.0e-1 at hidden3 and 1\.0e-3 at hidden1/);
   });
@@ -285,12 +285,12 @@ describe('concludeRemedy over seeds', () => {
     const text = concludeRemedy(base, seeds([0.7, 0.8, 0.9], [[2e-3, 1e-3], [2e-3, 2e-3], [2e-3, 4e-3]]));
     const lines = bullets(text);
     assert.equal(lines[0], '- Over 3 seeds (0, 1, 2): each number is the mean, with the range over seeds in brackets.');
-    assert.match(lines[1], /at the last epoch \(3 and 3\) 10<sup>-6\.0<\/sup> \(10<sup>-6\.0<\/sup> to 10<sup>-6\.0<\/sup>\) in the baseline and 10<sup>-0\.7<\/sup> \(10<sup>-1\.0<\/sup> to 10<sup>-0\.4<\/sup>\) with ReLU\.$/);
+    assert.match(lines[1], /at the last epoch \(3 and 3\) 10⁻⁶·⁰ \(10⁻⁶·⁰ to 10⁻⁶·⁰\) in the baseline and 10⁻⁰·⁷ \(10⁻¹·⁰ to 10⁻⁰·⁴\) with ReLU\.$/);
     assert.match(text, /Validation accuracy at the end: 10\.0 % \(10\.0 % to 10\.0 %\) for the baseline, 80\.0 % \(70\.0 % to 90\.0 %\) with ReLU/);
     assert.equal(
       verdictOf(text),
-      "at the last epoch, the gradient reaches layer 1 in all 3 seeds (10<sup>-0.7</sup> (10<sup>-1.0</sup> to 10<sup>-0.4</sup>) of the last hidden layer's); " +
-        "the signal reaches the output in all 3 seeds (10<sup>0.0</sup> (10<sup>0.0</sup> to 10<sup>0.0</sup>) of layer 1's spread); " +
+      "at the last epoch, the gradient reaches layer 1 in all 3 seeds (10⁻⁰·⁷ (10⁻¹·⁰ to 10⁻⁰·⁴) of the last hidden layer's); " +
+        "the signal reaches the output in all 3 seeds (10⁰·⁰ (10⁰·⁰ to 10⁰·⁰) of layer 1's spread); " +
         'the network learned in all 3 seeds (80.0 % (70.0 % to 90.0 %)). ReLU keeps the gradient alive through the whole network from the start, and the network learns.',
     );
   });

@@ -109,7 +109,10 @@ describe('in a kernel (stubbed writer)', () => {
     const calls = stubWriter();
     d.loadPlotly();
     assert.equal(calls.length, 1);
-    assert.equal(calls[0].msg.data['text/html'], `<script type="text/javascript">${PLOTLY_SOURCE}</script>`);
+    const html = String(calls[0].msg.data['text/html']);
+    assert.ok(html.startsWith(`<script type="text/javascript">${PLOTLY_SOURCE}</script>`), 'the plotly.js source, whole');
+    const rest = html.slice(`<script type="text/javascript">${PLOTLY_SOURCE}</script>`.length);
+    assert.match(rest, /^<p class="vg-untrusted">This notebook is not trusted.*jupyter trust NOTEBOOK\.ipynb.*<\/p><script type="text\/javascript">document\.querySelectorAll\('p\.vg-untrusted'\)/);
     assert.equal(calls[0].msg.data['text/plain'], `plotly.js ${PLOTLY_VERSION} loaded for the figures below`);
   });
 
@@ -126,8 +129,9 @@ describe('in a kernel (stubbed writer)', () => {
     const calls = stubWriter();
     d.loadPlotly();
     const html = String(calls[0].msg.data['text/html']);
-    assert.ok(html.endsWith('\nvar s = "<\\/SCRIPT><script>alert(1)<\\/script><\\!--";\n</script>'), `escaped tail: ${html.slice(-80)}`);
-    assert.equal(html.match(/<\/script/gi)?.length, 1, 'only the closing tag of the script itself');
+    const bundle = html.slice(0, html.indexOf('<p class="vg-untrusted">'));
+    assert.ok(bundle.endsWith('\nvar s = "<\\/SCRIPT><script>alert(1)<\\/script><\\!--";\n</script>'), `escaped tail: ${bundle.slice(-80)}`);
+    assert.equal(bundle.match(/<\/script/gi)?.length, 1, 'only the closing tag of the script itself');
     assert.ok(!html.includes('<!--'), 'no raw <!--');
   });
 
@@ -171,7 +175,8 @@ describe('progressBar', () => {
     assert.match(html[1], /width:75%/);
     assert.match(html[2], /epoch 2\/2, step 10\/10, loss 1\.2346, val acc 45\.7%/);
     assert.match(html[2], /width:100%/);
-    assert.equal(calls[2].msg.data['text/plain'], 'weights N(0, 1): epoch 2/2, step 10/10, loss 1.2346, val acc 45.7%');
+    assert.equal(calls[2].msg.data['text/plain'], 'weights N(0, 1): epoch 2/2, step 10/10, loss 1.2346, val acc 45.7% (100 %)');
+    assert.match(html[1], /step 5\/10, loss [\d.]+ \(75 %\)/, 'the percentage in the text, for an untrusted notebook without the bar');
   });
 
   test('two bars have different display ids', () => {
@@ -234,7 +239,7 @@ describe('progressBar over seeds', () => {
     assert.equal(calls.length, 2);
     assert.equal(calls[1].msg.transient.display_id, calls[0].msg.transient.display_id);
     assert.equal(calls[1].msg.data['text/plain'],
-      'ReLU & co, seed 4: waiting\nReLU & co, seed 5: epoch 1/2, step 5/10, loss 1.0000\nReLU & co, seed 6: from the run store, trained 2026-11-20 09:15');
+      'ReLU & co, seed 4: waiting (0 %)\nReLU & co, seed 5: epoch 1/2, step 5/10, loss 1.0000 (25 %)\nReLU & co, seed 6: from the run store, trained 2026-11-20 09:15 (100 %)');
     const html = String(calls[1].msg.data['text/html']);
     assert.match(html, /ReLU &amp; co, seed 5/);
     assert.deepEqual([...html.matchAll(/width:(\d+)%;height/g)].map((m) => m[1]), ['0', '25', '100']);

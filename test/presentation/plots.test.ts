@@ -93,6 +93,8 @@ describe('plotGradientFlow', () => {
     });
     assert.equal((fig.data[0].line as { color: string }).color, BASELINE_COLOR, 'the baseline is grey');
     assert.notEqual((fig.data[2].line as { color: string }).color, BASELINE_COLOR, 'a remedy is not grey');
+    assert.deepEqual(fig.data.slice(0, 4).map((t) => [(t.line as { width: number }).width, t.opacity]), [[6, 0.45], [6, 0.45], [2, undefined], [2, undefined]],
+      'the baseline wide and pale underneath, so that a remedy on the same line leaves it visible');
     assert.equal(axis(fig, 'yaxis').type, 'log');
     assert.equal(axis(fig, 'yaxis2').type, 'log');
     assert.match(fig.layout.title.text, /Gradient flow/);
@@ -248,17 +250,20 @@ describe('plotActivationDistributions', () => {
     return h;
   };
 
-  test('counts become fractions summing to 1 per hidden layer, at the chosen epoch', () => {
+  test('counts become fractions per hidden layer, drawn as log10 (an empty bin blank), at the chosen epoch', () => {
     const h = withHistograms('baseline', { 1: [[1, 3, 0, 4], [0, 0, 2, 0]], 3: [[5, 5, 0, 0], [1, 1, 1, 1]] });
     const last = plotActivationDistributions([h]);
     assert.equal(last.data.length, 1);
     const t = last.data[0];
     assert.deepEqual(t.y, ['hidden1', 'hidden2', 'hidden3'], 'every hidden layer of the run');
-    assert.deepEqual(t.z, [[0.5, 0.5, 0, 0], [0.25, 0.25, 0.25, 0.25], [null, null, null, null]], 'blank where a layer has no histogram');
+    const lg = Math.log10;
+    assert.deepEqual(t.z, [[lg(0.5), lg(0.5), null, null], [lg(0.25), lg(0.25), lg(0.25), lg(0.25)], [null, null, null, null]], 'blank where a layer has no histogram');
     assert.deepEqual(t.x, [0.125, 0.375, 0.625, 0.875], 'bin centres');
     const first = plotActivationDistributions([h], 'first').data[0];
-    assert.deepEqual((first.z as number[][]).slice(0, 2), [[0.125, 0.375, 0, 0.5], [0, 0, 1, 0]]);
-    for (const row of (first.z as number[][]).slice(0, 2)) assertClose(row.reduce((a, b) => a + b, 0), 1, { atol: 1e-12, msg: 'fractions sum to 1' });
+    assert.deepEqual((first.z as number[][]).slice(0, 2), [[lg(0.125), lg(0.375), null, lg(0.5)], [null, null, 0, null]]);
+    for (const row of (first.z as Array<Array<number | null>>).slice(0, 2)) {
+      assertClose(row.reduce((a: number, b) => a + (b === null ? 0 : 10 ** b), 0), 1, { atol: 1e-12, msg: 'fractions sum to 1' });
+    }
     const notes = last.layout.annotations as Array<{ text: string }>;
     assert.deepEqual(notes.map((n) => n.text), ['<b>baseline (sigmoid), epoch 3</b>']);
   });
@@ -274,14 +279,17 @@ describe('plotActivationDistributions', () => {
   });
 });
 
-test('plotActivationDistributions: all panels on one colour scale from 0 to the largest fraction, shown once', () => {
+test('plotActivationDistributions: all panels on one log colour scale from 10⁻⁴ to the largest fraction, shown once', () => {
   const h1 = fakeHistory('baseline', 1, LAYERS);
   h1.epochs[0].histograms = { hidden1: { activation: { lo: 0, hi: 1, counts: [1, 1, 1, 1] } } };
   const h2 = fakeHistory('relu', 1, LAYERS);
   h2.epochs[0].histograms = { hidden1: { activation: { lo: 0, hi: 2, counts: [0, 9, 1, 0] } } };
   const fig = plotActivationDistributions([h1, h2]);
-  assert.deepEqual(fig.data.map((t) => [t.zmin, t.zmax]), [[0, 0.9], [0, 0.9]], 'shared zmin/zmax');
+  assert.deepEqual(fig.data.map((t) => [t.zmin, t.zmax]), [[-4, Math.log10(0.9)], [-4, Math.log10(0.9)]], 'shared zmin/zmax');
   assert.deepEqual(fig.data.map((t) => t.showscale), [false, true], 'one colour bar');
+  const bar = fig.data[1].colorbar as { tickvals: number[]; ticktext: string[] };
+  assert.deepEqual(bar.tickvals, [-4, -3, -2, -1], 'a tick per decade up to the largest');
+  assert.deepEqual(bar.ticktext, ['10<sup>-4</sup>', '10<sup>-3</sup>', '10<sup>-2</sup>', '10<sup>-1</sup>']);
 });
 
 describe('plotRawVsNormalized', () => {
@@ -431,6 +439,11 @@ describe('runs of different depth and runs that share an id', () => {
     const outputLines = upd.data.filter((t) => t.name === 'output');
     assert.deepEqual(outputLines.map((t) => (t.y as number[])[0]), [4, 8, 21], 'each run\'s output line is its own output layer');
     assert.equal(new Set(outputLines.map((t) => (t.line as { color: string }).color)).size, 1, 'one colour per layer name across panels');
+    assert.deepEqual([2, 3].map((k) => axis(upd, `yaxis${k}`).matches), ['y', 'y'], 'one y axis for all panels: the 10⁻³ line at one height');
+    assert.deepEqual([1, 2, 3].map((k) => axis(upd, k === 1 ? 'yaxis' : `yaxis${k}`).dtick), [1, 1, 1], 'a label per decade');
+    assert.deepEqual(act.data.filter((t) => t.mode === 'markers+lines').map((t) => (t.x as number[])[0]), [-0.12, 0, 0.12],
+      'three runs side by side around each layer, so that equal means keep their error bars apart');
+    assert.deepEqual(axis(act, 'xaxis').ticktext, hidden(20));
   });
 
   test('two runs with one label get distinct names and colours; none is dropped', () => {
@@ -625,7 +638,7 @@ describe('runs of several seeds: the mean over seeds and a min–max band', () =
       return h;
     }, [3, 4, 5]);
     const fig = plotActivationDistributions([set]);
-    assert.deepEqual((fig.data[0].z as number[][])[0], [0.25, 0.75]);
+    assert.deepEqual((fig.data[0].z as number[][])[0], [Math.log10(0.25), Math.log10(0.75)]);
     assert.match(fig.layout.title.text, /seed 3\b/);
     assert.doesNotMatch(plotActivationDistributions([set.runs[0]]).layout.title.text, /seed/, 'one seed: as before');
   });

@@ -72,9 +72,9 @@ describe('plotSignalAndGradient', () => {
 
   test('the sentences state the numbers', () => {
     const text = describeSignalAndGradient(MEASURED);
-    assert.match(text, /0\.040 at hidden1 and by 4\.0·10<sup>-4<\/sup> at hidden3, ×0\.10 per layer/);
+    assert.match(text, /0\.040 at hidden1 and by 4\.0×10⁻⁴ at hidden3, ×0\.10 per layer/);
     assert.match(text, /multiplied by 0\.20 per layer \(geometric mean\), mean-field theory predicts 0\.25, the largest gap at one layer 20 %/);
-    assert.match(text, /at hidden1 at 6\.3·10<sup>-5<\/sup>, measured 4\.0·10<sup>-5<\/sup> \(56 % apart/);
+    assert.match(text, /at hidden1 at 6\.3×10⁻⁵, measured 4\.0×10⁻⁵ \(56 % apart/);
   });
 });
 
@@ -94,14 +94,14 @@ describe('plotInitScaleSweep', () => {
 
   test('the sentences state the numbers', () => {
     const text = describeInitScaleSweep(SWEEP);
-    assert.match(text, /σ<sub>w<\/sub>∗ = 0\.897 for 128-unit sigmoid layers/);
-    assert.match(text, /theory's factor crosses 1 at σ<sub>w<\/sub> = 1\.00; the measured factor crosses it at σ<sub>w<\/sub> = 0\.800 \(20 % apart/);
+    assert.match(text, /σ\\_w∗ = 0\.897 for 128-unit sigmoid layers/);
+    assert.match(text, /theory's factor crosses 1 at σ\\_w = 1\.00; the measured factor crosses it at σ\\_w = 0\.800 \(20 % apart/);
     // largest gaps: 0.5 vs 0.55 → 9 % (prediction); 1.2 vs 1 and 4.8 vs 4 → 20 % (theory); saturation 0.9 vs 0.95 → 5 points
     assert.match(text, /within 9 % of the prediction .* within 20 % of the theory .* within 5 points/);
-    assert.match(text, /×0\.50 at σ<sub>w<\/sub> = 0\.1/);
-    assert.match(text, /at σ<sub>w<\/sub> = 10, 90 % of the units are saturated/);
+    assert.match(text, /×0\.50 at σ\\_w = 0\.1/);
+    assert.match(text, /at σ\\_w = 10, 90 % of the units are saturated/);
     // above 0.897: (1, 1.2) and (10, 4.8): slope log10(4) = 0.60
-    assert.match(text, /grows as σ<sub>w<\/sub><sup>0\.60<\/sup>/);
+    assert.match(text, /grows as σ\\_w⁰·⁶⁰/);
   });
 });
 
@@ -119,7 +119,7 @@ describe('plotDepthSweep', () => {
   test('the sentences state the numbers', () => {
     const text = describeDepthSweep(DEPTHS);
     assert.match(text, /baseline \(sigmoid\):\*\* every added layer multiplies the gradient that reaches hidden1 by 0\.500 .* the prediction by 0\.490: 2 % apart/);
-    assert.match(text, /At 3 hidden layers hidden1 gets 10<sup>-0\.600<\/sup> .* \(predicted 10<sup>-0\.620<\/sup>\)/);
+    assert.match(text, /At 3 hidden layers hidden1 gets 10⁻⁰·⁶⁰⁰ .* \(predicted 10⁻⁰·⁶²⁰\)/);
     assert.match(text, /BatchNorm:\*\* every added layer multiplies the gradient that reaches hidden1 by 1\.12/);
   });
 });
@@ -138,8 +138,8 @@ describe('plotJacobianSpectra', () => {
 
   test('the sentences state the numbers', () => {
     const text = describeJacobianSpectra(SPECTRA);
-    assert.match(text, /baseline \(sigmoid\):\*\* median singular value 1\.0·10<sup>-6<\/sup>, largest 1\.0·10<sup>-4<\/sup>/);
-    assert.match(text, /RMS 5\.0·10<sup>-5<\/sup>, mean-field predicts 4\.0·10<sup>-5<\/sup> \(25 % apart\)/);
+    assert.match(text, /baseline \(sigmoid\):\*\* median singular value 1\.0×10⁻⁶, largest 1\.0×10⁻⁴/);
+    assert.match(text, /RMS 5\.0×10⁻⁵, mean-field predicts 4\.0×10⁻⁵ \(25 % apart\)/);
     assert.match(text, /BatchNorm:\*\* median singular value 1\.0 \(of the non-zero ones; 25 % are exactly 0\)/);
   });
 });
