@@ -2,8 +2,8 @@
  * A notebook the way a learner meets it: Debian's classic `jupyter notebook` server, started here on
  * 127.0.0.1 with a token, driven by headless Chromium. Run all cells (smoke preset): every `showFigure`
  * call renders a Plotly figure, no error; Kernel > Interrupt during a training cell ends it with the
- * epochs done; save and reopen: trusted, figures drawn again; an untrusted copy shows, without
- * scripts, how to trust it, where each figure would be.
+ * epochs done; a run read from the run store says so; save and reopen: trusted, figures drawn again;
+ * an untrusted copy shows, without scripts, how to trust it, where each figure would be.
  */
 import assert from 'node:assert/strict';
 import { ChildProcess, spawn } from 'node:child_process';
@@ -126,6 +126,20 @@ describe('a real Jupyter Notebook server in a real browser', { skip: hasRealData
     const text = await page.evaluate(() => [...document.querySelectorAll('.output_text')].map((e) => (e as HTMLElement).innerText).join('\n'));
     assert.match(text, /The gradient that flows \(RMS dL\/dh\).*10⁻/, 'the conclusions, their powers of ten readable');
     assert.doesNotMatch(text, /<su[pb]>/, 'raw HTML tags in an untrusted output');
+    await page.close();
+  });
+
+  it('a run read from the run store says so when its cell runs again', async () => {
+    const page = await open(NOTEBOOK);
+    await page.waitForFunction(() => (window as any).Jupyter.notebook.kernel?.is_connected(), null, { timeout: 60_000 });
+    const index = await page.evaluate(() => (window as any).Jupyter.notebook.get_cells().findIndex((c: any) => /vg\.run\('baseline'\)/.test(c.get_text())));
+    assert.ok(index > 0, 'the baseline cell');
+    await page.evaluate((i) => (window as any).Jupyter.notebook.get_cell(i).execute(), index);
+    await page.waitForTimeout(1000);
+    await idle(page, 120);
+    const out = await page.evaluate((i) => ((window as any).Jupyter.notebook.get_cell(i).output_area.element[0] as HTMLElement).innerText, index);
+    assert.match(out, /baseline \(sigmoid\): from the run store, trained \d{4}-\d\d-\d\d \d\d:\d\d/, 'the progress row');
+    assert.match(out, /baseline \(sigmoid\): the run from the run store, trained /, 'the line under it');
     await page.close();
   });
 
