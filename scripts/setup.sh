@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Prepares this machine for the project: Jupyter, FashionMNIST, OpenBLAS (fast matrix products on
 # the wasm backend; installed before npm, which compiles its bindings), Chromium (the tests' browser
-# checks), the npm packages and the tslab kernel. As root on Debian/Ubuntu it installs the system
-# packages itself; otherwise it says exactly what to run. Safe to run again.
+# checks), procps (`ps`: the tests check that no process outlives a stopped job), the npm packages
+# and the tslab kernel. As root on Debian/Ubuntu it installs the system packages itself; otherwise it
+# says exactly what to run. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(jupyter-notebook jupyter-nbconvert python3-nbclient python3-ipykernel jupyter-client dataset-fashion-mnist chromium libopenblas-dev)
+apt_packages=(jupyter-notebook jupyter-nbconvert python3-nbclient python3-ipykernel jupyter-client dataset-fashion-mnist chromium libopenblas-dev procps)
 
 missing=()
 for p in "${apt_packages[@]}"; do
