@@ -9,17 +9,17 @@
  */
 import { spawn } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { initBackend } from '../lib/runtime/backend';
 import { writeFileAtomic, writeJsonAtomic } from '../lib/runtime/files';
-import { StopListener, listenForStop } from '../lib/runtime/signals';
+import { StopListener, exitStatus, listenForStop } from '../lib/runtime/signals';
 import { workerCount } from '../lib/runtime/workers';
 import { findDataDir } from '../lib/training/data';
 import { readSummaries } from '../lib/presentation/notebook';
 import { reportsDir } from '../lib/runtime/paths';
 import { envSeed, getPreset } from '../lib/training/presets';
 import { NotebookReport, indexHtml } from '../lib/presentation/indexpage';
+import { minuteStamp } from '../lib/presentation/html';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { findPython } = require('./find-python.js') as { findPython: () => string };
 
@@ -52,7 +52,7 @@ function readStatus(name: string): ReportStatus {
   } catch {
     // No status (never run here, or written by an older job): a report on disk is taken as good.
     const html = path.join(outDir, `${name}.html`);
-    return fs.existsSync(html) ? { good: { date: fs.statSync(html).mtime.toISOString().slice(0, 16).replace('T', ' '), seconds: 0 } } : {};
+    return fs.existsSync(html) ? { good: { date: minuteStamp(fs.statSync(html).mtime.toISOString()), seconds: 0 } } : {};
   }
 }
 
@@ -76,7 +76,7 @@ function writeIndex(notebooks: string[], meta: { preset: string; backend: string
       runs: hasGood ? summaries.find((x) => x.notebook === name)?.runs ?? [] : [],
     };
   });
-  const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
+  const date = minuteStamp(new Date().toISOString());
   writeFileAtomic(path.join(outDir, 'index.html'), indexHtml(reports, { ...meta, date }, require.resolve('plotly.js-dist-min')));
 }
 
@@ -92,7 +92,7 @@ function executeNotebook(python: string, args: string[], env: NodeJS.ProcessEnv,
     }, 200);
     child.on('exit', (code, signal) => {
       clearInterval(forward);
-      resolve({ code: code ?? 128 + (signal ? os.constants.signals[signal] : 0), stderr });
+      resolve({ code: exitStatus(code, signal), stderr });
     });
   });
 }
@@ -145,7 +145,7 @@ async function main(): Promise<number> {
       stop,
     );
     const seconds = (Date.now() - t0) / 1000;
-    const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
+    const date = minuteStamp(new Date().toISOString());
     const ok = r.code === 0;
     console.log(ok ? `done in ${seconds.toFixed(0)} s` : `FAILED after ${seconds.toFixed(0)} s`);
     let status: ReportStatus;
@@ -165,7 +165,6 @@ async function main(): Promise<number> {
   }
   const done = notebooks.length - failures.length;
   console.log(`reports: wrote ${path.relative(process.cwd(), outDir) || '.'}/index.html and ${done} of ${notebooks.length} reports in ${(meta().seconds / 60).toFixed(1)} min`);
-  writeIndex(all, meta());
   if (stop.stopping()) return stop.exitCode();
   if (failures.length) {
     console.error(`reports: ${failures.length} notebook(s) failed:\n${failures.join('\n')}`);

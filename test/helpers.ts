@@ -303,3 +303,9 @@ export function fakeRunSet(make: (seed: number) => History, seeds: number[] = [0
   const runs = seeds.map((seed) => ({ ...make(seed), seed }));
   return { experiment: runs[0].experiment, label: runs[0].label, config: runs[0].config, seeds, runs, storedAt: seeds.map(() => null) };
 }
+
+/** Polls `what` every 200 ms for up to `seconds`; its last answer (processes ending, files appearing). */
+export async function until(what: () => boolean, seconds: number): Promise<boolean> {
+  for (let i = 0; i < seconds * 5 && !what(); i++) await new Promise((r) => setTimeout(r, 200));
+  return what();
+}

@@ -13,7 +13,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { OutputFileError, checkOutputFile, describeFileError, writeJsonAtomic } from '../runtime/files';
 import { userPath } from '../runtime/paths';
-import { STOP_SIGNALS, listenForStop } from '../runtime/signals';
+import { STOP_SIGNALS, exitStatus, listenForStop } from '../runtime/signals';
 import { findDataDir } from '../training/data';
 import { INIT_KINDS, Init } from '../network/init';
 import { ACTIVATIONS } from '../network/activations';
@@ -320,5 +320,5 @@ function underTsxWrapper(): boolean {
 function rerunWithoutWrapper(): void {
   for (const s of STOP_SIGNALS) process.on(s, () => undefined);
   const child = spawn(process.execPath, ['--import', 'tsx', __filename, ...process.argv.slice(2)], { stdio: 'inherit' });
-  child.on('exit', (code, signal) => process.exit(code ?? 128 + (signal ? os.constants.signals[signal] : 0)));
+  child.on('exit', (code, signal) => process.exit(exitStatus(code, signal)));
 }

@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { escapeHtml, escapeScript } from './html';
+import { escapeHtml, escapeScript, minuteStamp } from './html';
 import { Figure, UNTRUSTED_HINT, figureHtml, figureJson } from './plots';
 import { Progress } from '../training/train';
 
@@ -117,7 +117,7 @@ export function progressBar(label: string, intervalMs = 500, seeds: number[] = [
     draw();
   }) as ProgressBars;
   bars.stored = (i, storedAt) => {
-    rows[i] = { text: `${name(i)}: from the run store, trained ${storedAt.slice(0, 16).replace('T', ' ')}`, pct: 100 };
+    rows[i] = { text: `${name(i)}: from the run store, trained ${minuteStamp(storedAt)}`, pct: 100 };
     draw();
   };
   return bars;

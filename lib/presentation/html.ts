@@ -1,5 +1,10 @@
 /** Escaping for the HTML that notebooks and reports show. */
 
+/** An ISO 8601 time to the minute, as pages show it: "2026-11-24 22:11". */
+export function minuteStamp(iso: string): string {
+  return iso.slice(0, 16).replace('T', ' ');
+}
+
 /** Makes `text` safe inside an inline <script>. */
 export function escapeScript(text: string): string {
   return text.replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');

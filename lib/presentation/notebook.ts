@@ -9,7 +9,7 @@ import { BackendName, initBackend } from '../runtime/backend';
 import { RunSetSummary, summarizeRuns } from './conclusions';
 import { FashionMNIST, loadFashionMNIST } from '../training/data';
 import { loadPlotly, progressBar, showHtml } from './display';
-import { escapeHtml } from './html';
+import { escapeHtml, minuteStamp } from './html';
 import { frameHtml, resultsFrame } from './tables';
 import { resolveSpec } from '../training/experiments';
 import { History, buildModel } from '../training/run';
@@ -92,7 +92,7 @@ export async function run(input: string | RunSpecInput, options: { seeds?: numbe
   }
   const dates = set.storedAt.filter((d): d is string => d !== null).sort();
   if (dates.length > 0) {
-    const when = dates[0].slice(0, 16).replace('T', ' ');
+    const when = minuteStamp(dates[0]);
     showHtml(`<p>${escapeHtml(spec.label)}: ${dates.length === seeds.length ? (seeds.length > 1 ? `${seeds.length} seeds` : 'the run') : `${dates.length} of ${seeds.length} seeds`} ` +
       `from the run store, trained ${when}${dates.length > 1 && dates[dates.length - 1].slice(0, 16) !== dates[0].slice(0, 16) ? ' and later' : ''}</p>`);
   }

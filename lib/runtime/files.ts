@@ -7,7 +7,8 @@ export class OutputFileError extends Error {}
 
 function isSpecial(file: string): boolean {
   try {
-    return !fs.statSync(file).isFile() && !fs.statSync(file).isDirectory();
+    const st = fs.statSync(file);
+    return !st.isFile() && !st.isDirectory();
   } catch {
     return false;
   }

@@ -24,8 +24,13 @@ export interface StopListener {
   dispose(): void;
 }
 
-export function signalExitCode(signal: StopSignal): number {
+export function signalExitCode(signal: NodeJS.Signals): number {
   return 128 + os.constants.signals[signal];
+}
+
+/** A child's exit as a shell reports it: its code, or 128 + the number of the signal that ended it. */
+export function exitStatus(code: number | null, signal: NodeJS.Signals | null): number {
+  return code ?? (signal ? signalExitCode(signal) : 128);
 }
 
 /**

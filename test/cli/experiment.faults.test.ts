@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { PROJECT_ROOT, REAL_DATA_DIR, REAL_FILES, hasRealData, makeTmpDir } from '../helpers';
+import { PROJECT_ROOT, REAL_DATA_DIR, REAL_FILES, hasRealData, makeTmpDir, until } from '../helpers';
 
 const tmp = makeTmpDir('vg-cli-faults-');
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -89,7 +89,7 @@ async function stoppedWithEpochsSaved(run: Launched, file: string, code: number,
  * child finishes the step and writes the file after npm is gone: it must do so within seconds, not train on.
  */
 async function groupGone(pid: number): Promise<void> {
-  for (let i = 0; i < 50 && groupMembers(pid).length > 0; i++) await new Promise((r) => setTimeout(r, 200));
+  await until(() => groupMembers(pid).length === 0, 10);
   assert.deepEqual(groupMembers(pid), [], 'a process outlived the job by 10 s');
 }
 

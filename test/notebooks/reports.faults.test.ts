@@ -8,6 +8,7 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { until } from '../helpers';
 
 const root = path.resolve(__dirname, '..', '..');
 let dir = '';
@@ -42,10 +43,6 @@ function job(args: string[] = [], env: Record<string, string> = {}): Job {
   return { child, out: () => stdout, err: () => stderr, exit };
 }
 
-const until = async (what: () => boolean, seconds: number) => {
-  for (let i = 0; i < seconds * 5 && !what(); i++) await new Promise((r) => setTimeout(r, 200));
-  return what();
-};
 
 /** tslab kernels started for this test's notebooks (their command names no folder: found by their cwd). */
 function kernelsIn(folder: string): number[] {
