@@ -39,7 +39,8 @@ describe('Kernel > Interrupt during vg.run', { skip: hasRealData ? false : 'Fash
     assert.equal(kept.stopped, 'interrupted');
     assert.ok(kept.epochs > 0 && kept.epochs < 300, `${kept.epochs} epochs in the result`);
     assert.equal(res.idle.status, 'error', 'an interrupt outside vg.run is tslab\'s again');
-    const workers = execFileSync('ps', ['-eo', 'args='], { encoding: 'utf8' }).split('\n').filter((l) => l.includes('lib/training/worker.ts'));
+    // This project's workers: another clone's jobs on the same machine are not this run's.
+    const workers = execFileSync('ps', ['-eo', 'args='], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(path.join(root, 'lib', 'training', 'worker.ts')));
     assert.deepEqual(workers, [], 'a worker process outlived the interrupted run');
   });
 });
