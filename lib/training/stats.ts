@@ -1,6 +1,7 @@
 /**
- * Per-layer statistics of a training step, computed on the device and summed over the epoch, so the
- * host reads them once per epoch. What is measured, for every layer (input to output, output last):
+ * Per-layer statistics of a training step, each read in one pass over the tensor where it lives (the
+ * wasm heap, see `float32View`) and summed over the epoch in plain numbers: no tfjs op per statistic.
+ * What is measured, for every layer (input to output, output last):
  *
  * - weightGradMeanAbs: mean |dL/dW| of the kernel, from the gradient the optimizer used;
  * - weightGradNorm: ‖dL/dW‖₂ of the kernel;
@@ -124,13 +125,13 @@ const S_SATURATION = 4;
 const S_RMS = 5;
 
 /**
- * [mean, std, mean |x|, ‖x‖₂, saturated fraction, RMS] over every element of `x`, as a tensor of 6.
- * One pass over the data where it lives (the wasm heap or the cpu backend's array), summed in
- * float64: six statistics for the price of reading the tensor once, instead of some fifteen tfjs
- * reductions and comparisons. The saturated fraction follows `saturationFraction`'s rule for
- * `kind` (NaN without a kind). Population std, as `tf.moments`.
+ * [mean, std, mean |x|, ‖x‖₂, saturated fraction, RMS] over every element of `x`. One pass over the
+ * data where it lives (the wasm heap or the cpu backend's array), summed in float64: six statistics
+ * for the price of reading the tensor once, instead of some fifteen tfjs reductions and comparisons.
+ * The saturated fraction follows `saturationFraction`'s rule for `kind` (NaN without a kind).
+ * Population std, as `tf.moments`.
  */
-export function summarize(x: tf.Tensor, kind?: Activation): tf.Tensor1D {
+export function summarize(x: tf.Tensor, kind?: Activation): number[] {
   const v = float32View(x);
   const n = v.length;
   // Branch-free and two elements at a time: a data-dependent branch here (sign, threshold) is
@@ -173,7 +174,7 @@ export function summarize(x: tf.Tensor, kind?: Activation): tf.Tensor1D {
   }
   const mean = sum / n;
   const variance = Math.max(0, sumSq / n - mean * mean);
-  return tf.tensor1d([mean, Math.sqrt(variance), sumAbs / n, Math.sqrt(sumSq), kind ? saturated / n : NaN, Math.sqrt(sumSq / n)]);
+  return [mean, Math.sqrt(variance), sumAbs / n, Math.sqrt(sumSq), kind ? saturated / n : NaN, Math.sqrt(sumSq / n)];
 }
 
 /** The std of each column of `a` [rows, columns] (population, across the rows), averaged over the columns. */
@@ -227,42 +228,57 @@ export function activationPass(a: tf.Tensor, kind: Activation): ActivationPass {
   let saturated = 0;
   const lo = Math.fround(SATURATION_MARGIN);
   const hi = Math.fround(1 - SATURATION_MARGIN);
-  // One loop per activation, the branch outside: V8 keeps each inner loop tight.
+  const n = rows * cols;
+  // One loop per activation, the branch outside; column by column with the sums in locals, which
+  // reads the tensor with a stride but runs twice as fast as adding into per-column arrays row by row.
   if (kind === 'sigmoid') {
-    for (let r = 0; r < rows; r++) {
-      const o = r * cols;
-      for (let c = 0; c < cols; c++) {
-        const x = v[o + c];
+    for (let c = 0; c < cols; c++) {
+      let s = 0, q = 0, p = 0, k = 0;
+      for (let i = c; i < n; i += cols) {
+        const x = v[i];
         const d = x * (1 - x);
-        sum[c] += x;
-        sq[c] += x * x;
-        slopeSq[c] += d * d;
-        saturated += Number(x < lo) + Number(x > hi);
+        s += x;
+        q += x * x;
+        p += d * d;
+        k += Number(x < lo) + Number(x > hi);
       }
+      sum[c] = s;
+      sq[c] = q;
+      slopeSq[c] = p;
+      saturated += k;
     }
   } else if (kind === 'tanh') {
-    for (let r = 0; r < rows; r++) {
-      const o = r * cols;
-      for (let c = 0; c < cols; c++) {
-        const x = v[o + c];
+    for (let c = 0; c < cols; c++) {
+      let s = 0, q = 0, p = 0, k = 0, m = 0;
+      for (let i = c; i < n; i += cols) {
+        const x = v[i];
         const d = 1 - x * x;
-        sum[c] += x;
-        sq[c] += x * x;
-        slopeSq[c] += d * d;
-        sumAbs += Math.abs(x);
-        saturated += Number(Math.abs(x) > hi);
+        s += x;
+        q += x * x;
+        p += d * d;
+        m += Math.abs(x);
+        k += Number(Math.abs(x) > hi);
       }
+      sum[c] = s;
+      sq[c] = q;
+      slopeSq[c] = p;
+      sumAbs += m;
+      saturated += k;
     }
   } else {
-    for (let r = 0; r < rows; r++) {
-      const o = r * cols;
-      for (let c = 0; c < cols; c++) {
-        const x = v[o + c];
-        sum[c] += x;
-        sq[c] += x * x;
-        slopeSq[c] += Number(x > 0);
-        saturated += Number(x === 0);
+    for (let c = 0; c < cols; c++) {
+      let s = 0, q = 0, p = 0, k = 0;
+      for (let i = c; i < n; i += cols) {
+        const x = v[i];
+        s += x;
+        q += x * x;
+        p += Number(x > 0);
+        k += Number(x === 0);
       }
+      sum[c] = s;
+      sq[c] = q;
+      slopeSq[c] = p;
+      saturated += k;
     }
   }
   let total = 0;
@@ -272,7 +288,6 @@ export function activationPass(a: tf.Tensor, kind: Activation): ActivationPass {
     totalSq += sq[c];
     slopeSq[c] /= rows;
   }
-  const n = rows * cols;
   const mean = total / n;
   // sigmoid and ReLU outputs are never negative: their mean |x| is their mean
   if (kind !== 'tanh') sumAbs = total;
@@ -304,44 +319,51 @@ function elementVariance(w: tf.Tensor): number {
 export function predictedGradFactor(kernel: tf.Tensor, kind?: Activation, a?: tf.Tensor, scaleSq?: tf.Tensor): number {
   const units = kernel.shape[1] as number;
   const slopeSq = a && kind ? activationPass(a, kind).slopeSq : new Float64Array(units).fill(1);
-  return factorFromSlopes(kernel, slopeSq, scaleSq);
+  return factorFromSlopes(elementVariance(kernel), slopeSq, scaleSq);
 }
 
 /** `predictedGradFactor` from the mean φ'² of each unit: √(n · Var(W) · mean over units of s² φ'²). */
-function factorFromSlopes(kernel: tf.Tensor, slopeSq: Float64Array, scaleSq?: tf.Tensor): number {
+function factorFromSlopes(weightVariance: number, slopeSq: Float64Array, scaleSq?: tf.Tensor): number {
   const units = slopeSq.length;
   const s2 = scaleSq ? float32View(scaleSq) : undefined;
   let total = 0;
   for (let j = 0; j < units; j++) total += slopeSq[j] * (s2 ? s2[s2.length === 1 ? 0 : j] : 1);
-  return Math.sqrt(units * elementVariance(kernel) * (total / units));
+  return Math.sqrt(units * weightVariance * (total / units));
 }
 
 /**
  * Collects one step's statistics. It is the `Probe` the model reports its activations and gradient
- * taps to; the training loop adds the weight gradients and updates. Each tensor it is shown is
- * summarised at once (`summarize`), the summaries kept past the gradient computation's scopes;
- * `vector()` picks each metric out of them in two gathers and frees them.
+ * taps to; the training loop adds the weight gradients and updates. Each tensor it is shown is read
+ * at once (`summarize`, `activationPass`) into a vector of numbers, layer-major in `LAYER_METRICS`
+ * order, NaN where not measured; it keeps no tensor.
  */
 export class StepRecorder implements Probe {
-  private readonly parts: tf.Tensor1D[] = [];
-  /** Where each (layer, metric) comes from: element of the concatenated parts, and its divisor's. */
-  private readonly sources = new Map<string, { num: number; den?: number }>();
-  private size = 0;
+  private readonly values: Float64Array;
+  private readonly index = new Map<string, number>();
   readonly histograms = new Map<string, LayerHistograms>();
-  /** The last activation output of each layer in this forward pass, for `backward` (not kept past the step). */
-  private readonly outputs = new Map<string, { a: tf.Tensor; pass: ActivationPass }>();
+  /** What `backward` needs of each layer's activation in this forward pass. */
+  private readonly passes = new Map<string, { a: tf.Tensor; pass: ActivationPass }>();
+  /** Var(W) of each kernel before the step's update: read once for `backward` and `beforeUpdate`. */
+  private readonly variances = new Map<string, number>();
 
   constructor(
     readonly layerNames: readonly string[],
     private readonly activationKind: Activation,
     private readonly withHistograms = false,
-  ) {}
+  ) {
+    this.values = new Float64Array(layerNames.length * LAYER_METRICS.length).fill(NaN);
+    layerNames.forEach((name, i) => this.index.set(name, i * LAYER_METRICS.length));
+  }
 
-  /** Keeps a summary and returns the position of its first element. */
-  private keep(summary: tf.Tensor1D): number {
-    this.parts.push(tf.keep(summary));
-    this.size += summary.size;
-    return this.size - summary.size;
+  private set(layer: string, metric: LayerMetric, value: number): void {
+    const at = this.index.get(layer);
+    if (at !== undefined) this.values[at + LAYER_METRICS.indexOf(metric)] = value;
+  }
+
+  private kernelVariance(layer: string, kernel: tf.Tensor): number {
+    let v = this.variances.get(layer);
+    if (v === undefined) this.variances.set(layer, (v = elementVariance(kernel)));
+    return v;
   }
 
   private layerHistograms(layer: string): LayerHistograms {
@@ -352,11 +374,10 @@ export class StepRecorder implements Probe {
 
   activation(layer: string, a: tf.Tensor): void {
     const pass = activationPass(a, this.activationKind);
-    const at = this.keep(tf.tensor1d(pass.summary));
-    this.sources.set(`${layer}/activationMean`, { num: at + S_MEAN });
-    this.sources.set(`${layer}/activationStd`, { num: at + S_STD });
-    this.sources.set(`${layer}/saturation`, { num: at + S_SATURATION });
-    this.outputs.set(layer, { a, pass });
+    this.set(layer, 'activationMean', pass.summary[S_MEAN]);
+    this.set(layer, 'activationStd', pass.summary[S_STD]);
+    this.set(layer, 'saturation', pass.summary[S_SATURATION]);
+    this.passes.set(layer, { a, pass });
     if (this.withHistograms) {
       const values = a.dataSync() as Float32Array;
       const [lo, hi] = activationRange(this.activationKind, values);
@@ -365,107 +386,75 @@ export class StepRecorder implements Probe {
   }
 
   signal(layer: string, h: tf.Tensor): void {
-    const own = this.outputs.get(layer);
+    const own = this.passes.get(layer);
     // without a skip addition the layer passes on its activation, already measured
-    const spread = own && own.a === h ? own.pass.spread : columnSpread(h);
-    this.sources.set(`${layer}/signalSpread`, { num: this.keep(tf.tensor1d([spread])) });
+    this.set(layer, 'signalSpread', own && own.a === h ? own.pass.spread : columnSpread(h));
   }
 
   backward(layer: string, kernel: tf.Tensor, scaleSq?: tf.Tensor): void {
-    const own = this.outputs.get(layer);
-    const factor = factorFromSlopes(kernel, own ? own.pass.slopeSq : new Float64Array(kernel.shape[1] as number).fill(1), scaleSq);
-    this.sources.set(`${layer}/predictedGradFactor`, { num: this.keep(tf.tensor1d([factor])) });
+    const own = this.passes.get(layer);
+    const slopeSq = own ? own.pass.slopeSq : new Float64Array(kernel.shape[1] as number).fill(1);
+    this.set(layer, 'predictedGradFactor', factorFromSlopes(this.kernelVariance(layer, kernel), slopeSq, scaleSq));
   }
 
   tap(layer: string, kind: 'output' | 'normalized'): (h: tf.Tensor) => tf.Tensor {
     return gradientTap((dy) => {
-      const at = this.keep(summarize(dy));
-      this.sources.set(`${layer}/${kind === 'output' ? 'activationGradMeanAbs' : 'normalizedGradMeanAbs'}`, { num: at + S_MEAN_ABS });
-      if (kind === 'output') this.sources.set(`${layer}/activationGradRms`, { num: at + S_RMS });
+      const s = summarize(dy);
+      this.set(layer, kind === 'output' ? 'activationGradMeanAbs' : 'normalizedGradMeanAbs', s[S_MEAN_ABS]);
+      if (kind === 'output') this.set(layer, 'activationGradRms', s[S_RMS]);
       if (this.withHistograms && kind === 'output') {
         this.layerHistograms(layer).logGradient = logGradientHistogram(dy.dataSync() as Float32Array);
       }
     });
   }
 
-  /** Records the kernel's gradient and, after a step, the update applied to it and its value before the update. */
-  weights(layer: string, grad: tf.Tensor, step?: { update: tf.Tensor; before: tf.Tensor }): void {
-    const g = this.keep(summarize(grad));
-    this.sources.set(`${layer}/weightGradMeanAbs`, { num: g + S_MEAN_ABS });
-    this.sources.set(`${layer}/weightGradNorm`, { num: g + S_NORM });
-    if (step) {
-      const u = this.keep(summarize(step.update));
-      const w = this.keep(summarize(step.before));
-      this.sources.set(`${layer}/updateRatio`, { num: u + S_STD, den: w + S_STD });
-    }
+  /** Reads std(W) of a kernel before the optimizer changes it: the denominator of its update ratio. */
+  beforeUpdate(layer: string, kernel: tf.Tensor): void {
+    this.kernelVariance(layer, kernel);
   }
 
-  /** All statistics as one vector, layer-major in `LAYER_METRICS` order, NaN where not measured. Frees the summaries. */
-  vector(): tf.Tensor1D {
-    const nanAt = this.size;
-    const oneAt = this.size + 1;
-    const num: number[] = [];
-    const den: number[] = [];
-    for (const layer of this.layerNames) {
-      for (const metric of LAYER_METRICS) {
-        const src = this.sources.get(`${layer}/${metric}`);
-        num.push(src ? src.num : nanAt);
-        den.push(src?.den ?? oneAt);
-      }
-    }
-    const v = tf.tidy(() => {
-      const all = tf.concat([...this.parts, tf.tensor1d([NaN, 1])]);
-      return tf.div(tf.gather(all, tf.tensor1d(num, 'int32')), tf.gather(all, tf.tensor1d(den, 'int32'))) as tf.Tensor1D;
-    });
-    this.dispose();
-    return v;
+  /** Records the kernel's gradient and, after a step, the update applied to it (`beforeUpdate` first). */
+  weights(layer: string, grad: tf.Tensor, update?: tf.Tensor): void {
+    const g = summarize(grad);
+    this.set(layer, 'weightGradMeanAbs', g[S_MEAN_ABS]);
+    this.set(layer, 'weightGradNorm', g[S_NORM]);
+    const w = this.variances.get(layer);
+    if (update && w !== undefined) this.set(layer, 'updateRatio', summarize(update)[S_STD] / Math.sqrt(w));
   }
 
-  dispose(): void {
-    for (const p of this.parts) p.dispose();
-    this.parts.length = 0;
-    this.sources.clear();
-    this.outputs.clear();
-    this.size = 0;
+  /** All statistics as one vector, layer-major in `LAYER_METRICS` order, NaN where not measured. */
+  vector(): Float64Array {
+    this.passes.clear();
+    return this.values;
   }
 }
 
-/** Sums step vectors over an epoch on the device; `read()` averages them, counting NaN as "not measured". */
+/** Sums step vectors over an epoch; `read()` averages them, counting NaN as "not measured". */
 export class EpochAccumulator {
-  private sum: tf.Tensor1D | undefined;
-  private count: tf.Tensor1D | undefined;
+  private sum: Float64Array | undefined;
+  private count: Float64Array | undefined;
 
-  add(step: tf.Tensor1D): void {
-    const [sum, count] = tf.tidy(() => {
-      const measured = tf.logicalNot(tf.isNaN(step));
-      const value = tf.where(measured, step, tf.zerosLike(step));
-      const n = tf.cast(measured, 'float32');
-      return [this.sum ? tf.add(this.sum, value) : value, this.count ? tf.add(this.count, n) : n] as tf.Tensor1D[];
-    });
-    this.sum?.dispose();
-    this.count?.dispose();
-    this.sum = tf.keep(sum);
-    this.count = tf.keep(count);
+  add(step: ArrayLike<number>): void {
+    const sum = (this.sum ??= new Float64Array(step.length));
+    const count = (this.count ??= new Float64Array(step.length));
+    for (let k = 0; k < step.length; k++) {
+      if (Number.isNaN(step[k])) continue;
+      sum[k] += step[k];
+      count[k] += 1;
+    }
   }
 
   /** Per-layer means over the steps of the epoch, then resets. */
   read(layerNames: readonly string[]): LayerStats[] {
-    const sums = this.sum ? (this.sum.dataSync() as Float32Array) : undefined;
-    const counts = this.count ? (this.count.dataSync() as Float32Array) : undefined;
-    this.dispose();
+    const { sum, count } = this;
+    this.sum = this.count = undefined;
     return layerNames.map((name, li) => {
       const stats = { name } as LayerStats;
       LAYER_METRICS.forEach((metric, mi) => {
         const k = li * LAYER_METRICS.length + mi;
-        stats[metric] = sums && counts && counts[k] > 0 ? sums[k] / counts[k] : null;
+        stats[metric] = sum && count && count[k] > 0 ? sum[k] / count[k] : null;
       });
       return stats;
     });
-  }
-
-  dispose(): void {
-    this.sum?.dispose();
-    this.count?.dispose();
-    this.sum = this.count = undefined;
   }
 }

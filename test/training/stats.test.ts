@@ -41,11 +41,14 @@ describe('StepRecorder and EpochAccumulator', () => {
     const g = f32(randn(60, 1, 0.01));
     const u = f32(randn(60, 2, 0.001));
     const w = f32(randn(60, 3, 0.2));
+    const start = tf.memory().numTensors;
     const rec = new StepRecorder(['hidden1', 'output'], 'sigmoid');
-    tf.tidy(() => rec.weights('hidden1', tf.tensor1d(g), { update: tf.tensor1d(u), before: tf.tensor1d(w) }));
-    const v = rec.vector();
-    const values = Array.from(v.dataSync());
-    v.dispose();
+    tf.tidy(() => {
+      rec.beforeUpdate('hidden1', tf.tensor1d(w));
+      rec.weights('hidden1', tf.tensor1d(g), tf.tensor1d(u));
+    });
+    const values = Array.from(rec.vector());
+    assert.equal(tf.memory().numTensors, start, 'the recorder keeps no tensor');
     const at = (layer: number, metric: (typeof LAYER_METRICS)[number]) => values[layer * LAYER_METRICS.length + LAYER_METRICS.indexOf(metric)];
     assertClose(at(0, 'weightGradMeanAbs'), mean(g.map(Math.abs)), { rtol: 1e-5, msg: 'mean |g|' });
     assertClose(at(0, 'weightGradNorm'), Math.sqrt(g.reduce((s, x) => s + x * x, 0)), { rtol: 1e-5, msg: '‖g‖' });
@@ -55,14 +58,9 @@ describe('StepRecorder and EpochAccumulator', () => {
   });
 
   test('the accumulator averages each metric over the steps that measured it', () => {
-    const start = tf.memory().numTensors;
     const acc = new EpochAccumulator();
     const width = LAYER_METRICS.length * 2;
-    const step = (fill: (i: number) => number) => {
-      const t = tf.tensor1d(Array.from({ length: width }, (_, i) => fill(i)));
-      acc.add(t);
-      t.dispose();
-    };
+    const step = (fill: (i: number) => number) => acc.add(Array.from({ length: width }, (_, i) => fill(i)));
     step((i) => i);
     step((i) => (i === 0 ? NaN : 3 * i));
     step((i) => (i < LAYER_METRICS.length ? NaN : i + 1));
@@ -74,13 +72,23 @@ describe('StepRecorder and EpochAccumulator', () => {
     assert.equal(stats[1][LAYER_METRICS[2]], (k + 3 * k + k + 1) / 3);
     // nothing measured → null
     const empty = new EpochAccumulator();
-    const t = tf.tensor1d(new Array(width).fill(NaN));
-    empty.add(t);
-    t.dispose();
-    assert.ok(empty.read(['hidden1', 'output']).every((l) => LAYER_METRICS.every((m) => l[m] === null)), 'empty.read([hidden1, output]).every((l) => LAYER_METRICS.every((m) => l[m] === null))');
-    assert.equal(tf.memory().numTensors, start);
+    empty.add(new Array(width).fill(NaN));
+    assert.ok(empty.read(['hidden1', 'output']).every((l) => LAYER_METRICS.every((m) => l[m] === null)), 'a metric no step measured reads null');
+    // read() resets: the next epoch starts from nothing
+    acc.add(Array.from({ length: width }, (_, i) => 10 * i));
+    assert.equal(acc.read(['hidden1', 'output'])[0][LAYER_METRICS[1]], 10);
   });
 });
+
+/** `summarize` of a tensor made of `values`, the tensor freed. */
+function summarizeValues(values: ArrayLike<number>, kind?: 'sigmoid' | 'tanh' | 'relu'): number[] {
+  const t = tf.tensor1d(values as number[]);
+  try {
+    return summarize(t, kind);
+  } finally {
+    t.dispose();
+  }
+}
 
 describe('summarize: one pass over the data', () => {
   test('mean, std, mean |x|, ‖x‖₂ and the saturated fraction against plain JS and tfjs reductions', () => {
@@ -91,7 +99,7 @@ describe('summarize: one pass over the data', () => {
     ];
     for (const [kind, f] of cases) {
       const x = f32(randn(5000, 17, 4).map(f));
-      const got = tf.tidy(() => Array.from(summarize(tf.tensor1d(x), kind).dataSync()));
+      const got = summarizeValues(x, kind);
       const m = mean(x);
       assertClose(got[0], m, { rtol: 1e-5, atol: 1e-7, msg: `${kind} mean` });
       assertClose(got[1], std(x), { rtol: 1e-4, msg: `${kind} std` });
@@ -105,7 +113,7 @@ describe('summarize: one pass over the data', () => {
       const reference = tf.tidy(() => saturationFraction(kind, tf.tensor1d(x)).dataSync()[0]);
       assertClose(got[4], reference, { atol: 1e-6, msg: `${kind} saturation against saturationFraction` });
     }
-    const none = tf.tidy(() => summarize(tf.tensor1d([1, 2]))).dataSync();
+    const none = summarizeValues([1, 2]);
     assert.ok(Number.isNaN(none[4]), 'no activation kind, no saturation');
   });
 });
@@ -118,7 +126,7 @@ describe('activationPass: the three readings of a layer in one pass', () => {
       const a = tf.tidy(() => activate(kind, tf.tensor2d(z, [rows, cols])));
       try {
         const pass = activationPass(a, kind);
-        const expected = Array.from(tf.tidy(() => summarize(a, kind)).dataSync());
+        const expected = summarize(a, kind);
         pass.summary.forEach((x, i) => assertClose(x, expected[i], { rtol: 1e-6, atol: 1e-12, msg: `${kind} summary[${i}]` }));
         assertClose(pass.spread, columnSpread(a), { rtol: 1e-12, msg: `${kind} spread` });
         const h = a.dataSync();

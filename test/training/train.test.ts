@@ -2,12 +2,12 @@ import { before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../lib/runtime/backend';
-import { FashionMNIST, Split, loadFashionMNIST } from '../../lib/training/data';
+import { FashionMNIST, Split, gatherBatch, loadFashionMNIST } from '../../lib/training/data';
 import { MLP, MLPConfig, ModelSpec, buildMLP } from '../../lib/network/models';
 import { OptimizerSpec } from '../../lib/network/optimizers';
 import { OPTIMIZER_DEFAULTS, RunSpec } from '../../lib/training/spec';
 import { LAYER_METRICS, LayerStats } from '../../lib/training/stats';
-import { EpochRecord, Progress, TrainPlan, trainWithStats } from '../../lib/training/train';
+import { EpochRecord, Progress, TrainPlan, batchTensors, trainWithStats } from '../../lib/training/train';
 import {
   IMAGE_PIXELS, REAL_DATA_DIR, assertClose, countCorrect, hasRealData, matmul, mean, meanCrossEntropy, mlpConfig, sigmoid,
   studySpec, syntheticData, withoutSeconds,
@@ -65,6 +65,25 @@ function logits64(w: Record<string, number[]>, depth: number, width: number, x: 
   const bo = w['output/bias'];
   return matmul(h, w['output/kernel'], n, width, 10).map((v, k) => v + bo[k % 10]);
 }
+
+describe('batchTensors: the batch on the backend', () => {
+  test("exactly gatherBatch's floats (byte / 255 in float32) for every byte value, labels as int32, no tensor left", () => {
+    // 3 images whose pixels run through all 256 byte values, in scrambled order
+    const n = 3;
+    const images = Uint8Array.from({ length: n * IMAGE_PIXELS }, (_, i) => (i * 97) % 256);
+    const split: Split = { images, labels: Uint8Array.from([4, 9, 0]), n };
+    const start = tf.memory().numTensors;
+    const order = [2, 0, 1, 2];
+    const { x, y } = batchTensors(split, order);
+    assert.equal(tf.memory().numTensors, start + 2, 'only the two tensors returned');
+    assert.deepEqual(x.shape, [order.length, IMAGE_PIXELS]);
+    assert.equal(y.dtype, 'int32');
+    const expected = gatherBatch(split, order);
+    assert.deepEqual(Array.from(x.dataSync()), Array.from(expected.x));
+    assert.deepEqual(Array.from(y.dataSync()), [0, 4, 9, 0]);
+    tf.dispose([x, y]);
+  });
+});
 
 describe('trainWithStats: a validation loss that is not finite', () => {
   test('stops the run at that epoch, keeping it, instead of an epoch later', async () => {
