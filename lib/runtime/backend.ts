@@ -5,10 +5,11 @@
  * installs where its binary download works), then WebAssembly (shipped inside its npm package,
  * so it always works offline), then the pure-JavaScript `cpu` backend.
  * `VG_BACKEND=wasm|cpu|tensorflow` forces one. On wasm, matrix products go to OpenBLAS where the
- * optional `nblas` package built (fastmatmul.ts).
+ * optional `nblas` package built (fastmatmul.ts), and a clone shares its input's data (identity.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { enableNativeMatMul, nativeMatMulActive } from './fastmatmul';
+import { enableSharedIdentity } from './identity';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -49,7 +50,10 @@ async function pick(): Promise<BackendName> {
 export function initBackend(): Promise<BackendName> {
   if (active === undefined) {
     active = pick().then((name) => {
-      if (name === 'wasm') enableNativeMatMul();
+      if (name === 'wasm') {
+        enableNativeMatMul();
+        enableSharedIdentity();
+      }
       return name;
     });
   }

@@ -115,12 +115,28 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
  * array's own conversion and are divided by 255 on the backend (float32 division, correctly rounded
  * as the lookup table is), a quarter of the time of a per-pixel loop in JavaScript.
  */
-export function batchTensors(split: Split, indices: ArrayLike<number>): { x: tf.Tensor2D; y: tf.Tensor1D } {
+export function batchTensors(split: Split, indices: ArrayLike<number>): { x: tf.Tensor2D; y: tf.Tensor1D; labels: Int32Array } {
   const { bytes, y } = gatherBytes(split, indices);
-  return tf.tidy(() => ({
-    x: tf.div(tf.tensor2d(new Float32Array(bytes), [indices.length, IMAGE_SIZE]), 255) as tf.Tensor2D,
-    y: tf.tensor1d(y, 'int32'),
-  }));
+  return {
+    ...tf.tidy(() => ({
+      x: tf.div(tf.tensor2d(new Float32Array(bytes), [indices.length, IMAGE_SIZE]), 255) as tf.Tensor2D,
+      y: tf.tensor1d(y, 'int32'),
+    })),
+    labels: y,
+  };
+}
+
+/** How many rows of `logits` [batch, classes] have their largest value (the first, on a tie) at the row's label. */
+export function countHits(logits: tf.Tensor, labels: ArrayLike<number>): number {
+  const v = float32View(logits);
+  const classes = logits.shape[1] as number;
+  let hits = 0;
+  for (let r = 0; r < labels.length; r++) {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (v[r * classes + c] > v[r * classes + best]) best = c;
+    hits += Number(best === labels[r]);
+  }
+  return hits;
 }
 
 /** Mean loss and accuracy over a whole split in evaluation mode (every example weighs the same). */
@@ -130,11 +146,10 @@ export function evaluate(model: MLP, split: Split, activeDepth?: number, batchSi
   for (let start = 0; start < split.n; start += batchSize) {
     const idx = Array.from({ length: Math.min(batchSize, split.n - start) }, (_, i) => start + i);
     const [l, c] = tf.tidy(() => {
-      const { x, y } = batchTensors(split, idx);
+      const { x, y, labels } = batchTensors(split, idx);
       const logits = model.forward(x, { training: false, activeDepth });
       const loss = tf.mul(crossEntropy(logits, y), idx.length);
-      const hits = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32'));
-      return [loss.dataSync()[0], hits.dataSync()[0]];
+      return [loss.dataSync()[0], countHits(logits, labels)];
     });
     lossSum += l;
     correct += c;
@@ -150,13 +165,14 @@ function trainStep(
   model: MLP,
   x: tf.Tensor2D,
   y: tf.Tensor1D,
+  labels: Int32Array,
   trainable: Array<{ layer: DenseLayer; variable: tf.Variable }>,
   optimizer: ReturnType<typeof createOptimizer>,
   activeDepth: number,
   recorder: StepRecorder | undefined,
-): { loss: tf.Scalar; hits: tf.Scalar } {
+): { loss: tf.Scalar; hits: number } {
   const batchStats: Array<{ layer: DenseLayer; mean: tf.Tensor1D; variance: tf.Tensor1D }> = [];
-  let logitsKept: tf.Tensor2D | undefined;
+  let hits = 0;
   const variables = trainable.map((t) => t.variable);
   const { value, grads } = tf.variableGrads(() => {
     const logits = model.forward(x, {
@@ -165,7 +181,7 @@ function trainStep(
       probe: recorder,
       onBatchStats: (layer, mean, variance) => batchStats.push({ layer, mean: tf.keep(mean), variance: tf.keep(variance) }),
     });
-    logitsKept = tf.keep(tf.clone(logits));
+    hits = countHits(logits, labels);
     return crossEntropy(logits, y);
   }, variables);
   const gradList = variables.map((v) => grads[v.name]);
@@ -178,9 +194,6 @@ function trainStep(
     mean.dispose();
     variance.dispose();
   }
-  const logits = logitsKept as tf.Tensor2D;
-  const hits = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32')) as tf.Scalar;
-  logits.dispose();
   // The loss alone can miss a divergence: the wasm backend's relu maps a NaN with its sign bit set (the
   // NaN that Inf - Inf or 0 · Inf makes) to 0, so a relu network whose weights have all become NaN can go
   // on reporting a finite loss. So the updated weights are checked too (one pass, where they live).
@@ -205,10 +218,10 @@ function loopStep(
 ): { loss: number; hits: number; histograms?: Record<string, LayerHistograms> } {
   const recorder = stats ? new StepRecorder(model.layerNames, model.options.activation, withHistograms) : undefined;
   const [loss, hits] = tf.tidy(() => {
-    const { x, y } = batchTensors(split, indices);
-    const out = trainStep(model, x, y, trainable, optimizer, activeDepth, recorder);
+    const { x, y, labels } = batchTensors(split, indices);
+    const out = trainStep(model, x, y, labels, trainable, optimizer, activeDepth, recorder);
     if (recorder) accumulator.add(recorder.vector());
-    return [out.loss.dataSync()[0], out.hits.dataSync()[0]];
+    return [out.loss.dataSync()[0], out.hits];
   });
   const histograms = recorder && withHistograms ? Object.fromEntries(recorder.histograms) : undefined;
   return histograms ? { loss, hits, histograms } : { loss, hits };

@@ -7,9 +7,9 @@ import { MLP, MLPConfig, ModelSpec, buildMLP } from '../../lib/network/models';
 import { OptimizerSpec } from '../../lib/network/optimizers';
 import { OPTIMIZER_DEFAULTS, RunSpec } from '../../lib/training/spec';
 import { LAYER_METRICS, LayerStats } from '../../lib/training/stats';
-import { EpochRecord, Progress, TrainPlan, batchTensors, trainWithStats } from '../../lib/training/train';
+import { EpochRecord, Progress, TrainPlan, batchTensors, countHits, trainWithStats } from '../../lib/training/train';
 import {
-  IMAGE_PIXELS, REAL_DATA_DIR, assertClose, countCorrect, hasRealData, matmul, mean, meanCrossEntropy, mlpConfig, sigmoid,
+  IMAGE_PIXELS, REAL_DATA_DIR, assertClose, countCorrect, f32, hasRealData, matmul, mean, meanCrossEntropy, mlpConfig, randn, sigmoid,
   studySpec, syntheticData, withoutSeconds,
 } from '../helpers';
 
@@ -82,6 +82,26 @@ describe('batchTensors: the batch on the backend', () => {
     assert.deepEqual(Array.from(x.dataSync()), Array.from(expected.x));
     assert.deepEqual(Array.from(y.dataSync()), [0, 4, 9, 0]);
     tf.dispose([x, y]);
+  });
+});
+
+describe('countHits', () => {
+  test("tfjs's argMax compared with the labels, ties to the first class included", () => {
+    const [rows, classes] = [300, 10];
+    // values on a coarse grid, so that many rows tie for their largest value
+    const values = f32(randn(rows * classes, 11, 2).map((v) => Math.round(v)));
+    const labels = Int32Array.from({ length: rows }, (_, r) => (r * 7) % classes);
+    const logits = tf.tensor2d(values, [rows, classes]);
+    const expected = tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.tensor1d(labels, 'int32')), 'float32')).dataSync()[0]);
+    let ties = 0;
+    for (let r = 0; r < rows; r++) {
+      const row = values.slice(r * classes, (r + 1) * classes);
+      ties += Number(row.filter((v) => v === Math.max(...row)).length > 1);
+    }
+    assert.ok(ties > 30, `only ${ties} rows tie`);
+    assert.ok(expected > 10, 'some hits');
+    assert.equal(countHits(logits, labels), expected);
+    logits.dispose();
   });
 });
 
