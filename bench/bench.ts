@@ -1,7 +1,7 @@
 /**
  * Speed of the library's real training step on the study's network, and how it compares to PyTorch.
  *
- *   npm run --silent bench -- [--reps N] [--steps N] [--warmup N] [--json [FILE]] [--profile]
+ *   npm run --silent bench -- [--reps N] [--steps N] [--warmup N] [--blas-threads N] [--json [FILE]] [--profile]
  *   npm run --silent bench -- --all [--json [FILE]]     (one epoch of every experiment: bench/all.ts)
  *
  * Times `runTrainingSteps` (lib/training/train.ts: the very step `trainWithStats` runs) on the 784-128x7-10
@@ -14,6 +14,9 @@
  * Then bench/torch_step.py times the same network and step in PyTorch with as many threads as tfjs
  * uses, if a Python with torch is found (`python3`, then `/usr/bin/python3`), and the ratios
  * ours/PyTorch are printed. `--profile` adds tf.profile's kernels of one step with statistics on.
+ * `--blas-threads N` gives OpenBLAS N threads on both sides (PyTorch's own pool stays at 1 thread:
+ * Debian's PyTorch multiplies in OpenBLAS, and both pools at 2 threads oversubscribe 2 cores), which
+ * is how one run of either uses a second core.
  */
 import { spawnSync } from 'child_process';
 import * as os from 'os';
@@ -35,6 +38,7 @@ export const FLAGS = {
   warmup: { kind: 'whole', min: 0, help: 'untimed steps per mode first (default 5)' },
   json: { kind: 'optional-text', meta: 'FILE', help: 'also print the results as JSON, or write them to FILE' },
   profile: { kind: 'switch', help: "also print tf.profile's top kernels of one step with statistics on" },
+  'blas-threads': { kind: 'whole', min: 1, help: 'OpenBLAS threads for ours and for PyTorch, whose own pool stays at 1 (default 1)' },
   all: { kind: 'switch', help: 'instead: one epoch of every experiment, ours (stats on and off) against PyTorch on one thread' },
 } as const;
 export const USAGE = usageText('npm run --silent bench -- [options]', FLAGS);
@@ -55,12 +59,14 @@ interface Args {
   json?: string;
   profile: boolean;
   all: boolean;
+  blasThreads: number;
 }
 
 export function parseArgs(argv: string[]): Args {
   const { values: v, positionals } = parseFlags(argv, FLAGS);
   if (positionals.length) throw new UsageError(`unknown argument "${positionals[0]}"`);
-  return { reps: v.reps ?? 5, steps: v.steps ?? 20, warmup: v.warmup ?? 5, json: v.json, profile: v.profile ?? false, all: v.all ?? false };
+  return { reps: v.reps ?? 5, steps: v.steps ?? 20, warmup: v.warmup ?? 5, json: v.json, profile: v.profile ?? false, all: v.all ?? false,
+    blasThreads: v['blas-threads'] ?? 1 };
 }
 
 function median(xs: readonly number[]): number {
@@ -115,6 +121,7 @@ function findTorchPython(): string | undefined {
 }
 
 function runTorch(threads: number, args: Args, dataDir: string): TorchResult {
+  const blasThreads = Math.max(threads, args.blasThreads);
   const python = findTorchPython();
   if (python === undefined) return { found: false, tried: PYTHONS };
   const script = path.join(__dirname, 'torch_step.py');
@@ -123,8 +130,8 @@ function runTorch(threads: number, args: Args, dataDir: string): TorchResult {
     [script, '--threads', String(threads), '--reps', String(args.reps), '--steps', String(args.steps),
       '--warmup', String(Math.max(args.warmup, 3)), '--batch-size', String(BATCH_SIZE), '--lr', String(OPTIMIZER.lr),
       '--data', dataDir],
-    // Its BLAS gets the same thread count too (torch.set_num_threads does not reach every BLAS).
-    { encoding: 'utf8', timeout: 600_000, env: { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) } },
+    // Its BLAS gets its thread count explicitly (torch.set_num_threads does not reach every BLAS).
+    { encoding: 'utf8', timeout: 600_000, env: { ...process.env, OPENBLAS_NUM_THREADS: String(blasThreads), OMP_NUM_THREADS: String(threads) } },
   );
   const lastLine = (r.stdout ?? '').trim().split('\n').pop() ?? '';
   try {
@@ -243,6 +250,8 @@ async function main(argv: string[]): Promise<void> {
     process.exit(e.message ? 2 : 0);
   }
 
+  // before the backend loads OpenBLAS (fastmatmul.ts), which reads it once
+  process.env.OPENBLAS_NUM_THREADS = String(args.blasThreads);
   const backend = await initBackend();
   if (args.all) {
     const { configs, lines } = await benchAll(findTorchPython());
@@ -301,7 +310,7 @@ async function main(argv: string[]): Promise<void> {
   const threadLabel = plural('thread', threads);
   const lines = [
     `bench: ${NETWORK_LABEL}, batch ${BATCH_SIZE}, SGD lr ${OPTIMIZER.lr}, real FashionMNIST batches`,
-    `backend ${backend}, matMul ${matMulEngine()} (${threadLabel}); median of ${args.reps} rep(s) x ${args.steps} step(s) per mode after ${args.warmup} warm-up step(s) each; ` +
+    `backend ${backend}, matMul ${matMulEngine()} (${threadLabel}, OpenBLAS ${plural('thread', args.blasThreads)}); median of ${args.reps} rep(s) x ${args.steps} step(s) per mode after ${args.warmup} warm-up step(s) each; ` +
       `epoch = ${stepsPerEpoch} steps`,
     '',
     `  ${''.padEnd(24)}${'ms/step'.padStart(9)}  ${'(min-max)'.padStart(13)}${'steps/s'.padStart(10)}${'s/epoch'.padStart(10)}`,
@@ -309,7 +318,8 @@ async function main(argv: string[]): Promise<void> {
     modeLine('ours, stats on', statsOn),
   ];
   if (torchMs !== undefined && 'msPerStepAll' in torch) {
-    lines.push(modeLine(`PyTorch ${torch.version} (${torch.threads}t)`, summarise(torch.msPerStepAll, stepsPerEpoch)));
+    const blas = Math.max(threads, args.blasThreads);
+    lines.push(modeLine(`PyTorch ${torch.version} (${torch.threads}t${blas > torch.threads ? ` +${blas} BLAS` : ''})`, summarise(torch.msPerStepAll, stepsPerEpoch)));
   }
   lines.push('');
   lines.push(`statistics cost +${f1(100 * (statsOn.msPerStep / statsOff.msPerStep - 1))}% per step; peak RSS ${f1(peakRssMiB)} MiB; ` +
@@ -344,6 +354,7 @@ async function main(argv: string[]): Promise<void> {
     backend,
     matMul: matMulEngine(),
     threads,
+    blasThreads: args.blasThreads,
     network: NETWORK_LABEL,
     batchSize: BATCH_SIZE,
     optimizer: OPTIMIZER,

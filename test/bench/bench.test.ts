@@ -98,6 +98,17 @@ test('bench --json FILE --profile writes the JSON and lists the top kernels', { 
   }
 });
 
+test('bench --blas-threads 2 gives OpenBLAS two threads on both sides and says so', { skip, timeout: 120_000 }, async () => {
+  const expectTorch = torchAvailable();
+  const { stdout } = await bench(['--reps', '1', '--steps', '2', '--warmup', '1', '--blas-threads', '2', '--json']);
+  const start = stdout.indexOf('\n{\n');
+  const json = JSON.parse(stdout.slice(start + 1)) as Json;
+  checkResult(json, expectTorch);
+  assert.equal(json.blasThreads, 2);
+  assert.match(stdout.slice(0, start), /OpenBLAS 2 threads/);
+  if (expectTorch) assert.match(stdout.slice(0, start), /PyTorch \S+ \(1t \+2 BLAS\)/);
+});
+
 test('bench rejects a bad argument with exit code 2 and the usage', { timeout: 60_000 }, async () => {
   await assert.rejects(bench(['--reps', '0']), (e: { code?: number; stderr?: string }) => {
     assert.equal(e.code, 2);
