@@ -120,8 +120,8 @@ function findTorchPython(): string | undefined {
   return undefined;
 }
 
-function runTorch(threads: number, args: Args, dataDir: string): TorchResult {
-  const blasThreads = Math.max(threads, args.blasThreads);
+/** PyTorch's step with `threads` threads of its own pool and `blasThreads` of OpenBLAS's. */
+function runTorch(threads: number, blasThreads: number, args: Args, dataDir: string): TorchResult {
   const python = findTorchPython();
   if (python === undefined) return { found: false, tried: PYTHONS };
   const script = path.join(__dirname, 'torch_step.py');
@@ -303,7 +303,8 @@ async function main(argv: string[]): Promise<void> {
   const peakRssMiB = process.resourceUsage().maxRSS / 1024; // maxRSS is in KiB
   model.dispose();
 
-  const torch = runTorch(threads, args, data.source);
+  const torchBlasThreads = Math.max(threads, args.blasThreads);
+  const torch = runTorch(threads, torchBlasThreads, args, data.source);
   const torchMs = 'msPerStep' in torch ? torch.msPerStep : undefined;
   const ratio = torchMs !== undefined ? { statsOff: statsOff.msPerStep / torchMs, statsOn: statsOn.msPerStep / torchMs } : undefined;
 
@@ -318,8 +319,8 @@ async function main(argv: string[]): Promise<void> {
     modeLine('ours, stats on', statsOn),
   ];
   if (torchMs !== undefined && 'msPerStepAll' in torch) {
-    const blas = Math.max(threads, args.blasThreads);
-    lines.push(modeLine(`PyTorch ${torch.version} (${torch.threads}t${blas > torch.threads ? ` +${blas} BLAS` : ''})`, summarise(torch.msPerStepAll, stepsPerEpoch)));
+    const blas = torchBlasThreads > torch.threads ? ` +${torchBlasThreads} BLAS` : '';
+    lines.push(modeLine(`PyTorch ${torch.version} (${torch.threads}t${blas})`, summarise(torch.msPerStepAll, stepsPerEpoch)));
   }
   lines.push('');
   lines.push(`statistics cost +${f1(100 * (statsOn.msPerStep / statsOff.msPerStep - 1))}% per step; peak RSS ${f1(peakRssMiB)} MiB; ` +

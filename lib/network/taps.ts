@@ -14,8 +14,7 @@ export function gradientTap(onGradient: GradientCallback): (x: tf.Tensor) => tf.
   return tf.customGrad((x, save) => {
     void save;
     return {
-      // a reshape to the same shape: a new tensor on the same data, where a clone would copy it
-      value: tf.reshape(x as tf.Tensor, (x as tf.Tensor).shape),
+      value: tf.clone(x as tf.Tensor),
       gradFunc: (dy: tf.Tensor) => {
         onGradient(dy);
         return dy;

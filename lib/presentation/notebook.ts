@@ -94,7 +94,7 @@ export async function run(input: string | RunSpecInput, options: { seeds?: numbe
   if (dates.length > 0) {
     const when = minuteStamp(dates[0]);
     showHtml(`<p>${escapeHtml(spec.label)}: ${dates.length === seeds.length ? (seeds.length > 1 ? `${seeds.length} seeds` : 'the run') : `${dates.length} of ${seeds.length} seeds`} ` +
-      `from the run store, trained ${when}${dates.length > 1 && dates[dates.length - 1].slice(0, 16) !== dates[0].slice(0, 16) ? ' and later' : ''}</p>`);
+      `from the run store, trained ${when}${minuteStamp(dates[dates.length - 1]) !== when ? ' and later' : ''}</p>`);
   }
   return set;
 }

@@ -23,11 +23,10 @@ import * as tf from '@tensorflow/tfjs';
 import { Matrix, SVD } from 'ml-matrix';
 import { Activation } from '../network/activations';
 import { MLP, Probe } from '../network/models';
-import { IMAGE_SIZE, gatherBatch } from './data';
 import { COMPARED_NETWORKS, InitContext, InitMeasurement, hiddenGradFactors, specAtInit } from './sweeps';
 import { RunSpecInput } from './spec';
 import { buildModel } from './run';
-import { measureAtInit } from './train';
+import { batchTensors, measureAtInit } from './train';
 
 /** φ' from the activation's output. */
 function slopeFromOutput(kind: Activation, y: number): number {
@@ -141,13 +140,12 @@ export function jacobianSpectra(ctx: InitContext, options: JacobianOptions = {})
     try {
       const layers = measureAtInit(model, ctx.data.train, spec);
       const n = Math.min(spec.batchSize, ctx.data.train.n);
-      const { x } = gatherBatch(ctx.data.train, Array.from({ length: n }, (_, i) => i));
-      const batch = tf.tensor2d(x, [n, IMAGE_SIZE]);
+      const batch = batchTensors(ctx.data.train, Array.from({ length: n }, (_, i) => i));
       let jacobians: Matrix[];
       try {
-        jacobians = hiddenJacobians(model, batch, Array.from({ length: Math.min(examples, n) }, (_, i) => i));
+        jacobians = hiddenJacobians(model, batch.x, Array.from({ length: Math.min(examples, n) }, (_, i) => i));
       } finally {
-        batch.dispose();
+        tf.dispose([batch.x, batch.y]);
       }
       const spectra = jacobians.map(singularValues);
       const values = spectra.flatMap((s) => s.values);
