@@ -37,5 +37,5 @@ if [[ -f package-lock.json ]]; then npm ci --no-audit --no-fund --loglevel=error
 
 python=$(node scripts/find-python.js)
 echo "setup: registering the tslab kernel (Jupyter from $python) in .jupyter/"
-node_modules/.bin/tslab install --python="$python" --binary="$PWD/node_modules/.bin/tslab" --prefix "$PWD/.jupyter" >/dev/null
+node_modules/.bin/tslab install --python="$python" --binary="$PWD/scripts/tslab-kernel.js" --prefix "$PWD/.jupyter" >/dev/null
 echo "setup: done (backend: $(node -e "require('tsx/cjs'); require('./lib/runtime/backend').initBackend().then(b => console.log(b))"))"

@@ -1,0 +1,59 @@
+"""Many outputs from one cell, the way a long `vg.run` with live progress sends them to Jupyter.
+
+usage: python3 kernel_messages.py KERNEL_NAME COUNT SECONDS OUT.json   (JUPYTER_PATH names the kernel's folder)
+Runs a cell that shows COUNT displays and COUNT prints in a row, then `1 + 1`, and writes what came
+back within SECONDS: how many of each output arrived, whether each cell went idle and its reply's status.
+"""
+import json
+import sys
+import time
+
+from jupyter_client.manager import start_new_kernel
+
+
+def main():
+    name, count, seconds, out = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+    km, kc = start_new_kernel(kernel_name=name, startup_timeout=120)
+    result = {}
+
+    def run(key, code, timeout):
+        msg_id = kc.execute(code)
+        seen = {"display_data": 0, "stream": 0, "idle": False, "status": None}
+        started = time.time()
+        while time.time() - started < timeout:
+            try:
+                msg = kc.get_iopub_msg(timeout=1)
+            except Exception:
+                continue
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind = msg["msg_type"]
+            if kind == "display_data":
+                seen["display_data"] += 1
+            elif kind == "stream":
+                seen["stream"] += msg["content"]["text"].count("\n")
+            elif kind == "status" and msg["content"]["execution_state"] == "idle":
+                seen["idle"] = True
+                break
+        while time.time() - started < timeout + 5:
+            try:
+                reply = kc.get_shell_msg(timeout=1)
+            except Exception:
+                continue
+            if reply["parent_header"].get("msg_id") == msg_id:
+                seen["status"] = reply["content"]["status"]
+                break
+        result[key] = seen
+
+    try:
+        run("many", f'import * as tslab from "tslab";\nfor (let i = 0; i < {count}; i++) {{ tslab.display.text(`figure ${{i}}`); console.log(`line ${{i}}`); }}', seconds)
+        run("after", "1 + 1", 15)
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    with open(out, "w", encoding="utf-8") as f:
+        json.dump(result, f)
+
+
+if __name__ == "__main__":
+    main()
