@@ -2,7 +2,7 @@
  * The main job: executes every notebook (or those named: `npm run reports -- 02 05`) with the tslab
  * kernel into reports/NN-*.html (and a signed, executed copy in reports/executed/), rewriting
  * reports/index.html after each, over every notebook's latest report. Preset from VG_PRESET (default
- * 'default'). The environment is checked before anything runs (exit 2). A report is replaced only by
+ * 'default'); another preset's reports go to reports/<preset>/. The environment is checked before anything runs (exit 2). A report is replaced only by
  * a complete one: a failing cell, a dead kernel or a stop (Ctrl-C, SIGTERM, SIGHUP: 128 + its number)
  * leaves the earlier report in place and the partial one beside it as NN-*.failed.html, named in the
  * index and on stderr with its notebook and cell.
@@ -17,14 +17,13 @@ import { workerCount } from '../lib/runtime/workers';
 import { findDataDir } from '../lib/training/data';
 import { readSummaries } from '../lib/presentation/notebook';
 import { reportsDir } from '../lib/runtime/paths';
-import { envSeed, getPreset } from '../lib/training/presets';
+import { PRESET_NAMES, envSeed, getPreset } from '../lib/training/presets';
 import { NotebookReport, indexHtml } from '../lib/presentation/indexpage';
 import { minuteStamp } from '../lib/presentation/html';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { findPython } = require('./find-python.js') as { findPython: () => string };
 
 const root = path.resolve(__dirname, '..');
-const outDir = reportsDir();
 // Tests point this at notebooks of their own (which reach lib/ through a `lib` symlink).
 const notebooksDir = process.env.VG_NOTEBOOKS_DIR ? path.resolve(process.env.VG_NOTEBOOKS_DIR) : path.join(root, 'notebooks');
 const kernelDir = path.join(root, '.jupyter', 'share', 'jupyter');
@@ -44,11 +43,11 @@ interface ReportStatus {
   failure?: { date: string; message: string };
 }
 
-const statusFile = (name: string) => path.join(outDir, 'status', `${name}.json`);
+const statusFile = (outDir: string, name: string) => path.join(outDir, 'status', `${name}.json`);
 
-function readStatus(name: string): ReportStatus {
+function readStatus(outDir: string, name: string): ReportStatus {
   try {
-    return JSON.parse(fs.readFileSync(statusFile(name), 'utf8')) as ReportStatus;
+    return JSON.parse(fs.readFileSync(statusFile(outDir, name), 'utf8')) as ReportStatus;
   } catch {
     // No status (never run here, or written by an older job): a report on disk is taken as good.
     const html = path.join(outDir, `${name}.html`);
@@ -56,12 +55,21 @@ function readStatus(name: string): ReportStatus {
   }
 }
 
-/** The index over every notebook, from the reports and statuses beside it, whichever job made them. */
-function writeIndex(notebooks: string[], meta: { preset: string; backend: string; seconds: number }): void {
-  const summaries = readSummaries();
+/** The other presets' index pages, relative to this preset's (none when VG_REPORTS_DIR names the folder). */
+function otherIndexes(preset: string, outDir: string): Array<{ preset: string; href: string }> {
+  if (process.env.VG_REPORTS_DIR) return [];
+  return PRESET_NAMES.filter((p) => p !== preset)
+    .map((p) => ({ preset: p, file: path.join(reportsDir(p), 'index.html') }))
+    .filter((o) => fs.existsSync(o.file))
+    .map((o) => ({ preset: o.preset, href: path.relative(outDir, o.file) }));
+}
+
+/** A preset's index over every notebook, from the reports and statuses beside it, whichever job made them. */
+function writeIndex(outDir: string, notebooks: string[], meta: { preset: string; backend: string; seconds: number }): void {
+  const summaries = readSummaries(path.join(outDir, 'summary'));
   const reports: NotebookReport[] = notebooks.map((file) => {
     const name = file.replace(/\.ipynb$/, '');
-    const st = readStatus(name);
+    const st = readStatus(outDir, name);
     const hasGood = st.good !== undefined && fs.existsSync(path.join(outDir, `${name}.html`));
     const failedHref = `${name}.failed.html`;
     const hasFailed = st.failure !== undefined && fs.existsSync(path.join(outDir, failedHref));
@@ -77,7 +85,8 @@ function writeIndex(notebooks: string[], meta: { preset: string; backend: string
     };
   });
   const date = minuteStamp(new Date().toISOString());
-  writeFileAtomic(path.join(outDir, 'index.html'), indexHtml(reports, { ...meta, date }, require.resolve('plotly.js-dist-min')));
+  const others = otherIndexes(meta.preset, outDir);
+  writeFileAtomic(path.join(outDir, 'index.html'), indexHtml(reports, { ...meta, date, others }, require.resolve('plotly.js-dist-min')));
 }
 
 /** Runs one notebook in its own python process; SIGINT/SIGTERM/SIGHUP are passed on to it. */
@@ -100,13 +109,15 @@ function executeNotebook(python: string, args: string[], env: NodeJS.ProcessEnv,
 async function main(): Promise<number> {
   // Everything the notebooks will read from the environment, checked before any report is touched.
   let preset: ReturnType<typeof getPreset>;
+  let outDir: string;
   try {
     preset = getPreset();
     envSeed();
     workerCount(1);
     findDataDir();
+    outDir = reportsDir(preset.name);
   } catch (e) {
-    console.error(`reports: ${(e as Error).message}\nNothing was run; the reports already in ${outDir} are as they were.`);
+    console.error(`reports: ${(e as Error).message}\nNothing was run; the reports already on disk are as they were.`);
     return 2;
   }
   if (!fs.existsSync(path.join(kernelDir, 'kernels', 'tslab', 'kernel.json'))) {
@@ -134,7 +145,7 @@ async function main(): Promise<number> {
     const name = file.replace(/\.ipynb$/, '');
     process.stdout.write(`[${i + 1}/${notebooks.length}] ${name} … `);
     const t0 = Date.now();
-    const previous = readStatus(name);
+    const previous = readStatus(outDir, name);
     // The notebook rewrites its summary as it runs; an incomplete run must not leave its summary beside the old report.
     const summaryFile = path.join(outDir, 'summary', `${name}.json`);
     const previousSummary = fs.existsSync(summaryFile) ? fs.readFileSync(summaryFile, 'utf8') : undefined;
@@ -160,8 +171,8 @@ async function main(): Promise<number> {
       if (previousSummary !== undefined) writeFileAtomic(summaryFile, previousSummary);
       else fs.rmSync(summaryFile, { force: true });
     }
-    writeJsonAtomic(statusFile(name), status);
-    writeIndex(all, meta());
+    writeJsonAtomic(statusFile(outDir, name), status);
+    writeIndex(outDir, all, meta());
   }
   const done = notebooks.length - failures.length;
   console.log(`reports: wrote ${path.relative(process.cwd(), outDir) || '.'}/index.html and ${done} of ${notebooks.length} reports in ${(meta().seconds / 60).toFixed(1)} min`);

@@ -73,8 +73,21 @@ export function plotRemedySummary(runs: RunSetSummary[]): Figure {
   };
 }
 
-export function indexHtml(reports: NotebookReport[], meta: { preset: string; backend: string; seconds: number; date: string }, plotlyFile: string): string {
+export interface IndexMeta {
+  preset: string;
+  backend: string;
+  /** The job's wall time. */
+  seconds: number;
+  date: string;
+  /** Other presets' index pages, linked from this one. */
+  others?: Array<{ preset: string; href: string }>;
+}
+
+export function indexHtml(reports: NotebookReport[], meta: IndexMeta, plotlyFile: string): string {
   const runs = distinctRuns(reports);
+  const others = meta.others?.length
+    ? ` The reports of the ${meta.others.map((o) => `<a href="${escapeHtml(o.href)}">${escapeHtml(o.preset)}</a>`).join(', ')} preset${meta.others.length > 1 ? 's' : ''} are on ${meta.others.length > 1 ? 'their own pages' : 'its own page'}.`
+    : '';
   const failed = '<b style="color:#b00">failed</b>';
   const list = reports
     .map((r) => {
@@ -97,7 +110,7 @@ export function indexHtml(reports: NotebookReport[], meta: { preset: string; bac
 <script type="text/javascript">${escapeScript(fs.readFileSync(plotlyFile, 'utf8'))}</script>
 </head><body>
 <h1>Vanishing gradients: the problem and seven remedies</h1>
-<p>Preset <b>${escapeHtml(meta.preset)}</b>, backend <b>${escapeHtml(meta.backend)}</b>, ${meta.seconds.toFixed(0)} s in all, ${escapeHtml(meta.date)}.</p>
+<p>Preset <b>${escapeHtml(meta.preset)}</b>, backend <b>${escapeHtml(meta.backend)}</b>, ${meta.seconds.toFixed(0)} s in all, ${escapeHtml(meta.date)}.${others}</p>
 <ul>
 ${list}
 </ul>

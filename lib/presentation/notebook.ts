@@ -111,13 +111,14 @@ export function initialWeights(input: string | RunSpecInput, layer = 'hidden2'):
   }
 }
 
-/** Writes a notebook's run summaries for the reports' index page (<reports>/summary/<notebook>.json). */
+/** Writes a notebook's run summaries for its preset's index page (<reports>/summary/<notebook>.json). */
 export function saveSummary(notebook: string, runs: Runs[]): void {
-  writeJsonAtomic(path.join(reportsDir(), 'summary', `${notebook}.json`), { notebook, runs: runs.map(summarizeRuns) });
+  const preset = context?.preset.name ?? getPreset().name;
+  writeJsonAtomic(path.join(reportsDir(preset), 'summary', `${notebook}.json`), { notebook, runs: runs.map(summarizeRuns) });
 }
 
-/** Reads the summaries written by `saveSummary`, in notebook order. */
-export function readSummaries(dir = path.join(reportsDir(), 'summary')): Array<{ notebook: string; runs: RunSetSummary[] }> {
+/** Reads the summaries written by `saveSummary` (by default the preset of `VG_PRESET`), in notebook order. */
+export function readSummaries(dir = path.join(reportsDir(getPreset().name), 'summary')): Array<{ notebook: string; runs: RunSetSummary[] }> {
   if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()
     .map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { notebook: string; runs: RunSetSummary[] });

@@ -16,9 +16,15 @@ export function projectRoot(): string {
   }
 }
 
-/** Where reports, executed notebooks and run summaries go: `VG_REPORTS_DIR`, default `<project>/reports`. */
-export function reportsDir(): string {
-  return process.env.VG_REPORTS_DIR ? path.resolve(process.env.VG_REPORTS_DIR) : path.join(projectRoot(), 'reports');
+/**
+ * Where a preset's reports, executed notebooks and run summaries go: `VG_REPORTS_DIR` when set, else
+ * `<project>/reports` for the default preset and `<project>/reports/<preset>` for another, so that one
+ * preset's job never replaces (or mixes into the index of) another's reports.
+ */
+export function reportsDir(preset: string): string {
+  if (process.env.VG_REPORTS_DIR) return path.resolve(process.env.VG_REPORTS_DIR);
+  const all = path.join(projectRoot(), 'reports');
+  return preset === 'default' ? all : path.join(all, preset);
 }
 
 /**

@@ -105,6 +105,14 @@ describe('indexHtml', () => {
     assert.ok(html.includes('Preset <b>quick</b>, backend <b>wasm</b>, 1234 s in all, 2025-01-02 &lt;today&gt;.'), 'meta, escaped');
   });
 
+  test('links the other presets\' pages, and says nothing of them when there are none', () => {
+    const html = indexHtml(REPORTS, { ...META, others: [{ preset: 'study', href: 'study/index.html' }] }, plotlyFile);
+    assert.ok(html.includes('2025-01-02 &lt;today&gt;. The reports of the <a href="study/index.html">study</a> preset are on its own page.</p>'));
+    const two = indexHtml(REPORTS, { ...META, others: [{ preset: 'default', href: '../index.html' }, { preset: 'smoke', href: '../smoke/index.html' }] }, plotlyFile);
+    assert.ok(two.includes('The reports of the <a href="../index.html">default</a>, <a href="../smoke/index.html">smoke</a> presets are on their own pages.'));
+    assert.ok(!indexHtml(REPORTS, { ...META, others: [] }, plotlyFile).includes('The reports of the'));
+  });
+
   test('a notebook never run, and one whose latest run failed with an earlier report kept', () => {
     const html = indexHtml([
       { notebook: '05-skip', title: 'Skips', ok: false, seconds: 0, runs: [] },
