@@ -5,11 +5,13 @@
  * installs where its binary download works), then WebAssembly (shipped inside its npm package,
  * so it always works offline), then the pure-JavaScript `cpu` backend.
  * `VG_BACKEND=wasm|cpu|tensorflow` forces one. On wasm, matrix products go to OpenBLAS where the
- * optional `nblas` package built (fastmatmul.ts), and a clone shares its input's data (identity.ts).
+ * optional `nblas` package built (fastmatmul.ts), a clone shares its input's data (identity.ts), and the
+ * statistics' sums run in a WebAssembly module of our own (reductions.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { enableNativeMatMul, nativeMatMulActive } from './fastmatmul';
 import { enableSharedIdentity } from './identity';
+import { enableHeapKernels } from './reductions';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -49,10 +51,11 @@ async function pick(): Promise<BackendName> {
 /** Starts (once) and returns the backend every computation of this process runs on. */
 export function initBackend(): Promise<BackendName> {
   if (active === undefined) {
-    active = pick().then((name) => {
+    active = pick().then(async (name) => {
       if (name === 'wasm') {
         enableNativeMatMul();
         enableSharedIdentity();
+        await enableHeapKernels();
       }
       return name;
     });

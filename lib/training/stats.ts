@@ -1,6 +1,7 @@
 /**
  * Per-layer statistics of a training step, each read in one pass over the tensor where it lives (the
- * wasm heap, see `float32View`) and summed over the epoch in plain numbers: no tfjs op per statistic.
+ * wasm heap, see runtime/reductions.ts) and summed over the epoch in plain numbers: no tfjs op per
+ * statistic.
  * What is measured, for every layer (input to output, output last):
  *
  * - weightGradMeanAbs: mean |dL/dW| of the kernel, from the gradient the optimizer used;
@@ -48,6 +49,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Activation, SATURATION_MARGIN } from '../network/activations';
 import { gradientTap } from '../network/taps';
 import { Probe } from '../network/models';
+import { columnSums, countOutside, sums } from '../runtime/reductions';
 import { float32View } from '../runtime/wasmheap';
 
 export const LAYER_METRICS = [
@@ -124,74 +126,37 @@ const S_NORM = 3;
 const S_SATURATION = 4;
 const S_RMS = 5;
 
+/** How many of `x`'s values are saturated for `kind` (`saturationFraction`'s rule), counted where `x` lies. */
+function countSaturated(x: tf.Tensor, kind: Activation): number {
+  const hi = 1 - SATURATION_MARGIN;
+  if (kind === 'sigmoid') return countOutside(x, SATURATION_MARGIN, hi);
+  if (kind === 'tanh') return countOutside(x, -hi, hi);
+  // ReLU outputs are never negative: the zeros are what is not above 0
+  return x.size - countOutside(x, 0, 0);
+}
+
+/** [mean, std, mean |x|, ‖x‖₂, saturated fraction, RMS] from the sums over `n` values. */
+function fromSums(n: number, sum: number, sumSq: number, sumAbs: number, saturated: number): number[] {
+  const mean = sum / n;
+  return [mean, Math.sqrt(Math.max(0, sumSq / n - mean * mean)), sumAbs / n, Math.sqrt(sumSq), saturated / n, Math.sqrt(sumSq / n)];
+}
+
 /**
- * [mean, std, mean |x|, ‖x‖₂, saturated fraction, RMS] over every element of `x`. One pass over the
- * data where it lives (the wasm heap or the cpu backend's array), summed in float64: six statistics
- * for the price of reading the tensor once, instead of some fifteen tfjs reductions and comparisons.
- * The saturated fraction follows `saturationFraction`'s rule for `kind` (NaN without a kind).
- * Population std, as `tf.moments`.
+ * [mean, std, mean |x|, ‖x‖₂, saturated fraction, RMS] over every element of `x`, from one pass over
+ * the data where it lives (runtime/reductions.ts), summed in float64: six statistics for the price of
+ * reading the tensor once, instead of some fifteen tfjs reductions and comparisons. The saturated
+ * fraction follows `saturationFraction`'s rule for `kind` (NaN without a kind). Population std, as
+ * `tf.moments`.
  */
 export function summarize(x: tf.Tensor, kind?: Activation): number[] {
-  const v = float32View(x);
-  const n = v.length;
-  // Branch-free and two elements at a time: a data-dependent branch here (sign, threshold) is
-  // mispredicted half the time and makes the loop several times slower.
-  let sum = 0;
-  let sum2 = 0;
-  let sq = 0;
-  let sq2 = 0;
-  let abs = 0;
-  let abs2 = 0;
-  let i = 0;
-  for (; i + 1 < n; i += 2) {
-    const e = v[i];
-    const f = v[i + 1];
-    sum += e;
-    sum2 += f;
-    sq += e * e;
-    sq2 += f * f;
-    abs += Math.abs(e);
-    abs2 += Math.abs(f);
-  }
-  if (i < n) {
-    sum += v[i];
-    sq += v[i] * v[i];
-    abs += Math.abs(v[i]);
-  }
-  sum += sum2;
-  const sumSq = sq + sq2;
-  const sumAbs = abs + abs2;
-  let saturated = 0;
-  if (kind === 'sigmoid') {
-    const lo = Math.fround(SATURATION_MARGIN);
-    const hi = Math.fround(1 - SATURATION_MARGIN);
-    for (let k = 0; k < n; k++) saturated += Number(v[k] < lo) + Number(v[k] > hi);
-  } else if (kind === 'tanh') {
-    const hi = Math.fround(1 - SATURATION_MARGIN);
-    for (let k = 0; k < n; k++) saturated += Number(Math.abs(v[k]) > hi);
-  } else if (kind === 'relu') {
-    for (let k = 0; k < n; k++) saturated += Number(v[k] === 0);
-  }
-  const mean = sum / n;
-  const variance = Math.max(0, sumSq / n - mean * mean);
-  return [mean, Math.sqrt(variance), sumAbs / n, Math.sqrt(sumSq), kind ? saturated / n : NaN, Math.sqrt(sumSq / n)];
+  const [sum, sumSq, sumAbs] = sums(x);
+  return fromSums(x.size, sum, sumSq, sumAbs, kind ? countSaturated(x, kind) : NaN);
 }
 
 /** The std of each column of `a` [rows, columns] (population, across the rows), averaged over the columns. */
 export function columnSpread(a: tf.Tensor): number {
-  const v = float32View(a);
-  const [rows, cols] = a.shape;
-  const sum = new Float64Array(cols);
-  const sq = new Float64Array(cols);
-  for (let r = 0; r < rows; r++) {
-    const o = r * cols;
-    for (let c = 0; c < cols; c++) {
-      const x = v[o + c];
-      sum[c] += x;
-      sq[c] += x * x;
-    }
-  }
-  return meanColumnStd(sum, sq, rows);
+  const { sum, sumSq } = columnSums(a, 'none');
+  return meanColumnStd(sum, sumSq, a.shape[0]);
 }
 
 /** The population std of each column from its sum and sum of squares over `rows`, averaged over the columns. */
@@ -215,100 +180,34 @@ export interface ActivationPass {
 }
 
 /**
- * `summarize`, `columnSpread` and the slopes of `predictedGradFactor` in one pass over the activations:
- * the training loop reads every hidden layer's outputs once per step instead of three times.
+ * `summarize`, `columnSpread` and the slopes of `predictedGradFactor` from one pass over the activations
+ * (per-column sums) and a count of the saturated ones: the training loop reads every hidden layer's
+ * outputs once per step instead of three times.
  */
 export function activationPass(a: tf.Tensor, kind: Activation): ActivationPass {
-  const v = float32View(a);
-  const [rows, cols] = a.shape;
-  const sum = new Float64Array(cols);
-  const sq = new Float64Array(cols);
-  const slopeSq = new Float64Array(cols);
-  let sumAbs = 0;
-  let saturated = 0;
-  const lo = Math.fround(SATURATION_MARGIN);
-  const hi = Math.fround(1 - SATURATION_MARGIN);
-  const n = rows * cols;
-  // One loop per activation, the branch outside; column by column with the sums in locals, which
-  // reads the tensor with a stride but runs twice as fast as adding into per-column arrays row by row.
-  if (kind === 'sigmoid') {
-    for (let c = 0; c < cols; c++) {
-      let s = 0, q = 0, p = 0, k = 0;
-      for (let i = c; i < n; i += cols) {
-        const x = v[i];
-        const d = x * (1 - x);
-        s += x;
-        q += x * x;
-        p += d * d;
-        k += Number(x < lo) + Number(x > hi);
-      }
-      sum[c] = s;
-      sq[c] = q;
-      slopeSq[c] = p;
-      saturated += k;
-    }
-  } else if (kind === 'tanh') {
-    for (let c = 0; c < cols; c++) {
-      let s = 0, q = 0, p = 0, k = 0, m = 0;
-      for (let i = c; i < n; i += cols) {
-        const x = v[i];
-        const d = 1 - x * x;
-        s += x;
-        q += x * x;
-        p += d * d;
-        m += Math.abs(x);
-        k += Number(Math.abs(x) > hi);
-      }
-      sum[c] = s;
-      sq[c] = q;
-      slopeSq[c] = p;
-      sumAbs += m;
-      saturated += k;
-    }
-  } else {
-    for (let c = 0; c < cols; c++) {
-      let s = 0, q = 0, p = 0, k = 0;
-      for (let i = c; i < n; i += cols) {
-        const x = v[i];
-        s += x;
-        q += x * x;
-        p += Number(x > 0);
-        k += Number(x === 0);
-      }
-      sum[c] = s;
-      sq[c] = q;
-      slopeSq[c] = p;
-      saturated += k;
-    }
-  }
+  const rows = a.shape[0];
+  const { sum, sumSq, slopeSq } = columnSums(a, kind);
   let total = 0;
   let totalSq = 0;
-  for (let c = 0; c < cols; c++) {
+  for (let c = 0; c < sum.length; c++) {
     total += sum[c];
-    totalSq += sq[c];
+    totalSq += sumSq[c];
     slopeSq[c] /= rows;
   }
-  const mean = total / n;
   // sigmoid and ReLU outputs are never negative: their mean |x| is their mean
-  if (kind !== 'tanh') sumAbs = total;
+  const sumAbs = kind === 'tanh' ? sums(a)[2] : total;
   return {
-    summary: [mean, Math.sqrt(Math.max(0, totalSq / n - mean * mean)), sumAbs / n, Math.sqrt(totalSq), saturated / n, Math.sqrt(totalSq / n)],
-    spread: meanColumnStd(sum, sq, rows),
+    summary: fromSums(a.size, total, totalSq, sumAbs, countSaturated(a, kind)),
+    spread: meanColumnStd(sum, sumSq, rows),
     slopeSq,
   };
 }
 
 /** Population variance of every element of `w`, in float64. */
 function elementVariance(w: tf.Tensor): number {
-  const v = float32View(w);
-  let sum = 0;
-  let sq = 0;
-  for (let i = 0; i < v.length; i++) {
-    sum += v[i];
-    sq += v[i] * v[i];
-  }
-  const m = sum / v.length;
-  return Math.max(0, sq / v.length - m * m);
+  const [sum, sumSq] = sums(w);
+  const m = sum / w.size;
+  return Math.max(0, sumSq / w.size - m * m);
 }
 
 /**

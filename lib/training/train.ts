@@ -11,6 +11,7 @@ import { updateRunningStats } from '../network/normalization';
 import { OptimizerSpec, createOptimizer, describeOptimizer } from '../network/optimizers';
 import { RunSpec, totalEpochs } from './spec';
 import { EpochAccumulator, LayerHistograms, LayerStats, StepRecorder } from './stats';
+import { sums } from '../runtime/reductions';
 import { float32View } from '../runtime/wasmheap';
 
 export interface EpochRecord {
@@ -100,12 +101,12 @@ export interface TrainResult {
   stopped?: StopInfo;
 }
 
-/** No NaN or ±Inf among the tensor's values: v · 0 is 0 for every finite v and NaN otherwise. */
+/**
+ * No NaN or ±Inf among the tensor's values: their float64 sum is finite exactly then (float32 values
+ * cannot add up to an overflow there; a NaN, an infinity or both infinities make it NaN or infinite).
+ */
 function allFinite(t: tf.Tensor): boolean {
-  const v = float32View(t);
-  let sum = 0;
-  for (let i = 0; i < v.length; i++) sum += v[i] * 0;
-  return sum === 0;
+  return Number.isFinite(sums(t)[0]);
 }
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
