@@ -7,7 +7,7 @@ import { Activation, activate } from './activations';
 import { dense } from './dense';
 import { gradNorm } from './gradnorm';
 import { Init, initDense } from './init';
-import { BN_EPS, BatchNormState, batchNorm, createBatchNorm, unbiasedStd, wholeTensorNorm } from './normalization';
+import { BatchMoments, BatchNormState, batchNorm, batchNormScaleSq, createBatchNorm, unbiasedStd, wholeTensorNorm } from './normalization';
 
 export type Normalization = 'none' | 'batchnorm' | 'whole-tensor';
 export const NORMALIZATIONS: readonly Normalization[] = ['none', 'batchnorm', 'whole-tensor'];
@@ -86,7 +86,7 @@ export interface Probe {
    * layer, whose input gradient is not measured; a layer whose input also feeds a skip connection;
    * any layer of a network with gradient normalisation).
    */
-  backward(layer: string, kernel: tf.Tensor, scaleSq?: tf.Tensor): void;
+  backward(layer: string, kernel: tf.Tensor, scaleSq?: ArrayLike<number>): void;
   /** Identity that records dL/dh at this point of the named layer in the backward pass. */
   tap(layer: string, kind: 'output' | 'normalized'): (h: tf.Tensor) => tf.Tensor;
 }
@@ -98,7 +98,7 @@ export interface ForwardOptions {
   activeDepth?: number;
   probe?: Probe;
   /** Receives each BatchNorm layer's batch statistics in training mode. */
-  onBatchStats?: (layer: DenseLayer, mean: tf.Tensor1D, variance: tf.Tensor1D) => void;
+  onBatchStats?: (layer: DenseLayer, moments: BatchMoments) => void;
 }
 
 let modelCount = 0;
@@ -179,16 +179,16 @@ export class MLP {
     for (let i = 1; i <= depth; i++) {
       const layer = this.hidden[i - 1];
       let z = dense(h as tf.Tensor2D, layer.kernel as tf.Tensor2D, layer.bias as tf.Tensor1D, i > 1);
-      let scaleSq: tf.Tensor | undefined;
+      let scaleSq: ArrayLike<number> | undefined;
       if (normalization === 'batchnorm' && layer.bn) {
         const r = batchNorm(z, layer.bn, opts.training);
         z = r.y;
-        if (r.mean && r.variance) {
-          opts.onBatchStats?.(layer, r.mean, r.variance);
-          if (probe) scaleSq = tf.div(tf.square(layer.bn.gamma), tf.add(r.variance, BN_EPS));
+        if (r.moments) {
+          opts.onBatchStats?.(layer, r.moments);
+          if (probe) scaleSq = batchNormScaleSq(layer.bn, r.moments);
         }
       } else if (normalization === 'whole-tensor') {
-        if (probe) scaleSq = tf.div(1, tf.square(unbiasedStd(z)));
+        if (probe) scaleSq = [1 / unbiasedStd(z).dataSync()[0] ** 2];
         z = wholeTensorNorm(z);
       }
       const a = activate(activation, z);

@@ -2,6 +2,7 @@
  * Normalisation inside the network, placed between a Linear layer and its activation as in the study.
  */
 import * as tf from '@tensorflow/tfjs';
+import { columnSums } from '../runtime/reductions';
 import { columnSum } from './dense';
 
 /** PyTorch's `BatchNorm1d` defaults. */
@@ -63,38 +64,57 @@ const batchNormTrain = tf.customGrad((x, gamma, beta, save) => {
   };
 }) as (x: tf.Tensor2D, gamma: tf.Tensor, beta: tf.Tensor) => tf.Tensor2D;
 
+/** A batch's per-feature mean and biased variance, as plain numbers. */
+export interface BatchMoments {
+  mean: Float64Array;
+  variance: Float64Array;
+}
+
 /**
  * Batch normalisation, Ioffe & Szegedy 2015, with PyTorch `BatchNorm1d` semantics:
  * training: y = γ · (x - μ_B) / sqrt(σ²_B + ε) + β with the batch mean μ_B and biased variance σ²_B;
  * evaluation: the running statistics replace μ_B and σ²_B.
  * In training it also returns the batch statistics, for `updateRunningStats` after the step.
  */
-export function batchNorm(
-  x: tf.Tensor2D,
-  bn: BatchNormState,
-  training: boolean,
-): { y: tf.Tensor2D; mean?: tf.Tensor1D; variance?: tf.Tensor1D } {
+export function batchNorm(x: tf.Tensor2D, bn: BatchNormState, training: boolean): { y: tf.Tensor2D; moments?: BatchMoments } {
   if (!training) {
     const y = tf.add(tf.mul(tf.div(tf.sub(x, bn.runningMean), tf.sqrt(tf.add(bn.runningVar, BN_EPS))), bn.gamma), bn.beta);
     return { y: y as tf.Tensor2D };
   }
-  // The statistics again, outside the op: they feed only the running averages, so no gradient flows
-  // through them (passed into the op instead, autodiff would run their backward pass for nothing).
-  const { mean, variance } = columnMoments(x);
-  const width = x.shape[1];
-  return { y: batchNormTrain(x, bn.gamma, bn.beta), mean: tf.reshape(mean, [width]) as tf.Tensor1D, variance: tf.reshape(variance, [width]) as tf.Tensor1D };
+  return { y: batchNormTrain(x, bn.gamma, bn.beta), moments: batchMoments(x) };
+}
+
+/**
+ * μ_B and σ²_B again, outside the op, as numbers read off x where it lies (one pass, float64): they
+ * feed only the running averages and the statistics, so no gradient flows through them, and no tfjs op
+ * is spent on them.
+ */
+export function batchMoments(x: tf.Tensor2D): BatchMoments {
+  const n = x.shape[0];
+  const { sum, sumSq } = columnSums(x, 'none');
+  const mean = sum.map((s) => s / n);
+  return { mean, variance: sumSq.map((q, j) => Math.max(0, q / n - mean[j] * mean[j])) };
 }
 
 /**
  * running ← (1 - m) · running + m · batch, with m = 0.1. As in PyTorch, the running variance takes the
  * unbiased batch variance (σ²_B · n / (n - 1)) even though the forward pass used the biased one.
  */
-export function updateRunningStats(bn: BatchNormState, mean: tf.Tensor1D, variance: tf.Tensor1D, n: number): void {
+export function updateRunningStats(bn: BatchNormState, batch: BatchMoments, n: number): void {
+  const m = BN_MOMENTUM;
+  const unbiased = n > 1 ? n / (n - 1) : 1;
+  const runningMean = bn.runningMean.dataSync().map((r, j) => (1 - m) * r + m * batch.mean[j]);
+  const runningVar = bn.runningVar.dataSync().map((r, j) => (1 - m) * r + m * batch.variance[j] * unbiased);
   tf.tidy(() => {
-    const unbiased = n > 1 ? tf.mul(variance, n / (n - 1)) : variance;
-    bn.runningMean.assign(tf.add(tf.mul(bn.runningMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)));
-    bn.runningVar.assign(tf.add(tf.mul(bn.runningVar, 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM)));
+    bn.runningMean.assign(tf.tensor1d(runningMean));
+    bn.runningVar.assign(tf.tensor1d(runningVar));
   });
+}
+
+/** s² = γ² / (σ²_B + ε) per feature: how much BatchNorm scales what passes through it. */
+export function batchNormScaleSq(bn: BatchNormState, batch: BatchMoments): Float64Array {
+  const gamma = bn.gamma.dataSync();
+  return batch.variance.map((v, j) => (gamma[j] * gamma[j]) / (v + BN_EPS));
 }
 
 /** Unbiased standard deviation over every element (torch.std's default divides by N - 1). */

@@ -39,7 +39,7 @@ function slopeFromOutput(kind: Activation, y: number): number {
 interface LayerRecord {
   outputs: Float32Array;
   kernel?: Float32Array;
-  scaleSq?: Float32Array;
+  scaleSq?: ArrayLike<number>;
 }
 
 /** A `Probe` that copies what the layer Jacobians need out of one forward pass. */
@@ -52,11 +52,11 @@ class LayerRecorder implements Probe {
 
   signal(): void {}
 
-  backward(layer: string, kernel: tf.Tensor, scaleSq?: tf.Tensor): void {
+  backward(layer: string, kernel: tf.Tensor, scaleSq?: ArrayLike<number>): void {
     const record = this.layers.get(layer);
     if (!record) return;
     record.kernel = kernel.dataSync() as Float32Array;
-    if (scaleSq) record.scaleSq = scaleSq.dataSync() as Float32Array;
+    if (scaleSq) record.scaleSq = scaleSq;
   }
 
   tap(): (h: tf.Tensor) => tf.Tensor {

@@ -50,7 +50,6 @@ import { Activation, SATURATION_MARGIN } from '../network/activations';
 import { gradientTap } from '../network/taps';
 import { Probe } from '../network/models';
 import { columnSums, countOutside, sums } from '../runtime/reductions';
-import { float32View } from '../runtime/wasmheap';
 
 export const LAYER_METRICS = [
   'weightGradMeanAbs',
@@ -215,16 +214,15 @@ function elementVariance(w: tf.Tensor): number {
  * mean of s² φ'(ẑ)²), φ' read off the activation's outputs `a` [batch, n] (none for the output
  * layer: φ' = 1), s² per unit [n], one number [1] or absent (1).
  */
-export function predictedGradFactor(kernel: tf.Tensor, kind?: Activation, a?: tf.Tensor, scaleSq?: tf.Tensor): number {
+export function predictedGradFactor(kernel: tf.Tensor, kind?: Activation, a?: tf.Tensor, scaleSq?: ArrayLike<number>): number {
   const units = kernel.shape[1] as number;
   const slopeSq = a && kind ? activationPass(a, kind).slopeSq : new Float64Array(units).fill(1);
   return factorFromSlopes(elementVariance(kernel), slopeSq, scaleSq);
 }
 
 /** `predictedGradFactor` from the mean φ'² of each unit: √(n · Var(W) · mean over units of s² φ'²). */
-function factorFromSlopes(weightVariance: number, slopeSq: Float64Array, scaleSq?: tf.Tensor): number {
+function factorFromSlopes(weightVariance: number, slopeSq: Float64Array, s2?: ArrayLike<number>): number {
   const units = slopeSq.length;
-  const s2 = scaleSq ? float32View(scaleSq) : undefined;
   let total = 0;
   for (let j = 0; j < units; j++) total += slopeSq[j] * (s2 ? s2[s2.length === 1 ? 0 : j] : 1);
   return Math.sqrt(units * weightVariance * (total / units));
@@ -290,7 +288,7 @@ export class StepRecorder implements Probe {
     this.set(layer, 'signalSpread', own && own.a === h ? own.pass.spread : columnSpread(h));
   }
 
-  backward(layer: string, kernel: tf.Tensor, scaleSq?: tf.Tensor): void {
+  backward(layer: string, kernel: tf.Tensor, scaleSq?: ArrayLike<number>): void {
     const own = this.passes.get(layer);
     const slopeSq = own ? own.pass.slopeSq : new Float64Array(kernel.shape[1] as number).fill(1);
     this.set(layer, 'predictedGradFactor', factorFromSlopes(this.kernelVariance(layer, kernel), slopeSq, scaleSq));

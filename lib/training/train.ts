@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { FashionMNIST, IMAGE_SIZE, Split, epochBatches, gatherBytes } from './data';
 import { crossEntropy } from '../network/loss';
 import { DenseLayer, MLP } from '../network/models';
-import { updateRunningStats } from '../network/normalization';
+import { BatchMoments, updateRunningStats } from '../network/normalization';
 import { OptimizerSpec, createOptimizer, describeOptimizer } from '../network/optimizers';
 import { RunSpec, totalEpochs } from './spec';
 import { EpochAccumulator, LayerHistograms, LayerStats, StepRecorder } from './stats';
@@ -172,7 +172,7 @@ function trainStep(
   activeDepth: number,
   recorder: StepRecorder | undefined,
 ): { loss: tf.Scalar; hits: number } {
-  const batchStats: Array<{ layer: DenseLayer; mean: tf.Tensor1D; variance: tf.Tensor1D }> = [];
+  const batchStats: Array<{ layer: DenseLayer; moments: BatchMoments }> = [];
   let hits = 0;
   const variables = trainable.map((t) => t.variable);
   const { value, grads } = tf.variableGrads(() => {
@@ -180,7 +180,7 @@ function trainStep(
       training: true,
       activeDepth,
       probe: recorder,
-      onBatchStats: (layer, mean, variance) => batchStats.push({ layer, mean: tf.keep(mean), variance: tf.keep(variance) }),
+      onBatchStats: (layer, moments) => batchStats.push({ layer, moments }),
     });
     hits = countHits(logits, labels);
     return crossEntropy(logits, y);
@@ -190,11 +190,7 @@ function trainStep(
   for (const { name, i } of kernels) recorder?.beforeUpdate(name, variables[i]);
   const updates = optimizer.apply(variables, gradList);
   for (const { name, i } of kernels) recorder?.weights(name, gradList[i], updates[i]);
-  for (const { layer, mean, variance } of batchStats) {
-    if (layer.bn) updateRunningStats(layer.bn, mean, variance, x.shape[0]);
-    mean.dispose();
-    variance.dispose();
-  }
+  for (const { layer, moments } of batchStats) if (layer.bn) updateRunningStats(layer.bn, moments, x.shape[0]);
   // The loss alone can miss a divergence: the wasm backend's relu maps a NaN with its sign bit set (the
   // NaN that Inf - Inf or 0 · Inf makes) to 0, so a relu network whose weights have all become NaN can go
   // on reporting a finite loss. So the updated weights are checked too (one pass, where they live).

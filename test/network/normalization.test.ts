@@ -95,8 +95,8 @@ describe('batchNorm (PyTorch BatchNorm1d semantics)', () => {
     bn.beta.assign(tf.tensor1d(beta));
     const out = tf.tidy(() => {
       const r = batchNorm(tf.tensor2d(x, [N, W]), bn, true);
-      assert.ok(r.mean && r.variance, 'r.mean && r.variance');
-      return { y: Array.from(r.y.dataSync()), m: Array.from(r.mean.dataSync()), v: Array.from(r.variance.dataSync()) };
+      assert.ok(r.moments, 'the batch moments in training mode');
+      return { y: Array.from(r.y.dataSync()), m: Array.from(r.moments.mean), v: Array.from(r.moments.variance) };
     });
     const ref = batchNorm64(x, N, W, gamma, beta);
     assertClose(out.y, ref.y, { atol: 2e-5, rtol: 1e-4, msg: 'y' });
@@ -151,7 +151,7 @@ describe('batchNorm (PyTorch BatchNorm1d semantics)', () => {
     bn.runningVar.assign(tf.tensor1d(rv));
     const y = tf.tidy(() => {
       const r = batchNorm(tf.tensor2d(x, [N, W]), bn, false);
-      assert.equal(r.mean, undefined);
+      assert.equal(r.moments, undefined);
       return Array.from(r.y.dataSync());
     });
     const expected = x.map((v, k) => {
@@ -179,8 +179,8 @@ describe('batchNorm (PyTorch BatchNorm1d semantics)', () => {
       const batch = step === 0 ? xs : xs.map((v) => v * 2 - 1);
       tf.tidy(() => {
         const r = batchNorm(tf.tensor2d(batch, [n, W]), bn, true);
-        assert.ok(r.mean && r.variance, 'r.mean && r.variance');
-        updateRunningStats(bn, r.mean, r.variance, n);
+        assert.ok(r.moments, 'the batch moments in training mode');
+        updateRunningStats(bn, r.moments, n);
       });
       const cols = Array.from({ length: W }, (_, j) => Array.from({ length: n }, (_, i) => batch[i * W + j]));
       expMean = expMean.map((m, j) => 0.9 * m + 0.1 * mean(cols[j]));
@@ -238,8 +238,8 @@ print(json.dumps({'y': y.detach().flatten().tolist(), 'rm': bn.running_mean.toli
     bn.beta.assign(tf.tensor1d(beta));
     const y = tf.tidy(() => {
       const r = batchNorm(tf.tensor2d(x, [N, W]), bn, true);
-      assert.ok(r.mean && r.variance, 'r.mean && r.variance');
-      updateRunningStats(bn, r.mean, r.variance, N);
+      assert.ok(r.moments, 'the batch moments in training mode');
+      updateRunningStats(bn, r.moments, N);
       return Array.from(r.y.dataSync());
     });
     assertClose(y, ref.y, { atol: 1e-5, rtol: 1e-5, msg: 'train y vs torch' });

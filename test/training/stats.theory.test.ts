@@ -40,8 +40,8 @@ describe('predictedGradFactor', () => {
         const kernel = tf.tensor2d(w, [fanIn, n]);
         const out = tf.tensor2d(h, [batch, n]);
         return [
-          predictedGradFactor(kernel, kind, out, tf.tensor1d(s2)),
-          predictedGradFactor(kernel, kind, out, tf.tensor1d([0.25])),
+          predictedGradFactor(kernel, kind, out, s2),
+          predictedGradFactor(kernel, kind, out, [0.25]),
           predictedGradFactor(kernel, kind, out),
         ];
       });
