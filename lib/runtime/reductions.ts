@@ -179,10 +179,16 @@ interface Kernels {
 }
 
 interface TfjsWasm {
-  asm: { memory: WebAssembly.Memory };
+  /** The module's exports; `memory` is its WebAssembly.Memory. */
+  asm: { memory: { buffer: ArrayBuffer } };
   _malloc(bytes: number): number;
   _free(p: number): void;
 }
+
+// tslab compiles lib/ without TypeScript's WebAssembly declarations: the global, typed as far as used.
+const wasmApi = (globalThis as unknown as {
+  WebAssembly: { Module: new (bytes: Uint8Array) => object; Instance: new (module: object, imports: object) => { exports: unknown } };
+}).WebAssembly;
 
 let kernels: Kernels | null = null;
 /** Room on tfjs's heap for `columnSums`' output, grown as needed. */
@@ -200,8 +206,8 @@ export async function enableHeapKernels(): Promise<boolean> {
   const wabt = await (require('wabt') as () => Promise<{ parseWat(name: string, text: string, features: object): { toBinary(o: object): { buffer: Uint8Array }; destroy(): void } }>)();
   const parsed = wabt.parseWat('reductions.wat', WAT, { simd: true, multi_value: true });
   try {
-    const module = new WebAssembly.Module(parsed.toBinary({}).buffer);
-    kernels = new WebAssembly.Instance(module, { env: { memory: wasm.asm.memory } }).exports as unknown as Kernels;
+    const module = new wasmApi.Module(parsed.toBinary({}).buffer);
+    kernels = new wasmApi.Instance(module, { env: { memory: wasm.asm.memory } }).exports as unknown as Kernels;
   } finally {
     parsed.destroy();
   }
