@@ -4,7 +4,7 @@
  *
  * On the wasm backend they run as a small WebAssembly module of our own (below, in the WebAssembly
  * text format) that imports tfjs's own memory and reads the tensors in place, four floats at a time
- * with 128-bit SIMD: about a fifth of the time of the same loops in JavaScript, which the training
+ * with 128-bit SIMD: about a third of the time of the same loops in JavaScript, which the training
  * loop pays on some 1.6 million values a step. `initBackend` compiles it (with wabt, the WebAssembly
  * Binary Toolkit) before the first step; elsewhere (the cpu backend, a native one) the same sums run
  * as JavaScript loops, which are also the reference the module is tested against.

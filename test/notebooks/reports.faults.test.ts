@@ -47,7 +47,7 @@ function job(args: string[] = [], env: Record<string, string> = {}): Job {
 /** tslab kernels started for this test's notebooks (their command names no folder: found by their cwd). */
 function kernelsIn(folder: string): number[] {
   const ps = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
-  return ps.split('\n').filter((l) => /tslab kernel/.test(l)).map((l) => Number(l.trim().split(/\s+/)[0]))
+  return ps.split('\n').filter((l) => /tslab-kernel\.js kernel/.test(l)).map((l) => Number(l.trim().split(/\s+/)[0]))
     .filter((pid) => {
       try {
         return fs.realpathSync(`/proc/${pid}/cwd`) === fs.realpathSync(folder);
