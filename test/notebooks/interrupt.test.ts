@@ -23,7 +23,7 @@ describe('Kernel > Interrupt during vg.run', { skip: hasRealData ? false : 'Fash
   it('stops the run within a step, keeps its finished epochs in the cell\'s result, leaves no worker', () => {
     const out = path.join(tmp, 'result.json');
     const r = spawnSync(findPython(), [path.join(__dirname, 'interrupt_kernel.py'), path.join(root, 'notebooks'), out], {
-      env: { ...process.env, VG_PRESET: 'smoke', VG_SEEDS: '2', VG_STORE_DIR: path.join(tmp, 'store'), JUPYTER_PATH: kernelDir },
+      env: { ...process.env, VG_PRESET: 'smoke', VG_SEEDS: '2', VG_STORE_DIR: path.join(tmp, 'store'), VG_REPORTS_DIR: path.join(tmp, 'reports'), JUPYTER_PATH: kernelDir },
       encoding: 'utf8',
       timeout: 10 * 60 * 1000,
     });

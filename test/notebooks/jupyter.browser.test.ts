@@ -47,7 +47,9 @@ describe('a real Jupyter Notebook server in a real browser', { skip: hasRealData
     base = `http://127.0.0.1:${port}`;
     server = spawn('jupyter', ['notebook', '--no-browser', '--ip=127.0.0.1', `--port=${port}`, `--NotebookApp.token=${TOKEN}`,
       '--allow-root', `--notebook-dir=${dir}`], {
-      env: { ...process.env, VG_PRESET: 'smoke', VG_STORE_DIR: path.join(dir, 'store'), JUPYTER_PATH: path.join(root, '.jupyter', 'share', 'jupyter'),
+      // the notebook's summary goes to the test's folder, not the project's reports/
+      env: { ...process.env, VG_PRESET: 'smoke', VG_STORE_DIR: path.join(dir, 'store'), VG_REPORTS_DIR: path.join(dir, 'reports'),
+        JUPYTER_PATH: path.join(root, '.jupyter', 'share', 'jupyter'),
         JUPYTER_DATA_DIR: path.join(dir, 'jupyter-data') },
       stdio: 'ignore',
     });
@@ -99,6 +101,7 @@ describe('a real Jupyter Notebook server in a real browser', { skip: hasRealData
     assert.deepEqual(ran.errors, []);
     assert.equal(ran.plots, expected, 'figures rendered while running');
     assert.equal(ran.hints, 0, 'an untrusted hint left in a trusted session');
+    assert.ok(fs.existsSync(path.join(dir, 'reports', 'summary', '02-better-activation.json')), 'the run summary, in VG_REPORTS_DIR');
     await page.evaluate(() => (window as any).Jupyter.notebook.save_notebook());
     await page.waitForTimeout(2000);
     await page.close();
