@@ -6,23 +6,24 @@
  * (slope below 0.02); a ReLU unit when its output is exactly 0 (slope 0: a "dead" unit for that example).
  */
 import * as tf from '@tensorflow/tfjs';
+import { fusedSigmoidBackward } from '../runtime/elementwise';
 
 export type Activation = 'sigmoid' | 'relu' | 'tanh';
 export const ACTIVATIONS: readonly Activation[] = ['sigmoid', 'relu', 'tanh'];
 export const SATURATION_MARGIN = 0.01;
 
 /**
- * σ(z) with tfjs's own gradient dy · y · (1 - y), except that 1 - y is taken against a tensor of ones
- * rather than the scalar 1: the wasm backend broadcasts a scalar on the left through a slow generic
- * path (1.4 ms per 512×128 tensor, more than the layer's matrix product). Same float32 operations,
- * bit-identical results.
+ * σ(z) with tfjs's own gradient dy · y · (1 - y). On the wasm backend that is one fused pass on the
+ * heap (runtime/elementwise.ts); elsewhere three tfjs ops, with 1 - y taken against a tensor of ones
+ * rather than the scalar 1 (a scalar on the left takes a slow generic broadcast on wasm). Same
+ * float32 operations in the same order either way: bit-identical results.
  */
 export const sigmoid = tf.customGrad((z, save) => {
   const y = tf.sigmoid(z as tf.Tensor);
   (save as tf.GradSaveFunc)([y]);
   return {
     value: y,
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, tf.mul(saved[0], tf.sub(tf.onesLike(saved[0]), saved[0]))),
+    gradFunc: (dy: tf.Tensor, [y]: tf.Tensor[]) => fusedSigmoidBackward(dy, y) ?? tf.mul(dy, tf.mul(y, tf.sub(tf.onesLike(y), y))),
   };
 }) as (z: tf.Tensor) => tf.Tensor;
 

@@ -5,11 +5,13 @@
  * installs where its binary download works), then WebAssembly (shipped inside its npm package,
  * so it always works offline), then the pure-JavaScript `cpu` backend.
  * `VG_BACKEND=wasm|cpu|tensorflow` forces one. On wasm, matrix products go to OpenBLAS where the
- * optional `nblas` package built (fastmatmul.ts), a clone shares its input's data (identity.ts), and the
- * statistics' sums run in a WebAssembly module of our own (reductions.ts).
+ * optional `nblas` package built (fastmatmul.ts), a clone shares its input's data (identity.ts), the
+ * statistics' sums run in a WebAssembly module of our own (reductions.ts), and so do the sigmoid's
+ * backward and a batch's byte / 255 (elementwise.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { enableNativeMatMul, nativeMatMulActive } from './fastmatmul';
+import { enableFusedKernels } from './elementwise';
 import { enableSharedIdentity } from './identity';
 import { enableHeapKernels } from './reductions';
 
@@ -56,6 +58,7 @@ export function initBackend(): Promise<BackendName> {
         enableNativeMatMul();
         enableSharedIdentity();
         await enableHeapKernels();
+        await enableFusedKernels();
       }
       return name;
     });

@@ -5,11 +5,12 @@
  * On the wasm backend they run as a small WebAssembly module of our own (below, in the WebAssembly
  * text format) that imports tfjs's own memory and reads the tensors in place, four floats at a time
  * with 128-bit SIMD: about a third of the time of the same loops in JavaScript, which the training
- * loop pays on some 1.6 million values a step. `initBackend` compiles it (with wabt, the WebAssembly
- * Binary Toolkit) before the first step; elsewhere (the cpu backend, a native one) the same sums run
- * as JavaScript loops, which are also the reference the module is tested against.
+ * loop pays on some 1.6 million values a step. `initBackend` compiles it (heapmodule.ts) before the
+ * first step; elsewhere (the cpu backend, a native one) the same sums run as JavaScript loops, which
+ * are also the reference the module is tested against.
  */
 import * as tf from '@tensorflow/tfjs';
+import { compileOnHeap, heapModulesAllowed, scratchOnHeap, tfjsWasm } from './heapmodule';
 import { WasmBackend, float32View, heapOffset } from './wasmheap';
 
 /** The derivative whose square `columnSums` adds up, read off an activation's outputs y. */
@@ -178,21 +179,7 @@ interface Kernels {
   columnSums(p: number, rows: number, cols: number, out: number, alpha: number, beta: number, gamma: number, delta: number): void;
 }
 
-interface TfjsWasm {
-  /** The module's exports; `memory` is its WebAssembly.Memory. */
-  asm: { memory: { buffer: ArrayBuffer } };
-  _malloc(bytes: number): number;
-  _free(p: number): void;
-}
-
-// tslab compiles lib/ without TypeScript's WebAssembly declarations: the global, typed as far as used.
-const wasmApi = (globalThis as unknown as {
-  WebAssembly: { Module: new (bytes: Uint8Array) => object; Instance: new (module: object, imports: object) => { exports: unknown } };
-}).WebAssembly;
-
 let kernels: Kernels | null = null;
-/** Room on tfjs's heap for `columnSums`' output, grown as needed. */
-let scratch = { at: 0, bytes: 0 };
 
 /**
  * Compiles the module against the wasm backend's memory (once; `initBackend` calls it). Returns false,
@@ -200,17 +187,8 @@ let scratch = { at: 0, bytes: 0 };
  */
 export async function enableHeapKernels(): Promise<boolean> {
   if (kernels) return true;
-  if (tf.getBackend() !== 'wasm' || process.env.VG_HEAP_KERNELS === '0') return false;
-  const wasm = (tf.backend() as unknown as WasmBackend & { wasm: TfjsWasm }).wasm;
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const wabt = await (require('wabt') as () => Promise<{ parseWat(name: string, text: string, features: object): { toBinary(o: object): { buffer: Uint8Array }; destroy(): void } }>)();
-  const parsed = wabt.parseWat('reductions.wat', WAT, { simd: true, multi_value: true });
-  try {
-    const module = new wasmApi.Module(parsed.toBinary({}).buffer);
-    kernels = new wasmApi.Instance(module, { env: { memory: wasm.asm.memory } }).exports as unknown as Kernels;
-  } finally {
-    parsed.destroy();
-  }
+  if (!heapModulesAllowed()) return false;
+  kernels = await compileOnHeap<Kernels>('reductions.wat', WAT);
   return true;
 }
 
@@ -259,16 +237,11 @@ export function columnSums(t: tf.Tensor, slope: Slope): ColumnSums {
   const [rows, cols] = t.shape as [number, number];
   const p = onHeap(t);
   if (p !== undefined && kernels) {
-    const wasm = (tf.backend() as unknown as { wasm: TfjsWasm }).wasm;
-    const bytes = 3 * cols * 8;
-    if (scratch.bytes < bytes) {
-      if (scratch.bytes) wasm._free(scratch.at);
-      scratch = { at: wasm._malloc(bytes), bytes };
-    }
+    const out = scratchOnHeap('columnSums', 3 * cols * 8);
     // `t`'s offset was read before the allocation; a heap that grows keeps its offsets.
-    kernels.columnSums(p, rows, cols, scratch.at, ...SLOPE_COEFFICIENTS[slope]);
-    const out = new Float64Array(wasm.asm.memory.buffer, scratch.at, 3 * cols).slice();
-    return { sum: out.subarray(0, cols), sumSq: out.subarray(cols, 2 * cols), slopeSq: out.subarray(2 * cols) };
+    kernels.columnSums(p, rows, cols, out, ...SLOPE_COEFFICIENTS[slope]);
+    const v = new Float64Array(tfjsWasm().asm.memory.buffer, out, 3 * cols).slice();
+    return { sum: v.subarray(0, cols), sumSq: v.subarray(cols, 2 * cols), slopeSq: v.subarray(2 * cols) };
   }
   const v = float32View(t);
   const [alpha, beta, gamma, delta] = SLOPE_COEFFICIENTS[slope];

@@ -11,6 +11,7 @@ import { BatchMoments, updateRunningStats } from '../network/normalization';
 import { OptimizerSpec, createOptimizer, describeOptimizer } from '../network/optimizers';
 import { RunSpec, totalEpochs } from './spec';
 import { EpochAccumulator, LayerHistograms, LayerStats, StepRecorder } from './stats';
+import { fusedUnitBytes } from '../runtime/elementwise';
 import { sums } from '../runtime/reductions';
 import { float32View } from '../runtime/wasmheap';
 
@@ -112,15 +113,17 @@ function allFinite(t: tf.Tensor): boolean {
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * A mini-batch as tensors, the same values as `gatherBatch`'s: the bytes become floats by the typed
- * array's own conversion and are divided by 255 on the backend (float32 division, correctly rounded
- * as the lookup table is), a quarter of the time of a per-pixel loop in JavaScript.
+ * A mini-batch as tensors, the same values as `gatherBatch`'s (byte / 255 in float32, correctly
+ * rounded as its lookup table is): on the wasm backend the bytes are copied to the heap and divided
+ * there in one pass (runtime/elementwise.ts); elsewhere they become floats by the typed array's own
+ * conversion and are divided on the backend.
  */
 export function batchTensors(split: Split, indices: ArrayLike<number>): { x: tf.Tensor2D; y: tf.Tensor1D; labels: Int32Array } {
   const { bytes, y } = gatherBytes(split, indices);
+  const shape: [number, number] = [indices.length, IMAGE_SIZE];
   return {
     ...tf.tidy(() => ({
-      x: tf.div(tf.tensor2d(new Float32Array(bytes), [indices.length, IMAGE_SIZE]), 255) as tf.Tensor2D,
+      x: (fusedUnitBytes(bytes, shape) ?? tf.div(tf.tensor2d(new Float32Array(bytes), shape), 255)) as tf.Tensor2D,
       y: tf.tensor1d(y, 'int32'),
     })),
     labels: y,
