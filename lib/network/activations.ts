@@ -13,10 +13,10 @@ export const ACTIVATIONS: readonly Activation[] = ['sigmoid', 'relu', 'tanh'];
 export const SATURATION_MARGIN = 0.01;
 
 /**
- * σ(z) with tfjs's own gradient dy · y · (1 - y). On the wasm backend that is one fused pass on the
- * heap (runtime/elementwise.ts); elsewhere three tfjs ops, with 1 - y taken against a tensor of ones
- * rather than the scalar 1 (a scalar on the left takes a slow generic broadcast on wasm). Same
- * float32 operations in the same order either way: bit-identical results.
+ * σ(z) with tfjs's own gradient dy · y · (1 - y), as three tfjs ops, 1 - y taken against a tensor of
+ * ones rather than the scalar 1 (a scalar on the left takes a slow generic broadcast on wasm). On the
+ * wasm backend, while this file is as tested, the same float32 operations run fused in one pass on
+ * the heap (runtime/elementwise.ts): bit-identical results.
  */
 export const sigmoid = tf.customGrad((z, save) => {
   const y = tf.sigmoid(z as tf.Tensor);

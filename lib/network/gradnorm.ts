@@ -11,13 +11,17 @@
  * from a minimum.
  */
 import * as tf from '@tensorflow/tfjs';
-import { unbiasedStd } from './normalization';
+import { wholeMoments } from './normalization';
 
 export const GRAD_NORM_EPS = 1e-6;
 
-/** The backward formula alone, for tests and for plotting raw against normalised gradients. */
+/**
+ * The backward formula. mean(g) and std(g) are numbers, one float64 pass over g (`wholeMoments`);
+ * subtracting and dividing are the only tfjs ops.
+ */
 export function normalizeGradient(g: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.div(tf.sub(g, tf.mean(g)), tf.add(unbiasedStd(g), GRAD_NORM_EPS)));
+  const { mean, std } = wholeMoments(g);
+  return tf.tidy(() => tf.div(tf.sub(g, mean), std + GRAD_NORM_EPS));
 }
 
 /** Identity forward, normalised gradient backward. */

@@ -7,7 +7,7 @@ import { Activation, activate } from './activations';
 import { dense } from './dense';
 import { gradNorm } from './gradnorm';
 import { Init, initDense } from './init';
-import { BatchMoments, BatchNormState, batchNorm, batchNormScaleSq, createBatchNorm, unbiasedStd, wholeTensorNorm } from './normalization';
+import { BatchMoments, BatchNormState, batchNorm, batchNormScaleSq, createBatchNorm, wholeMoments, wholeTensorNorm } from './normalization';
 
 export type Normalization = 'none' | 'batchnorm' | 'whole-tensor';
 export const NORMALIZATIONS: readonly Normalization[] = ['none', 'batchnorm', 'whole-tensor'];
@@ -188,7 +188,7 @@ export class MLP {
           if (probe) scaleSq = batchNormScaleSq(layer.bn, r.moments);
         }
       } else if (normalization === 'whole-tensor') {
-        if (probe) scaleSq = [1 / unbiasedStd(z).dataSync()[0] ** 2];
+        if (probe) scaleSq = [1 / wholeMoments(z).std ** 2];
         z = wholeTensorNorm(z);
       }
       const a = activate(activation, z);

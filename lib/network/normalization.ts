@@ -2,8 +2,7 @@
  * Normalisation inside the network, placed between a Linear layer and its activation as in the study.
  */
 import * as tf from '@tensorflow/tfjs';
-import { columnSums } from '../runtime/reductions';
-import { columnSum } from './dense';
+import { columnDots, columnSums, dotSums, sums } from '../runtime/reductions';
 
 /** PyTorch's `BatchNorm1d` defaults. */
 export const BN_EPS = 1e-5;
@@ -28,41 +27,38 @@ export function createBatchNorm(width: number, name: string): BatchNormState {
   }));
 }
 
-/** Per-feature mean over the batch as [1, n] (see `columnSum`). */
-function columnMean(x: tf.Tensor2D): tf.Tensor2D {
-  return tf.div(columnSum(x), x.shape[0]);
-}
-
-/** Per-feature batch mean and biased variance, each [1, n]. */
-function columnMoments(x: tf.Tensor2D): { mean: tf.Tensor2D; variance: tf.Tensor2D } {
-  const mean = columnMean(x);
-  return { mean, variance: columnMean(tf.square(tf.sub(x, mean)) as tf.Tensor2D) };
+/** Per-feature numbers as a [1, n] row, to broadcast over the batch. */
+function row(values: ArrayLike<number>): tf.Tensor2D {
+  return tf.tensor2d(Float32Array.from(values), [1, values.length]);
 }
 
 /**
- * Training-mode batch normalisation with its closed-form gradient (Ioffe & Szegedy 2015, §3):
- * dβ = Σ dy, dγ = Σ dy·x̂, dx = γ/√(σ²+ε) · (dy − mean(dy) − x̂ · mean(dy·x̂)), sums over the batch.
- * Autodiff would get the same through tfjs's broadcast gradients, whose batch-axis sums are slow on wasm.
+ * Training-mode batch normalisation with its closed-form gradient (Ioffe & Szegedy 2015, §3), given the
+ * batch's per-feature mean μ_B and biased variance σ²_B (`batchMoments`):
+ *   forward:  x̂ = (x − μ_B) / √(σ²_B + ε),  y = γ x̂ + β;
+ *   backward: dβ = Σ dy,  dγ = Σ dy·x̂,  dx = γ/√(σ²_B + ε) · (dy − mean(dy) − x̂ · mean(dy·x̂)),
+ * sums and means over the batch, per feature. The per-feature numbers are plain float64 arithmetic on
+ * sums read in one pass over the batch (runtime/reductions.ts): only the element-wise steps are tfjs ops.
  */
-const batchNormTrain = tf.customGrad((x, gamma, beta, save) => {
-  const x2 = x as tf.Tensor2D;
-  const { mean, variance } = columnMoments(x2);
-  const invStd = tf.rsqrt(tf.add(variance, BN_EPS));
-  const xHat = tf.mul(tf.sub(x2, mean), invStd);
-  (save as tf.GradSaveFunc)([xHat, invStd, gamma as tf.Tensor]);
-  return {
-    value: tf.add(tf.mul(xHat, gamma as tf.Tensor), beta as tf.Tensor),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [xh, inv, g] = saved;
-      const dy2 = dy as tf.Tensor2D;
-      const meanDy = columnMean(dy2);
-      const meanDyXHat = columnMean(tf.mul(dy2, xh) as tf.Tensor2D);
-      const dx = tf.mul(tf.mul(g, inv), tf.sub(tf.sub(dy2, meanDy), tf.mul(xh, meanDyXHat)));
-      const n = dy2.shape[0];
-      return [dx, tf.reshape(tf.mul(meanDyXHat, n), [g.size]), tf.reshape(tf.mul(meanDy, n), [g.size])];
-    },
-  };
-}) as (x: tf.Tensor2D, gamma: tf.Tensor, beta: tf.Tensor) => tf.Tensor2D;
+function batchNormTrain(x: tf.Tensor2D, gamma: tf.Tensor, beta: tf.Tensor, moments: BatchMoments): tf.Tensor2D {
+  const n = x.shape[0];
+  const invStd = moments.variance.map((v) => 1 / Math.sqrt(v + BN_EPS));
+  const op = tf.customGrad((xs, g, b, save) => {
+    const xHat = tf.mul(tf.sub(xs as tf.Tensor, row(moments.mean)), row(invStd));
+    (save as tf.GradSaveFunc)([xHat, g as tf.Tensor]);
+    return {
+      value: tf.add(tf.mul(xHat, g as tf.Tensor), b as tf.Tensor),
+      gradFunc: (dy: tf.Tensor, [xh, gs]: tf.Tensor[]) => {
+        const { sum: sumDy, dot: sumDyXHat } = columnDots(dy, xh);
+        // γ/√(σ²_B + ε): the factor by which this layer scales the gradient on its way down, per feature.
+        const gain = gs.dataSync().map((gj, j) => gj * invStd[j]);
+        const dx = tf.mul(tf.sub(tf.sub(dy, row(sumDy.map((s) => s / n))), tf.mul(xh, row(sumDyXHat.map((s) => s / n)))), row(gain));
+        return [dx, tf.tensor1d(Float32Array.from(sumDyXHat)), tf.tensor1d(Float32Array.from(sumDy))];
+      },
+    };
+  }) as (x: tf.Tensor2D, gamma: tf.Tensor, beta: tf.Tensor) => tf.Tensor2D;
+  return op(x, gamma, beta);
+}
 
 /** A batch's per-feature mean and biased variance, as plain numbers. */
 export interface BatchMoments {
@@ -81,13 +77,14 @@ export function batchNorm(x: tf.Tensor2D, bn: BatchNormState, training: boolean)
     const y = tf.add(tf.mul(tf.div(tf.sub(x, bn.runningMean), tf.sqrt(tf.add(bn.runningVar, BN_EPS))), bn.gamma), bn.beta);
     return { y: y as tf.Tensor2D };
   }
-  return { y: batchNormTrain(x, bn.gamma, bn.beta), moments: batchMoments(x) };
+  const moments = batchMoments(x);
+  return { y: batchNormTrain(x, bn.gamma, bn.beta, moments), moments };
 }
 
 /**
- * μ_B and σ²_B again, outside the op, as numbers read off x where it lies (one pass, float64): they
- * feed only the running averages and the statistics, so no gradient flows through them, and no tfjs op
- * is spent on them.
+ * μ_B and σ²_B as numbers read off x where it lies (one pass, float64 sums): the forward pass, the
+ * running averages and the statistics all use them, and no tfjs op is spent on them. No gradient flows
+ * through them as such: the closed-form backward of `batchNormTrain` accounts for their dependence on x.
  */
 export function batchMoments(x: tf.Tensor2D): BatchMoments {
   const n = x.shape[0];
@@ -117,34 +114,37 @@ export function batchNormScaleSq(bn: BatchNormState, batch: BatchMoments): Float
   return batch.variance.map((v, j) => (gamma[j] * gamma[j]) / (v + BN_EPS));
 }
 
-/** Unbiased standard deviation over every element (torch.std's default divides by N - 1). */
-export function unbiasedStd(x: tf.Tensor): tf.Scalar {
-  return tf.tidy(() => {
-    const n = x.size;
-    const centered = tf.sub(x, tf.mean(x));
-    return tf.sqrt(tf.div(tf.sum(tf.square(centered)), Math.max(1, n - 1))) as tf.Scalar;
-  });
+/**
+ * Mean and unbiased standard deviation (torch.std's default divides by N − 1) over every element of
+ * `x`, as numbers: one pass of float64 sums, Σx and Σx².
+ */
+export function wholeMoments(x: tf.Tensor): { mean: number; std: number } {
+  const n = x.size;
+  const [sum, sumSq] = sums(x);
+  const mean = sum / n;
+  return { mean, std: Math.sqrt(Math.max(0, sumSq - sum * mean) / Math.max(1, n - 1)) };
 }
 
 /**
  * The study's custom normalisation: y = (x - mean(x)) / s, s = std(x) over every element of the batch
  * tensor at once (not per feature), unbiased, no ε and no learnable parameters, in training and
  * evaluation alike. Its gradient in closed form, as BatchNorm's but over all N elements and with the
- * unbiased variance: dx = (dy − mean(dy) − y · Σ(dy·y) / (N − 1)) / s. Autodiff's would go through
- * broadcast gradients, slow on wasm.
+ * unbiased variance: dx = (dy − mean(dy) − y · Σ(dy·y) / (N − 1)) / s. The mean, s and the two sums of
+ * the backward pass are numbers (one float64 pass each); the rest are element-wise tfjs ops.
  */
-export const wholeTensorNorm = tf.customGrad((x, save) => {
-  const x2 = x as tf.Tensor2D;
-  const std = unbiasedStd(x2);
-  const y = tf.div(tf.sub(x2, tf.mean(x2)), std);
-  (save as tf.GradSaveFunc)([y, std]);
-  return {
-    value: y,
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [ys, s] = saved;
-      const n = ys.size;
-      const projection = tf.div(tf.sum(tf.mul(dy, ys)), Math.max(1, n - 1));
-      return tf.div(tf.sub(tf.sub(dy, tf.mean(dy)), tf.mul(ys, projection)), s);
-    },
-  };
-}) as (x: tf.Tensor2D) => tf.Tensor2D;
+export function wholeTensorNorm(x: tf.Tensor2D): tf.Tensor2D {
+  const n = x.size;
+  const { mean, std } = wholeMoments(x);
+  const op = tf.customGrad((xs, save) => {
+    const y = tf.div(tf.sub(xs as tf.Tensor, mean), std);
+    (save as tf.GradSaveFunc)([y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, [ys]: tf.Tensor[]) => {
+        const [sumDy, sumDyY] = dotSums(dy, ys);
+        return tf.div(tf.sub(tf.sub(dy, sumDy / n), tf.mul(ys, sumDyY / Math.max(1, n - 1))), std);
+      },
+    };
+  }) as (x: tf.Tensor2D) => tf.Tensor2D;
+  return op(x);
+}

@@ -3,6 +3,7 @@
  * each one really applies (the update:data ratio).
  */
 import * as tf from '@tensorflow/tfjs';
+import { fusedAdamStep, fusedSgdStep } from '../runtime/elementwise';
 
 /** Plain SGD, no momentum: W ← W - lr · g. */
 export interface SGDSpec {
@@ -41,11 +42,19 @@ export interface Optimizer {
 
 class SGD implements Optimizer {
   constructor(private readonly lr: number) {}
+
+  /** One parameter's update as tfjs ops: Δ = lr · g, W ← W − Δ. */
+  private step(w: tf.Tensor, g: tf.Tensor): { w: tf.Tensor; delta: tf.Tensor } {
+    const delta = tf.mul(g, this.lr);
+    return { w: tf.sub(w, delta), delta };
+  }
+
   apply(variables: tf.Variable[], grads: tf.Tensor[]): tf.Tensor[] {
     return variables.map((v, i) => {
-      const delta = tf.mul(grads[i], this.lr);
-      v.assign(tf.sub(v, delta));
-      return delta;
+      // On wasm, `step`'s float32 operations fused into one pass (bit-identical), while this file is as tested.
+      const next = fusedSgdStep(v, grads[i], this.lr) ?? this.step(v, grads[i]);
+      v.assign(next.w);
+      return next.delta;
     });
   }
   dispose(): void {}
@@ -71,19 +80,28 @@ class Adam implements Optimizer {
     return s;
   }
 
+  /** One parameter's update as tfjs ops, given the bias corrections c1 = 1 − β₁ᵗ and c2 = 1 − β₂ᵗ. */
+  private step(w: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, c1: number, c2: number) {
+    const m1 = tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1));
+    const v1 = tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
+    const delta = tf.mul(tf.div(tf.div(m1, c1), tf.add(tf.sqrt(tf.div(v1, c2)), this.epsilon)), this.lr);
+    return { w: tf.sub(w, delta), m: m1, v: v1, delta };
+  }
+
   apply(variables: tf.Variable[], grads: tf.Tensor[]): tf.Tensor[] {
     this.t += 1;
     const c1 = 1 - this.beta1 ** this.t;
     const c2 = 1 - this.beta2 ** this.t;
+    const { lr, beta1, beta2, epsilon } = this;
     return variables.map((variable, i) => {
-      const g = grads[i];
       const m = this.slot(this.m, variable);
       const v = this.slot(this.v, variable);
-      m.assign(tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1)));
-      v.assign(tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2)));
-      const delta = tf.mul(tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), this.epsilon)), this.lr);
-      variable.assign(tf.sub(variable, delta));
-      return delta;
+      // On wasm, `step`'s float32 operations fused into one pass (bit-identical), while this file is as tested.
+      const next = fusedAdamStep(variable, grads[i], m, v, { lr, beta1, beta2, epsilon, c1, c2 }) ?? this.step(variable, grads[i], m, v, c1, c2);
+      m.assign(next.m);
+      v.assign(next.v);
+      variable.assign(next.w);
+      return next.delta;
     });
   }
 

@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { BackendName, initBackend } from '../runtime/backend';
+import { editedFormulaFiles } from '../runtime/elementwise';
 import { RunSetSummary, summarizeRuns } from './conclusions';
 import { FashionMNIST, loadFashionMNIST } from '../training/data';
 import { loadPlotly, progressBar, showHtml } from './display';
@@ -43,9 +44,12 @@ export async function setup(): Promise<NotebookContext> {
     context = { backend, preset, seed, data: loadFashionMNIST({ limit: preset.limit, seed }) };
   }
   const { data } = context;
+  const edited = editedFormulaFiles();
   showHtml(
     `<p><b>backend</b> ${backend} · <b>preset</b> ${preset.name} (${preset.epochs} epochs per run, ` +
-      `${preset.stageEpochs} per layer-wise stage) · <b>seed</b> ${seed} · <b>data</b> ${data.train.n} train / ${data.val.n} validation images from ${data.source}</p>`,
+      `${preset.stageEpochs} per layer-wise stage) · <b>seed</b> ${seed} · <b>data</b> ${data.train.n} train / ${data.val.n} validation images from ${data.source}` +
+      (edited.length ? ` · <b>edited</b> ${edited.join(', ')}: the formulas there run as the tfjs ops you wrote (slower than the fused kernels they replace)` : '') +
+      '</p>',
   );
   return context;
 }

@@ -1,6 +1,7 @@
 /**
- * The sums the statistics are made of, read where a tensor lies: Σx, Σx², Σ|x| of all its values,
- * how many lie outside [lo, hi], and per column Σx, Σx², Σφ'(x)². All sums are float64.
+ * The sums the statistics and the normalisations are made of, read where a tensor lies: Σx, Σx², Σ|x|
+ * of all its values, how many lie outside [lo, hi], per column Σx, Σx², Σφ'(x)², and of two tensors of
+ * one shape Σa and Σa·b, in all or per column. All sums are float64.
  *
  * On the wasm backend they run as a small WebAssembly module of our own (below, in the WebAssembly
  * text format) that imports tfjs's own memory and reads the tensors in place, four floats at a time
@@ -32,14 +33,25 @@ const SLOPE_COEFFICIENTS: Record<Slope, [number, number, number, number]> = {
   relu: [0, 0, 0, 1],
 };
 
+/** The four floats at byte offset `at`, widened to float64 as `lo` (first two) and `hi` (last two). */
+const promoteFour = (at: string, lo: string, hi: string, tmp: string) => String.raw`(local.set ${tmp} (v128.load align=4 (local.get ${at})))
+      (local.set ${lo} (f64x2.promote_low_f32x4 (local.get ${tmp})))
+      (local.set ${hi} (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get ${tmp}) (local.get ${tmp}))))`;
+
+/** Σa and Σa·b of four floats each at `a` and `b`, into $s0/$s1 and $d0/$d1 (the body both dot kernels share). */
+const addFourDot = (a: string, b: string) => String.raw`${promoteFour(a, '$lo', '$hi', '$v')}
+      ${promoteFour(b, '$blo', '$bhi', '$v')}
+      (local.set $s0 (f64x2.add (local.get $s0) (local.get $lo)))
+      (local.set $s1 (f64x2.add (local.get $s1) (local.get $hi)))
+      (local.set $d0 (f64x2.add (local.get $d0) (f64x2.mul (local.get $lo) (local.get $blo))))
+      (local.set $d1 (f64x2.add (local.get $d1) (f64x2.mul (local.get $hi) (local.get $bhi))))`;
+
 /**
  * The loop body both kernels share: the four floats at byte offset `at`, widened to float64 as
  * $lo (first two) and $hi (last two), added to the sums $s0/$s1 and their squares to $q0/$q1. (A
  * function call here would not be inlined, and costs more than the additions.)
  */
-const addFour = (at: string) => String.raw`(local.set $v (v128.load align=4 (local.get ${at})))
-      (local.set $lo (f64x2.promote_low_f32x4 (local.get $v)))
-      (local.set $hi (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
+const addFour = (at: string) => String.raw`${promoteFour(at, '$lo', '$hi', '$v')}
       (local.set $s0 (f64x2.add (local.get $s0) (local.get $lo)))
       (local.set $s1 (f64x2.add (local.get $s1) (local.get $hi)))
       (local.set $q0 (f64x2.add (local.get $q0) (f64x2.mul (local.get $lo) (local.get $lo))))
@@ -170,6 +182,80 @@ const WAT = String.raw`(module
       (local.set $at (i32.add (local.get $at) (i32.shl (local.get $cols) (i32.const 3))))
       (f64.store (local.get $at) (f64x2.extract_lane 0 (local.get $g0)))
       (local.set $c (i32.add (local.get $c) (i32.const 1)))
+      (br $column))))
+
+  ;; Σa and Σa·b of the $n floats at bytes $a and $b.
+  (func (export "dot") (param $a i32) (param $b i32) (param $n i32) (result f64 f64)
+    (local $end i32) (local $v v128) (local $lo v128) (local $hi v128) (local $blo v128) (local $bhi v128)
+    (local $s0 v128) (local $s1 v128) (local $d0 v128) (local $d1 v128) (local $x f64) (local $s f64) (local $d f64)
+    (local.set $end (i32.add (local.get $a) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $a) (local.get $end)))
+      ${addFourDot('$a', '$b')}
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $b (i32.add (local.get $b) (i32.const 16)))
+      (br $next)))
+    (local.set $s (call $sum2 (f64x2.add (local.get $s0) (local.get $s1))))
+    (local.set $d (call $sum2 (f64x2.add (local.get $d0) (local.get $d1))))
+    (local.set $end (i32.add (local.get $end) (i32.shl (i32.and (local.get $n) (i32.const 3)) (i32.const 2))))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $a) (local.get $end)))
+      (local.set $x (f64.promote_f32 (f32.load (local.get $a))))
+      (local.set $s (f64.add (local.get $s) (local.get $x)))
+      (local.set $d (f64.add (local.get $d) (f64.mul (local.get $x) (f64.promote_f32 (f32.load (local.get $b))))))
+      (local.set $a (i32.add (local.get $a) (i32.const 4)))
+      (local.set $b (i32.add (local.get $b) (i32.const 4)))
+      (br $next)))
+    (local.get $s) (local.get $d))
+
+  ;; Per column c of the [$rows, $cols] floats at bytes $a and $b: Σa and Σa·b as float64 at byte
+  ;; $out + 8c and $out + 8($cols + c). Four columns at a time down the rows, then one at a time.
+  (func (export "columnDots") (param $a i32) (param $b i32) (param $rows i32) (param $cols i32) (param $out i32)
+    (local $c i32) (local $at i32) (local $bt i32) (local $end i32) (local $stride i32) (local $v v128)
+    (local $lo v128) (local $hi v128) (local $blo v128) (local $bhi v128)
+    (local $s0 v128) (local $s1 v128) (local $d0 v128) (local $d1 v128) (local $x v128)
+    (local.set $stride (i32.shl (local.get $cols) (i32.const 2)))
+    (block $chunks (loop $chunk
+      (br_if $chunks (i32.gt_u (i32.add (local.get $c) (i32.const 4)) (local.get $cols)))
+      (local.set $s0 (v128.const i64x2 0 0)) (local.set $s1 (v128.const i64x2 0 0))
+      (local.set $d0 (v128.const i64x2 0 0)) (local.set $d1 (v128.const i64x2 0 0))
+      (local.set $at (i32.add (local.get $a) (i32.shl (local.get $c) (i32.const 2))))
+      (local.set $bt (i32.add (local.get $b) (i32.shl (local.get $c) (i32.const 2))))
+      (local.set $end (i32.add (local.get $at) (i32.mul (local.get $rows) (local.get $stride))))
+      (block $done (loop $row
+        (br_if $done (i32.ge_u (local.get $at) (local.get $end)))
+        ${addFourDot('$at', '$bt')}
+        (local.set $at (i32.add (local.get $at) (local.get $stride)))
+        (local.set $bt (i32.add (local.get $bt) (local.get $stride)))
+        (br $row)))
+      (local.set $at (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 3))))
+      (v128.store align=8 (local.get $at) (local.get $s0))
+      (v128.store offset=16 align=8 (local.get $at) (local.get $s1))
+      (local.set $at (i32.add (local.get $at) (i32.shl (local.get $cols) (i32.const 3))))
+      (v128.store align=8 (local.get $at) (local.get $d0))
+      (v128.store offset=16 align=8 (local.get $at) (local.get $d1))
+      (local.set $c (i32.add (local.get $c) (i32.const 4)))
+      (br $chunk)))
+    (block $cols_done (loop $column
+      (br_if $cols_done (i32.ge_u (local.get $c) (local.get $cols)))
+      (local.set $s0 (v128.const i64x2 0 0)) (local.set $d0 (v128.const i64x2 0 0))
+      (local.set $at (i32.add (local.get $a) (i32.shl (local.get $c) (i32.const 2))))
+      (local.set $bt (i32.add (local.get $b) (i32.shl (local.get $c) (i32.const 2))))
+      (local.set $end (i32.add (local.get $at) (i32.mul (local.get $rows) (local.get $stride))))
+      (block $done (loop $row
+        (br_if $done (i32.ge_u (local.get $at) (local.get $end)))
+        (local.set $x (f64x2.promote_low_f32x4 (v128.load32_zero align=4 (local.get $at))))
+        (local.set $s0 (f64x2.add (local.get $s0) (local.get $x)))
+        (local.set $d0 (f64x2.add (local.get $d0)
+          (f64x2.mul (local.get $x) (f64x2.promote_low_f32x4 (v128.load32_zero align=4 (local.get $bt))))))
+        (local.set $at (i32.add (local.get $at) (local.get $stride)))
+        (local.set $bt (i32.add (local.get $bt) (local.get $stride)))
+        (br $row)))
+      (local.set $at (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 3))))
+      (f64.store (local.get $at) (f64x2.extract_lane 0 (local.get $s0)))
+      (local.set $at (i32.add (local.get $at) (i32.shl (local.get $cols) (i32.const 3))))
+      (f64.store (local.get $at) (f64x2.extract_lane 0 (local.get $d0)))
+      (local.set $c (i32.add (local.get $c) (i32.const 1)))
       (br $column)))))
 `;
 
@@ -177,6 +263,8 @@ interface Kernels {
   sums(p: number, n: number): [number, number, number];
   countOutside(p: number, n: number, lo: number, hi: number): number;
   columnSums(p: number, rows: number, cols: number, out: number, alpha: number, beta: number, gamma: number, delta: number): void;
+  dot(a: number, b: number, n: number): [number, number];
+  columnDots(a: number, b: number, rows: number, cols: number, out: number): void;
 }
 
 let kernels: Kernels | null = null;
@@ -261,6 +349,52 @@ export function columnSums(t: tf.Tensor, slope: Slope): ColumnSums {
     out.sum[c] = s;
     out.sumSq[c] = q;
     out.slopeSq[c] = g;
+  }
+  return out;
+}
+
+function sameShape(name: string, a: tf.Tensor, b: tf.Tensor): void {
+  if (!tf.util.arraysEqual(a.shape, b.shape)) throw new Error(`${name} needs two tensors of one shape, got [${a.shape}] and [${b.shape}]`);
+}
+
+/** Σa and Σa·b over every value of `a` and `b` (one shape), in float64. */
+export function dotSums(a: tf.Tensor, b: tf.Tensor): [number, number] {
+  sameShape('dotSums', a, b);
+  const [pa, pb] = [onHeap(a), onHeap(b)];
+  if (pa !== undefined && pb !== undefined && kernels) return kernels.dot(pa, pb, a.size);
+  const [va, vb] = [float32View(a), float32View(b)];
+  let s = 0;
+  let d = 0;
+  for (let i = 0; i < va.length; i++) {
+    s += va[i];
+    d += va[i] * vb[i];
+  }
+  return [s, d];
+}
+
+/** Per column of the matrices `a` and `b` [rows, cols]: Σa and Σa·b over the rows, in float64. */
+export function columnDots(a: tf.Tensor, b: tf.Tensor): { sum: Float64Array; dot: Float64Array } {
+  if (a.rank !== 2) throw new Error(`columnDots needs matrices, got shape [${a.shape}]`);
+  sameShape('columnDots', a, b);
+  const [rows, cols] = a.shape as [number, number];
+  const [pa, pb] = [onHeap(a), onHeap(b)];
+  if (pa !== undefined && pb !== undefined && kernels) {
+    const out = scratchOnHeap('columnDots', 2 * cols * 8);
+    kernels.columnDots(pa, pb, rows, cols, out);
+    const v = new Float64Array(tfjsWasm().asm.memory.buffer, out, 2 * cols).slice();
+    return { sum: v.subarray(0, cols), dot: v.subarray(cols) };
+  }
+  const [va, vb] = [float32View(a), float32View(b)];
+  const out = { sum: new Float64Array(cols), dot: new Float64Array(cols) };
+  for (let c = 0; c < cols; c++) {
+    let s = 0;
+    let d = 0;
+    for (let i = c; i < rows * cols; i += cols) {
+      s += va[i];
+      d += va[i] * vb[i];
+    }
+    out.sum[c] = s;
+    out.dot[c] = d;
   }
   return out;
 }

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'child_process';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../lib/runtime/backend';
-import { batchNorm, createBatchNorm, unbiasedStd, updateRunningStats, wholeTensorNorm } from '../../lib/network/normalization';
+import { batchNorm, createBatchNorm, updateRunningStats, wholeMoments, wholeTensorNorm } from '../../lib/network/normalization';
 import { assertClose, f32, mean, randn, variance } from '../helpers';
 
 before(async () => {
@@ -29,10 +29,18 @@ describe('wholeTensorNorm', () => {
     assertClose(variance(y, true), 1, { atol: 1e-5, msg: 'unbiased variance' });
   });
 
-  test('unbiasedStd divides by N - 1', () => {
+  test('wholeMoments: the mean and the std dividing by N - 1, also far from zero', () => {
     const x = [1, 2, 3, 4, 10];
-    const s = tf.tidy(() => unbiasedStd(tf.tensor1d(x)).dataSync()[0]);
-    assertClose(s, Math.sqrt(variance(x, true)), { rtol: 1e-6, msg: 'unbiased std' });
+    const m = tf.tidy(() => wholeMoments(tf.tensor1d(x)));
+    assertClose(m.mean, 4, { rtol: 1e-12, msg: 'mean' });
+    assertClose(m.std, Math.sqrt(variance(x, true)), { rtol: 1e-12, msg: 'unbiased std' });
+    // a mean 10⁴ times the spread: one pass of float64 sums still gives the spread to 1e-6 (float32 arithmetic would not)
+    const far = f32(randn(4096, 12, 0.5, 5000));
+    const t = tf.tensor2d(far, [64, 64]);
+    const mf = wholeMoments(t);
+    t.dispose();
+    assertClose(mf.mean, mean(far), { rtol: 1e-12, msg: 'mean far from 0' });
+    assertClose(mf.std, Math.sqrt(variance(far, true)), { rtol: 1e-6, msg: 'std far from 0' });
   });
 
   test('its gradient matches a float64 central finite difference', () => {

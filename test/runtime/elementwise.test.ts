@@ -2,14 +2,21 @@
  * The fused element-wise kernels (lib/runtime/elementwise.ts) against the tfjs ops they replace, bit for
  * bit: on the wasm backend the module runs them, and every float32 result must be the very value the
  * plain ops give (same operations, same order, IEEE float32). Sizes that are not multiples of four (the
- * module's tails), every byte value, a heap that grows between calls, and the fallbacks elsewhere.
+ * module's tails), every byte value, a heap that grows between calls, the fallbacks elsewhere; the
+ * optimizers' real `apply` with the kernels against the same code on the cpu backend, where nothing is
+ * fused (its float32 results are IEEE's too); and the guard: a copy of the project whose formula file a
+ * learner edited runs the edited ops.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
+import { createOptimizer, OptimizerSpec } from '../../lib/network/optimizers';
 import { initBackend } from '../../lib/runtime/backend';
-import { fusedKernelsActive, fusedSigmoidBackward, fusedUnitBytes } from '../../lib/runtime/elementwise';
-import { f32, randn, rng } from '../helpers';
+import { FORMULA_FILES, formulaFileHash, fusedKernelsActive, fusedSigmoidBackward, fusedUnitBytes } from '../../lib/runtime/elementwise';
+import { PROJECT_ROOT, f32, makeTmpDir, randn, rng } from '../helpers';
 
 before(async () => {
   assert.equal(await initBackend(), 'wasm', 'these tests are about the wasm backend');
@@ -69,6 +76,96 @@ describe('fused element-wise kernels', () => {
     assert.equal(firstBitDifference(out, tf.div(tf.tensor2d(new Float32Array(big), [3 * 512, 784]), 255)), -1, 'after growth');
     tf.dispose([filler, out]);
     assert.throws(() => fusedUnitBytes(new Uint8Array(10), [3, 4]), /10 bytes do not fill shape \[3,4\]/);
+  });
+
+  it('SGD and Adam: the real apply, fused on wasm, bit-identical to its tfjs ops on the cpu backend', async () => {
+    const shapes = [[5], [7, 3], [128, 128], [3, 131]];
+    const weights = shapes.map((s, k) => f32(randn(tf.util.sizeFromShape(s), 10 + k, 0.3)));
+    // gradients from 1e-9 to 10: Adam's ε and its square root both matter somewhere
+    const grads = [0, 1, 2].map((step) => shapes.map((s, k) => f32(randn(tf.util.sizeFromShape(s), 100 * step + k, 1)
+      .map((g, i) => g * 10 ** ((i % 11) - 9)))));
+    const specs: OptimizerSpec[] = [{ kind: 'sgd', lr: 0.037 }, { kind: 'adam', lr: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }];
+    const train = async (spec: OptimizerSpec) => {
+      const vars = shapes.map((s, k) => tf.variable(tf.tensor(weights[k], s)));
+      const opt = createOptimizer(spec);
+      const deltas: number[][] = [];
+      const kernels = new Set<string>();
+      for (const step of grads) {
+        const info = await tf.profile(() => {
+          tf.tidy(() => {
+            opt.apply(vars, step.map((g, k) => tf.tensor(g, shapes[k]))).forEach((d) => deltas.push(Array.from(d.dataSync())));
+          });
+        });
+        info.kernels.forEach((k) => kernels.add(k.name));
+      }
+      const after = vars.map((v) => Array.from(v.dataSync()));
+      opt.dispose();
+      vars.forEach((v) => v.dispose());
+      return { deltas, after, kernels };
+    };
+    const bits = (xs: number[][]) => xs.map((x) => Array.from(new Uint32Array(Float32Array.from(x).buffer)));
+    for (const spec of specs) {
+      const fused = await train(spec);
+      assert.ok(fused.kernels.has(spec.kind === 'sgd' ? 'VgSgdStep' : 'VgAdamStep'), `${spec.kind}: the fused kernel ran (${[...fused.kernels]})`);
+      assert.ok(!fused.kernels.has('Sub'), `${spec.kind}: no plain op ran`);
+      await tf.setBackend('cpu');
+      try {
+        const plain = await train(spec);
+        assert.ok(!plain.kernels.has('VgSgdStep') && !plain.kernels.has('VgAdamStep'));
+        assert.deepEqual(bits(fused.deltas), bits(plain.deltas), `${spec.kind}: updates`);
+        assert.deepEqual(bits(fused.after), bits(plain.after), `${spec.kind}: weights after 3 steps`);
+      } finally {
+        await tf.setBackend('wasm');
+      }
+    }
+  });
+
+  it('each fused kernel\'s formula file is the one it was tested against', () => {
+    for (const [formula, { file, sha256 }] of Object.entries(FORMULA_FILES)) {
+      assert.equal(formulaFileHash(file), sha256,
+        `lib/${file} changed. If ${formula}'s tfjs ops are still what its kernel computes (the bit-identity tests above pass), ` +
+        `set FORMULA_FILES.${formula}.sha256 in lib/runtime/elementwise.ts to ${formulaFileHash(file)}`);
+    }
+  });
+
+  it('a learner who edits the sigmoid\'s gradient gets the edited gradient, with a notice', () => {
+    // A copy of the project (its lib/, package.json, the installed packages) with the formula changed.
+    const root = makeTmpDir('vg-formula-');
+    fs.cpSync(path.join(PROJECT_ROOT, 'lib'), path.join(root, 'lib'), { recursive: true });
+    fs.copyFileSync(path.join(PROJECT_ROOT, 'package.json'), path.join(root, 'package.json'));
+    fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(root, 'node_modules'));
+    const file = path.join(root, 'lib', FORMULA_FILES.sigmoidBackward.file);
+    const text = fs.readFileSync(file, 'utf8');
+    const formula = 'tf.mul(dy, tf.mul(y, tf.sub(tf.onesLike(y), y)))';
+    assert.ok(text.includes(formula), 'the formula as this test knows it');
+    const script = `
+      const tf = require('@tensorflow/tfjs');
+      require('./lib/runtime/backend').initBackend().then(async (backend) => {
+        const { sigmoid } = require('./lib/network/activations');
+        const x = tf.tensor1d([-2, 0, 0.5, 3]);
+        let grad;
+        const info = await tf.profile(() => { grad = Array.from(tf.grad((z) => sigmoid(z))(x).dataSync()); });
+        const edited = require('./lib/runtime/elementwise').editedFormulaFiles();
+        console.log(JSON.stringify({ backend, grad, edited, fused: info.kernels.some((k) => k.name === 'VgSigmoidBackward') }));
+      });`;
+    const run = () => {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+      assert.equal(r.status, 0, r.stderr);
+      return { ...(JSON.parse(r.stdout.trim().split('\n').pop() as string) as { backend: string; grad: number[]; edited: string[]; fused: boolean }), stderr: r.stderr };
+    };
+    const asShipped = run();
+    assert.equal(asShipped.backend, 'wasm');
+    assert.ok(asShipped.fused, 'the unedited copy runs the fused kernel');
+    assert.deepEqual(asShipped.edited, []);
+    const sig = (z: number) => 1 / (1 + Math.exp(-z));
+    asShipped.grad.forEach((g, i) => assert.ok(Math.abs(g - sig([-2, 0, 0.5, 3][i]) * (1 - sig([-2, 0, 0.5, 3][i]))) < 1e-6));
+    fs.writeFileSync(file, text.replace(formula, 'tf.mul(dy, tf.onesLike(y))'));
+    const edited = run();
+    assert.ok(!edited.fused, 'the edited copy does not run the fused kernel');
+    assert.deepEqual(edited.grad, [1, 1, 1, 1], 'the edited gradient (dy · 1) is the one computed');
+    assert.deepEqual(edited.edited, ['lib/network/activations.ts'], 'what the setup cell names');
+    assert.match(edited.stderr, /lib\/network\/activations\.ts differs from the version its fused kernel was tested against: its tfjs ops run as written/);
+    fs.rmSync(root, { recursive: true, force: true });
   });
 
   it('elsewhere the functions return null and the callers run the tfjs ops', async () => {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../lib/runtime/backend';
-import { Slope, columnSums, countOutside, heapKernelsActive, sums } from '../../lib/runtime/reductions';
+import { Slope, columnDots, columnSums, countOutside, dotSums, heapKernelsActive, sums } from '../../lib/runtime/reductions';
 import { assertClose, f32, randn } from '../helpers';
 
 before(async () => {
@@ -126,6 +126,33 @@ describe('reductions', () => {
     });
   });
 
+  it('dotSums and columnDots: Σa and Σa·b, in all and per column, in float64', async () => {
+    await onBothBackends((backend) => {
+      for (const [rows, cols] of [[1, 1], [3, 1], [1, 5], [7, 6], [5, 8], [512, 128], [33, 131]] as const) {
+        const a = f32(randn(rows * cols, rows * cols, 2, 0.3));
+        const b = f32(randn(rows * cols, rows + 7 * cols, 0.5, -0.1));
+        const [ta, tb] = [tf.tensor2d(a, [rows, cols]), tf.tensor2d(b, [rows, cols])];
+        const [s, d] = dotSums(ta, tb);
+        assertClose(s, a.reduce((x, y) => x + y, 0), { rtol: 1e-12, atol: 1e-12, msg: `${backend} [${rows}, ${cols}] Σa` });
+        assertClose(d, a.reduce((x, y, i) => x + y * b[i], 0), { rtol: 1e-12, atol: 1e-12, msg: `${backend} [${rows}, ${cols}] Σa·b` });
+        const got = columnDots(ta, tb);
+        for (let c = 0; c < cols; c++) {
+          let ws = 0;
+          let wd = 0;
+          for (let r = 0; r < rows; r++) {
+            ws += a[r * cols + c];
+            wd += a[r * cols + c] * b[r * cols + c];
+          }
+          assertClose(got.sum[c], ws, { rtol: 1e-12, atol: 1e-12, msg: `${backend} [${rows}, ${cols}] column ${c} Σa` });
+          assertClose(got.dot[c], wd, { rtol: 1e-12, atol: 1e-12, msg: `${backend} [${rows}, ${cols}] column ${c} Σa·b` });
+        }
+        tf.dispose([ta, tb]);
+      }
+      assert.throws(() => dotSums(tf.zeros([2, 3]), tf.zeros([3, 2])), /two tensors of one shape, got \[2,3\] and \[3,2\]/);
+      assert.throws(() => columnDots(tf.zeros([6]), tf.zeros([6])), /needs matrices, got shape \[6\]/);
+    });
+  });
+
   it('reads the right values after the heap grows', () => {
     const before = tf.tensor2d(f32(randn(64 * 12, 3)), [64, 12]);
     const big = tf.zeros([64 * 1024 * 1024]);
@@ -134,6 +161,8 @@ describe('reductions', () => {
       const v = Array.from(t.dataSync());
       assertClose(sums(t)[1], referenceSums(v)[1], { rtol: 1e-12 });
       assertClose(columnSums(t, 'sigmoid').slopeSq[11], referenceColumns(v, 64, 12, 'sigmoid')[2][11], { rtol: 1e-12 });
+      assertClose(columnDots(t, t).dot[11], referenceColumns(v, 64, 12, 'none')[1][11], { rtol: 1e-12 });
+      assertClose(dotSums(t, t)[1], referenceSums(v)[1], { rtol: 1e-12 });
     }
     tf.dispose([before, big, after]);
   });
