@@ -1,9 +1,10 @@
 /**
- * `npm run bench -- --all`: one full epoch (training on 54,000 images and validation on 6,000) of every
+ * `npm run bench -- --all`: full epochs (training on 54,000 images and validation on 6,000) of every
  * named experiment, ours with the statistics on and off, against the same config in PyTorch on one
  * thread (bench/torch_epoch.py, `OPENBLAS_NUM_THREADS=1` as well: Debian's PyTorch multiplies in
- * OpenBLAS, whose pool ignores `torch.set_num_threads`). The layer-wise experiment is timed as one
- * plain epoch of its full network (a stage's epoch costs at most that).
+ * OpenBLAS, whose pool ignores `torch.set_num_threads`). Each figure is the median of `reps` epochs,
+ * the three kinds taken in turn so that a noisy moment of the machine hits them alike. The layer-wise
+ * experiment is timed as one plain epoch of its full network (a stage's epoch costs at most that).
  */
 import { spawnSync } from 'child_process';
 import * as path from 'path';
@@ -16,11 +17,20 @@ import { RunSpec } from '../lib/training/spec';
 import { plainPlan, runTrainingSteps, trainWithStats } from '../lib/training/train';
 
 export interface ConfigTiming {
+  /** Medians over the repetitions. */
   oursSecondsPerEpoch: number;
   oursSecondsPerEpochStatsOff: number;
   torchSecondsPerEpoch: number | null;
   /** ours (statistics on) / PyTorch. */
   ratio: number | null;
+  /** Every repetition's seconds, in order: ours with statistics, without, PyTorch. */
+  all: { on: number[]; off: number[]; torch: number[] };
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 async function oursEpoch(spec: RunSpec, data: FashionMNIST, stats: boolean): Promise<number> {
@@ -48,8 +58,8 @@ function torchEpoch(python: string | undefined, spec: RunSpec, dataDir: string):
   return (JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { secondsPerEpoch: number }).secondsPerEpoch;
 }
 
-/** Times every experiment; `python` is one that imports torch (no PyTorch column without it). */
-export async function benchAll(python: string | undefined): Promise<{ configs: Record<string, ConfigTiming>; lines: string[] }> {
+/** Times every experiment `reps` times; `python` is one that imports torch (no PyTorch column without it). */
+export async function benchAll(python: string | undefined, reps: number): Promise<{ configs: Record<string, ConfigTiming>; lines: string[] }> {
   const data = loadFashionMNIST();
   const specOf = (id: string) => resolveSpec({ from: id, schedule: { kind: 'plain', epochs: 1 } }, { preset: 'default' });
   // warm the JIT and the kernels before the first timed epoch
@@ -60,16 +70,22 @@ export async function benchAll(python: string | undefined): Promise<{ configs: R
   const configs: Record<string, ConfigTiming> = {};
   const f2 = (x: number | null) => (x === null ? '—' : x.toFixed(2));
   const lines = [
-    `one epoch (54,000 training + 6,000 validation images, batch 512) per experiment; PyTorch on 1 thread without statistics`,
+    `one epoch (54,000 training + 6,000 validation images, batch 512) per experiment, median of ${reps}; PyTorch on 1 thread without statistics`,
     '',
     `  ${'config'.padEnd(16)}${'PyTorch s'.padStart(11)}${'ours s'.padStart(9)}${'stats off'.padStart(11)}${'ratio'.padStart(8)}${'off ratio'.padStart(11)}`,
   ];
   for (const id of EXPERIMENT_IDS) {
     const spec = specOf(id);
-    const off = await oursEpoch(spec, data, false);
-    const on = await oursEpoch(spec, data, true);
-    const torch = torchEpoch(python, spec, data.source);
-    configs[id] = { oursSecondsPerEpoch: on, oursSecondsPerEpochStatsOff: off, torchSecondsPerEpoch: torch, ratio: torch ? on / torch : null };
+    const all = { on: [] as number[], off: [] as number[], torch: [] as number[] };
+    for (let r = 0; r < reps; r++) {
+      all.off.push(await oursEpoch(spec, data, false));
+      all.on.push(await oursEpoch(spec, data, true));
+      const t = torchEpoch(python, spec, data.source);
+      if (t !== null) all.torch.push(t);
+    }
+    const [on, off] = [median(all.on), median(all.off)];
+    const torch = all.torch.length ? median(all.torch) : null;
+    configs[id] = { oursSecondsPerEpoch: on, oursSecondsPerEpochStatsOff: off, torchSecondsPerEpoch: torch, ratio: torch ? on / torch : null, all };
     lines.push(`  ${id.padEnd(16)}${f2(torch).padStart(11)}${f2(on).padStart(9)}${f2(off).padStart(11)}` +
       `${(torch ? `${(on / torch).toFixed(2)}x` : '—').padStart(8)}${(torch ? `${(off / torch).toFixed(2)}x` : '—').padStart(11)}`);
   }

@@ -2,7 +2,7 @@
  * Speed of the library's real training step on the study's network, and how it compares to PyTorch.
  *
  *   npm run --silent bench -- [--reps N] [--steps N] [--warmup N] [--blas-threads N] [--json [FILE]] [--profile]
- *   npm run --silent bench -- --all [--json [FILE]]     (one epoch of every experiment: bench/all.ts)
+ *   npm run --silent bench -- --all [--reps N] [--json [FILE]]     (epochs of every experiment: bench/all.ts)
  *
  * Times `runTrainingSteps` (lib/training/train.ts: the very step `trainWithStats` runs) on the 784-128x7-10
  * sigmoid MLP with PyTorch's default init, batch 512, SGD lr 1e-2 and real FashionMNIST batches, on
@@ -33,7 +33,7 @@ import { UsageError, parseFlags, usageText } from '../lib/cli/args';
 import { benchAll } from './all';
 
 export const FLAGS = {
-  reps: { kind: 'whole', min: 1, help: 'timed repetitions per mode (default 5)' },
+  reps: { kind: 'whole', min: 1, help: 'timed repetitions per mode (default 5; with --all, epochs per config and mode, default 3)' },
   steps: { kind: 'whole', min: 1, help: 'training steps per repetition (default 20)' },
   warmup: { kind: 'whole', min: 0, help: 'untimed steps per mode first (default 5)' },
   json: { kind: 'optional-text', meta: 'FILE', help: 'also print the results as JSON, or write them to FILE' },
@@ -65,7 +65,7 @@ interface Args {
 export function parseArgs(argv: string[]): Args {
   const { values: v, positionals } = parseFlags(argv, FLAGS);
   if (positionals.length) throw new UsageError(`unknown argument "${positionals[0]}"`);
-  return { reps: v.reps ?? 5, steps: v.steps ?? 20, warmup: v.warmup ?? 5, json: v.json, profile: v.profile ?? false, all: v.all ?? false,
+  return { reps: v.reps ?? (v.all ? 3 : 5), steps: v.steps ?? 20, warmup: v.warmup ?? 5, json: v.json, profile: v.profile ?? false, all: v.all ?? false,
     blasThreads: v['blas-threads'] ?? 1 };
 }
 
@@ -254,11 +254,11 @@ async function main(argv: string[]): Promise<void> {
   process.env.OPENBLAS_NUM_THREADS = String(args.blasThreads);
   const backend = await initBackend();
   if (args.all) {
-    const { configs, lines } = await benchAll(findTorchPython());
+    const { configs, lines } = await benchAll(findTorchPython(), args.reps);
     console.log([`bench --all: backend ${backend}, matMul ${matMulEngine()}`, ...lines].join('\n'));
-    if (args.json === '-') console.log(`\n${JSON.stringify({ backend, configs }, null, 2)}`);
+    if (args.json === '-') console.log(`\n${JSON.stringify({ backend, reps: args.reps, configs }, null, 2)}`);
     else if (args.json !== undefined) {
-      writeJsonAtomic(args.json, { backend, configs });
+      writeJsonAtomic(args.json, { backend, reps: args.reps, configs });
       console.log(`\nwrote ${args.json}`);
     }
     return;

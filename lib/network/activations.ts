@@ -6,7 +6,7 @@
  * (slope below 0.02); a ReLU unit when its output is exactly 0 (slope 0: a "dead" unit for that example).
  */
 import * as tf from '@tensorflow/tfjs';
-import { fusedSigmoidBackward } from '../runtime/elementwise';
+import { fusedReluBackward, fusedSigmoidBackward } from '../runtime/elementwise';
 
 export type Activation = 'sigmoid' | 'relu' | 'tanh';
 export const ACTIVATIONS: readonly Activation[] = ['sigmoid', 'relu', 'tanh'];
@@ -27,12 +27,25 @@ export const sigmoid = tf.customGrad((z, save) => {
   };
 }) as (z: tf.Tensor) => tf.Tensor;
 
+/**
+ * ReLU, max(0, z), with tfjs's own gradient written out: dy · step(z), 1 where z > 0 and 0 elsewhere,
+ * so a unit whose input is negative passes no gradient back. On the wasm backend, while this file is
+ * as tested, fused into one pass (runtime/elementwise.ts): bit-identical results.
+ */
+export const relu = tf.customGrad((z, save) => {
+  (save as tf.GradSaveFunc)([z as tf.Tensor]);
+  return {
+    value: tf.relu(z as tf.Tensor),
+    gradFunc: (dy: tf.Tensor, [z]: tf.Tensor[]) => fusedReluBackward(dy, z) ?? tf.mul(dy, tf.step(z)),
+  };
+}) as (z: tf.Tensor) => tf.Tensor;
+
 export function activate(kind: Activation, z: tf.Tensor): tf.Tensor {
   switch (kind) {
     case 'sigmoid':
       return sigmoid(z);
     case 'relu':
-      return tf.relu(z);
+      return relu(z);
     case 'tanh':
       return tf.tanh(z);
   }

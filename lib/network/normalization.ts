@@ -2,6 +2,7 @@
  * Normalisation inside the network, placed between a Linear layer and its activation as in the study.
  */
 import * as tf from '@tensorflow/tfjs';
+import { fusedBatchNormBackward, fusedMulAdd, fusedSubMul } from '../runtime/elementwise';
 import { columnDots, columnSums, dotSums, sums } from '../runtime/reductions';
 
 /** PyTorch's `BatchNorm1d` defaults. */
@@ -38,21 +39,25 @@ function row(values: ArrayLike<number>): tf.Tensor2D {
  *   forward:  x̂ = (x − μ_B) / √(σ²_B + ε),  y = γ x̂ + β;
  *   backward: dβ = Σ dy,  dγ = Σ dy·x̂,  dx = γ/√(σ²_B + ε) · (dy − mean(dy) − x̂ · mean(dy·x̂)),
  * sums and means over the batch, per feature. The per-feature numbers are plain float64 arithmetic on
- * sums read in one pass over the batch (runtime/reductions.ts): only the element-wise steps are tfjs ops.
+ * sums read in one pass over the batch (runtime/reductions.ts); the element-wise steps are tfjs ops,
+ * which on the wasm backend, while this file is as tested, run fused into one pass each
+ * (runtime/elementwise.ts: the same float32 operations, bit-identical).
  */
 function batchNormTrain(x: tf.Tensor2D, gamma: tf.Tensor, beta: tf.Tensor, moments: BatchMoments): tf.Tensor2D {
   const n = x.shape[0];
   const invStd = moments.variance.map((v) => 1 / Math.sqrt(v + BN_EPS));
   const op = tf.customGrad((xs, g, b, save) => {
-    const xHat = tf.mul(tf.sub(xs as tf.Tensor, row(moments.mean)), row(invStd));
+    const [mean, inv] = [row(moments.mean), row(invStd)];
+    const xHat = fusedSubMul(xs as tf.Tensor, mean, inv) ?? tf.mul(tf.sub(xs as tf.Tensor, mean), inv);
     (save as tf.GradSaveFunc)([xHat, g as tf.Tensor]);
     return {
-      value: tf.add(tf.mul(xHat, g as tf.Tensor), b as tf.Tensor),
+      value: fusedMulAdd(xHat, g as tf.Tensor, b as tf.Tensor) ?? tf.add(tf.mul(xHat, g as tf.Tensor), b as tf.Tensor),
       gradFunc: (dy: tf.Tensor, [xh, gs]: tf.Tensor[]) => {
         const { sum: sumDy, dot: sumDyXHat } = columnDots(dy, xh);
+        const [meanDy, meanDyXHat] = [row(sumDy.map((s) => s / n)), row(sumDyXHat.map((s) => s / n))];
         // γ/√(σ²_B + ε): the factor by which this layer scales the gradient on its way down, per feature.
-        const gain = gs.dataSync().map((gj, j) => gj * invStd[j]);
-        const dx = tf.mul(tf.sub(tf.sub(dy, row(sumDy.map((s) => s / n))), tf.mul(xh, row(sumDyXHat.map((s) => s / n)))), row(gain));
+        const gain = row(gs.dataSync().map((gj, j) => gj * invStd[j]));
+        const dx = fusedBatchNormBackward(dy, xh, meanDy, meanDyXHat, gain) ?? tf.mul(tf.sub(tf.sub(dy, meanDy), tf.mul(xh, meanDyXHat)), gain);
         return [dx, tf.tensor1d(Float32Array.from(sumDyXHat)), tf.tensor1d(Float32Array.from(sumDy))];
       },
     };

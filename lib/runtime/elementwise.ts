@@ -2,9 +2,12 @@
  * Element-wise steps of the training step fused into one pass each on the wasm heap, where tfjs runs
  * them as several ops (each a dispatch, a new tensor and a pass over memory):
  *
- * - the sigmoid's backward dy · (y · (1 − y)): three tfjs ops and a tensor of ones per layer;
+ * - the sigmoid's backward dy · (y · (1 − y)): three tfjs ops and a tensor of ones per layer, and
+ *   ReLU's dy · step(x): three (step, cast, multiply);
  * - SGD's update: Δ = lr · g, W − Δ: two ops per parameter tensor;
  * - Adam's update (m, v, Δ and W − Δ): thirteen ops per parameter tensor;
+ * - BatchNorm's x̂ = (x − μ) / σ, γ x̂ + β and its backward ((dy − a) − x̂ b) c, per-feature a, b, c:
+ *   two, two and four ops per layer;
  * - a batch's pixels byte / 255: a float32 copy of the bytes uploaded, then divided on the backend.
  *
  * Each does the very float32 operations of the tfjs ops it replaces, in the same order, so the results
@@ -13,9 +16,9 @@
  * null and the caller runs the tfjs ops, which stay the reference.
  *
  * The formulas live, as plain tfjs ops, in the files the notebooks show and invite the reader to edit
- * (network/activations.ts, network/optimizers.ts). A fused kernel runs only while its file is exactly
- * as the kernel was tested against (`FORMULA_FILES`, SHA-256 of the file): an edited formula then
- * runs as written, only slower.
+ * (network/activations.ts, network/optimizers.ts, network/normalization.ts). A fused kernel runs only
+ * while its file is exactly as the kernel was tested against (`FORMULA_FILES`, SHA-256 of the file):
+ * an edited formula then runs as written, only slower.
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
@@ -26,15 +29,15 @@ import { projectRoot } from './paths';
 import { WasmBackend, heapOffset } from './wasmheap';
 
 /**
- * The library file whose tfjs ops each fused kernel replaces, and that file's SHA-256 (line endings as
- * LF) when the kernel was last checked bit for bit against them. test/runtime/elementwise.test.ts fails
- * when a file changes, until its kernel is checked again and the hash updated.
+ * The library files whose tfjs ops the fused kernels replace, each with its SHA-256 (line endings as LF)
+ * when its kernels were last checked bit for bit against those ops. test/runtime/elementwise.test.ts
+ * fails when a file changes, until its kernels are checked again and the hash updated.
  */
-export const FORMULA_FILES = {
-  sigmoidBackward: { file: 'network/activations.ts', sha256: '622450344c4f1d5a9eeecbd331522631ec5ced330376625fe988996ab75b184e' },
-  optimizerSteps: { file: 'network/optimizers.ts', sha256: '3cca3c58accea03cf2d824417c40f281fd771d3b4b79eb9d596b61409a43bc0c' },
-} as const;
-export type Formula = keyof typeof FORMULA_FILES;
+export const FORMULA_FILES: Readonly<Record<string, string>> = {
+  'network/activations.ts': 'b9c31916559a2237850bf852b9ccf4ea94fbd9ae71ca27dc18664971fcbc91e8',
+  'network/optimizers.ts': '3cca3c58accea03cf2d824417c40f281fd771d3b4b79eb9d596b61409a43bc0c',
+  'network/normalization.ts': '6f4c26926c60958c8ba855cd3075a28b82569f33eba3b9f7426048a36f355037',
+};
 
 /** SHA-256 of `lib/<file>` under `root`, line endings as LF (a checkout with CRLF hashes the same). */
 export function formulaFileHash(file: string, root = projectRoot()): string {
@@ -42,19 +45,18 @@ export function formulaFileHash(file: string, root = projectRoot()): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-const unchanged = new Map<Formula, boolean>();
+const unchanged = new Map<string, boolean>();
 
 /**
- * Whether the file holding `formula`'s tfjs ops is the one its fused kernel was tested against (read
- * once per process). When it is not, says once on stderr that the ops run as written.
+ * Whether `lib/<file>`, which holds a fused kernel's tfjs ops, is the version the kernel was tested
+ * against (read once per process). When it is not, says once on stderr that the ops run as written.
  */
-export function formulaUnchanged(formula: Formula): boolean {
-  let same = unchanged.get(formula);
+export function formulaUnchanged(file: string): boolean {
+  let same = unchanged.get(file);
   if (same === undefined) {
-    const { file, sha256 } = FORMULA_FILES[formula];
-    same = formulaFileHash(file) === sha256;
-    unchanged.set(formula, same);
-    if (!same) console.error(`lib/${file} differs from the version its fused kernel was tested against: its tfjs ops run as written (slower)`);
+    same = formulaFileHash(file) === FORMULA_FILES[file];
+    unchanged.set(file, same);
+    if (!same) console.error(`lib/${file} differs from the version its fused kernels were tested against: its tfjs ops run as written (slower)`);
   }
   return same;
 }
@@ -62,67 +64,106 @@ export function formulaUnchanged(formula: Formula): boolean {
 /** `lib/…` files that differ from what their fused kernels were tested against, where the kernels run at all. */
 export function editedFormulaFiles(): string[] {
   if (!fusedKernelsActive()) return [];
-  return Object.values(FORMULA_FILES).filter(({ file, sha256 }) => formulaFileHash(file) !== sha256).map(({ file }) => `lib/${file}`);
+  return Object.keys(FORMULA_FILES).filter((file) => formulaFileHash(file) !== FORMULA_FILES[file]).map((file) => `lib/${file}`);
+}
+
+/** How a kernel body reads and writes at the loop's position, four floats at a time or one. */
+interface Lanes {
+  op: 'f32x4' | 'f32';
+  /** The element of matrix operand `p` (a byte offset parameter). */
+  load(p: string): string;
+  /** The element of per-column vector operand `p` for this column. */
+  col(p: string): string;
+  store(p: string, value: string): string;
+  /** A float constant parameter (splatted for the vector loop). */
+  k(name: string): string;
 }
 
 /**
- * A loop over `$n` floats, four at a time with 128-bit SIMD and then one at a time: `body` writes one
- * step for either width, given how to load from and store to a pointer parameter at the byte offset $i,
- * and the name of each float constant (splatted into a v128 local for the vector loop).
+ * A loop over the [$rows, $cols] float matrices of a kernel, row by row, each row's columns four at a
+ * time with 128-bit SIMD and the last $cols mod 4 one at a time; flat tensors are one row. `body` writes
+ * one step for either width; $i is the byte offset into the matrices, $j into per-column vectors.
  */
-type Lanes = { op: 'f32x4' | 'f32'; load: (p: string) => string; store: (p: string, value: string) => string; k: (name: string) => string };
-function floatLoop(constants: readonly string[], body: (l: Lanes) => string): string {
+function matrixLoop(constants: readonly string[], body: (l: Lanes) => string): string {
+  const at = (p: string, offset: string) => `(i32.add (local.get ${p}) (local.get ${offset}))`;
   const vector: Lanes = {
     op: 'f32x4',
-    load: (p) => `(v128.load align=4 (i32.add (local.get ${p}) (local.get $i)))`,
-    store: (p, value) => `(v128.store align=4 (i32.add (local.get ${p}) (local.get $i)) ${value})`,
+    load: (p) => `(v128.load align=4 ${at(p, '$i')})`,
+    col: (p) => `(v128.load align=4 ${at(p, '$j')})`,
+    store: (p, value) => `(v128.store align=4 ${at(p, '$i')} ${value})`,
     k: (name) => `(local.get ${name}x4)`,
   };
   const scalar: Lanes = {
     op: 'f32',
-    load: (p) => `(f32.load (i32.add (local.get ${p}) (local.get $i)))`,
-    store: (p, value) => `(f32.store (i32.add (local.get ${p}) (local.get $i)) ${value})`,
+    load: (p) => `(f32.load ${at(p, '$i')})`,
+    col: (p) => `(f32.load ${at(p, '$j')})`,
+    store: (p, value) => `(f32.store ${at(p, '$i')} ${value})`,
     k: (name) => `(local.get ${name})`,
   };
-  return String.raw`(local $i i32) (local $end i32) ${constants.map((c) => `(local ${c}x4 v128)`).join(' ')}
+  const step = (bytes: number) => `(local.set $i (i32.add (local.get $i) (i32.const ${bytes})))
+        (local.set $j (i32.add (local.get $j) (i32.const ${bytes})))`;
+  return String.raw`(local $r i32) (local $i i32) (local $j i32) (local $chunks i32) (local $row i32) ${constants.map((c) => `(local ${c}x4 v128)`).join(' ')}
     ${constants.map((c) => `(local.set ${c}x4 (f32x4.splat (local.get ${c})))`).join('\n    ')}
-    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
-      ${body(vector)}
-      (local.set $i (i32.add (local.get $i) (i32.const 16)))
-      (br $next)))
-    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
-      ${body(scalar)}
-      (local.set $i (i32.add (local.get $i) (i32.const 4)))
-      (br $next)))`;
+    (local.set $chunks (i32.shl (i32.and (local.get $cols) (i32.const -4)) (i32.const 2)))
+    (local.set $row (i32.shl (local.get $cols) (i32.const 2)))
+    (block $rows_done (loop $rows
+      (br_if $rows_done (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $j (i32.const 0))
+      (block $done (loop $next
+        (br_if $done (i32.ge_u (local.get $j) (local.get $chunks)))
+        ${body(vector)}
+        ${step(16)}
+        (br $next)))
+      (block $done (loop $next
+        (br_if $done (i32.ge_u (local.get $j) (local.get $row)))
+        ${body(scalar)}
+        ${step(4)}
+        (br $next)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rows)))`;
 }
 
-// Each body is the tfjs ops' float32 arithmetic, operation for operation (see the callers' formulas).
+/** `(func (export name) (param $p i32)… (param $rows i32) (param $cols i32) (param $c f32)… body)`. */
+function kernel(name: string, pointers: readonly string[], constants: readonly string[], body: (l: Lanes) => string): string {
+  const params = [...pointers.map((p) => `(param ${p} i32)`), '(param $rows i32) (param $cols i32)', ...constants.map((c) => `(param ${c} f32)`)];
+  return `(func (export "${name}") ${params.join(' ')}\n    ${matrixLoop(constants, body)})`;
+}
+
+// Each body is its tfjs ops' float32 arithmetic, operation for operation, in their order (see the
+// formulas in the callers' files); the tests compare the results bit for bit.
 const WAT = String.raw`(module
   (memory (import "env" "memory") 1)
 
-  ;; out = dy · (y · (1 − y)) for the $n floats at bytes $dy, $y, $out.
-  (func (export "sigmoidBackward") (param $dy i32) (param $y i32) (param $out i32) (param $n i32) (param $one f32)
-    ${floatLoop(['$one'], (l) => l.store('$out', `(${l.op}.mul ${l.load('$dy')} (${l.op}.mul ${l.load('$y')} (${l.op}.sub ${l.k('$one')} ${l.load('$y')})))`))})
+  ;; dy · (y · (1 − y))
+  ${kernel('sigmoidBackward', ['$dy', '$y', '$out'], ['$one'], (l) =>
+    l.store('$out', `(${l.op}.mul ${l.load('$dy')} (${l.op}.mul ${l.load('$y')} (${l.op}.sub ${l.k('$one')} ${l.load('$y')})))`))}
 
-  ;; SGD: delta = g · lr, wOut = w − delta.
-  (func (export "sgd") (param $w i32) (param $g i32) (param $wOut i32) (param $delta i32) (param $n i32) (param $lr f32)
-    ${floatLoop(['$lr'], (l) => `${l.store('$delta', `(${l.op}.mul ${l.load('$g')} ${l.k('$lr')})`)}
-      ${l.store('$wOut', `(${l.op}.sub ${l.load('$w')} ${l.load('$delta')})`)}`)})
+  ;; dy · step(x), step(x) = 1 where x > 0, NaN where x is NaN, 0 elsewhere
+  ${kernel('reluBackward', ['$dy', '$x', '$out'], ['$one'], (l) => l.store('$out', `(${l.op}.mul ${l.load('$dy')} ${l.op === 'f32x4'
+    ? `(v128.or (v128.and (f32x4.gt ${l.load('$x')} (v128.const i32x4 0 0 0 0)) ${l.k('$one')}) (v128.and (f32x4.ne ${l.load('$x')} ${l.load('$x')}) ${l.load('$x')}))`
+    : `(select ${l.k('$one')} (select ${l.load('$x')} (f32.const 0) (f32.ne ${l.load('$x')} ${l.load('$x')})) (f32.gt ${l.load('$x')} (f32.const 0)))`})`))}
 
-  ;; Adam: m' = m·β₁ + g·(1−β₁), v' = v·β₂ + g²·(1−β₂), delta = (m'/c₁) / (√(v'/c₂) + ε) · lr, w' = w − delta.
-  (func (export "adam") (param $w i32) (param $g i32) (param $m i32) (param $v i32)
-      (param $wOut i32) (param $mOut i32) (param $vOut i32) (param $delta i32) (param $n i32)
-      (param $b1 f32) (param $ob1 f32) (param $b2 f32) (param $ob2 f32) (param $c1 f32) (param $c2 f32) (param $eps f32) (param $lr f32)
-    ${floatLoop(['$b1', '$ob1', '$b2', '$ob2', '$c1', '$c2', '$eps', '$lr'], (l) => `${l.store('$mOut',
-      `(${l.op}.add (${l.op}.mul ${l.load('$m')} ${l.k('$b1')}) (${l.op}.mul ${l.load('$g')} ${l.k('$ob1')}))`)}
-      ${l.store('$vOut', `(${l.op}.add (${l.op}.mul ${l.load('$v')} ${l.k('$b2')}) (${l.op}.mul (${l.op}.mul ${l.load('$g')} ${l.load('$g')}) ${l.k('$ob2')}))`)}
-      ${l.store('$delta', `(${l.op}.mul (${l.op}.div (${l.op}.div ${l.load('$mOut')} ${l.k('$c1')})
-        (${l.op}.add (${l.op}.sqrt (${l.op}.div ${l.load('$vOut')} ${l.k('$c2')})) ${l.k('$eps')})) ${l.k('$lr')})`)}
-      ${l.store('$wOut', `(${l.op}.sub ${l.load('$w')} ${l.load('$delta')})`)}`)})
+  ;; SGD: delta = g · lr, wOut = w − delta
+  ${kernel('sgd', ['$w', '$g', '$wOut', '$delta'], ['$lr'], (l) => `${l.store('$delta', `(${l.op}.mul ${l.load('$g')} ${l.k('$lr')})`)}
+        ${l.store('$wOut', `(${l.op}.sub ${l.load('$w')} ${l.load('$delta')})`)}`)}
+
+  ;; Adam: m' = m·β₁ + g·(1−β₁), v' = v·β₂ + g²·(1−β₂), delta = (m'/c₁) / (√(v'/c₂) + ε) · lr, w' = w − delta
+  ${kernel('adam', ['$w', '$g', '$m', '$v', '$wOut', '$mOut', '$vOut', '$delta'], ['$b1', '$ob1', '$b2', '$ob2', '$c1', '$c2', '$eps', '$lr'], (l) =>
+    `${l.store('$mOut', `(${l.op}.add (${l.op}.mul ${l.load('$m')} ${l.k('$b1')}) (${l.op}.mul ${l.load('$g')} ${l.k('$ob1')}))`)}
+        ${l.store('$vOut', `(${l.op}.add (${l.op}.mul ${l.load('$v')} ${l.k('$b2')}) (${l.op}.mul (${l.op}.mul ${l.load('$g')} ${l.load('$g')}) ${l.k('$ob2')}))`)}
+        ${l.store('$delta', `(${l.op}.mul (${l.op}.div (${l.op}.div ${l.load('$mOut')} ${l.k('$c1')})
+          (${l.op}.add (${l.op}.sqrt (${l.op}.div ${l.load('$vOut')} ${l.k('$c2')})) ${l.k('$eps')})) ${l.k('$lr')})`)}
+        ${l.store('$wOut', `(${l.op}.sub ${l.load('$w')} ${l.load('$delta')})`)}`)}
+
+  ;; (x − a) · b, a and b per column
+  ${kernel('subMul', ['$x', '$a', '$b', '$out'], [], (l) => l.store('$out', `(${l.op}.mul (${l.op}.sub ${l.load('$x')} ${l.col('$a')}) ${l.col('$b')})`))}
+
+  ;; x · a + b, a and b per column
+  ${kernel('mulAdd', ['$x', '$a', '$b', '$out'], [], (l) => l.store('$out', `(${l.op}.add (${l.op}.mul ${l.load('$x')} ${l.col('$a')}) ${l.col('$b')})`))}
+
+  ;; ((dy − a) − x · b) · c, a, b and c per column
+  ${kernel('batchNormBackward', ['$dy', '$x', '$a', '$b', '$c', '$out'], [], (l) => l.store('$out',
+    `(${l.op}.mul (${l.op}.sub (${l.op}.sub ${l.load('$dy')} ${l.col('$a')}) (${l.op}.mul ${l.load('$x')} ${l.col('$b')})) ${l.col('$c')})`))}
 
   ;; out = float32(byte) / 255 for the $n bytes at byte $src, into the floats at byte $out.
   (func (export "unitBytes") (param $src i32) (param $out i32) (param $n i32)
@@ -146,11 +187,16 @@ const WAT = String.raw`(module
       (br $next)))))
 `;
 
+/** A kernel of the module: byte offsets of its operands (inputs, then outputs), rows, columns, constants. */
+type ModuleKernel = (...args: number[]) => void;
 interface Kernels {
-  sigmoidBackward(dy: number, y: number, out: number, n: number, one: number): void;
-  sgd(w: number, g: number, wOut: number, delta: number, n: number, lr: number): void;
-  adam(w: number, g: number, m: number, v: number, wOut: number, mOut: number, vOut: number, delta: number, n: number,
-    b1: number, ob1: number, b2: number, ob2: number, c1: number, c2: number, eps: number, lr: number): void;
+  sigmoidBackward: ModuleKernel;
+  reluBackward: ModuleKernel;
+  sgd: ModuleKernel;
+  adam: ModuleKernel;
+  subMul: ModuleKernel;
+  mulAdd: ModuleKernel;
+  batchNormBackward: ModuleKernel;
   unitBytes(src: number, out: number, n: number): void;
 }
 
@@ -159,26 +205,32 @@ let kernels: Kernels | null = null;
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
 
 /**
- * A tfjs kernel that allocates `outputs` float32 tensors of its first input's shape and hands the byte
- * offsets of the inputs (in `names` order), then of the outputs, and the element count to `run`.
+ * A tfjs kernel running the module's function `name` on the inputs `names` (in order) and `outputs`
+ * new float32 tensors of the first input's shape, as [rows = all but the last axis, cols = the last],
+ * with the float constants `attrs.constants`.
  */
-function heapKernel(names: readonly string[], outputs: number, run: (k: Kernels, offsets: number[], n: number, attrs: tf.NamedAttrMap) => void) {
+function heapKernel(name: Exclude<keyof Kernels, 'unitBytes'>, names: readonly string[], outputs: number) {
   return (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
     const backend = args.backend as WasmBackend;
-    const inputs = names.map((name) => args.inputs[name] as tf.TensorInfo);
+    const inputs = names.map((n) => args.inputs[n] as tf.TensorInfo);
     const shape = inputs[0].shape;
+    const cols = shape.length ? shape[shape.length - 1] : 1;
     const outs = Array.from({ length: outputs }, () => backend.makeOutput(shape, 'float32'));
     const offsets = [...inputs, ...outs].map((t) => heapOffset(backend, t));
-    run(kernels as Kernels, offsets, tf.util.sizeFromShape(shape), args.attrs ?? {});
+    const constants = (args.attrs?.constants ?? []) as number[];
+    (kernels as Kernels)[name](...offsets, cols ? tf.util.sizeFromShape(shape) / cols : 0, cols, ...constants);
     return outs.length === 1 ? outs[0] : outs;
   };
 }
 
 const KERNELS: Record<string, ReturnType<typeof heapKernel>> = {
-  VgSigmoidBackward: heapKernel(['dy', 'y'], 1, (k, [dy, y, out], n) => k.sigmoidBackward(dy, y, out, n, 1)),
-  VgSgdStep: heapKernel(['w', 'g'], 2, (k, [w, g, wOut, delta], n, a) => k.sgd(w, g, wOut, delta, n, a.lr as number)),
-  VgAdamStep: heapKernel(['w', 'g', 'm', 'v'], 4, (k, [w, g, m, v, wOut, mOut, vOut, delta], n, a) =>
-    k.adam(w, g, m, v, wOut, mOut, vOut, delta, n, ...(a.scalars as number[]) as [number, number, number, number, number, number, number, number])),
+  VgSigmoidBackward: heapKernel('sigmoidBackward', ['dy', 'y'], 1),
+  VgReluBackward: heapKernel('reluBackward', ['dy', 'x'], 1),
+  VgSgdStep: heapKernel('sgd', ['w', 'g'], 2),
+  VgAdamStep: heapKernel('adam', ['w', 'g', 'm', 'v'], 4),
+  VgSubMul: heapKernel('subMul', ['x', 'a', 'b'], 1),
+  VgMulAdd: heapKernel('mulAdd', ['x', 'a', 'b'], 1),
+  VgBatchNormBackward: heapKernel('batchNormBackward', ['dy', 'x', 'a', 'b', 'c'], 1),
 };
 
 /** Compiles the module and registers its kernels with the wasm backend (once; `initBackend` calls it). */
@@ -197,26 +249,37 @@ export function fusedKernelsActive(): boolean {
   return kernels !== null && tf.getBackend() === 'wasm';
 }
 
-/** Whether `formula`'s kernel may run on these operands: active, its file unchanged, float32 tensors of one shape. */
-function fusable(formula: Formula, ...operands: tf.Tensor[]): boolean {
-  return fusedKernelsActive() && formulaUnchanged(formula) &&
-    operands.every((t) => t.dtype === 'float32' && tf.util.arraysEqual(t.shape, operands[0].shape));
-}
+const allFloat32 = (ts: tf.Tensor[]) => ts.every((t) => t.dtype === 'float32');
+const sameShape = (ts: tf.Tensor[]) => ts.every((t) => tf.util.arraysEqual(t.shape, ts[0].shape));
+/** Per-column operands of a matrix `x`: as many values as its last axis has. */
+const perColumn = (x: tf.Tensor, cols: tf.Tensor[]) => x.rank >= 1 && cols.every((c) => c.size === x.shape[x.rank - 1] && c.rank <= 2 && c.size === c.shape[c.rank - 1]);
 
 /**
- * dy · (y · (1 − y)), the sigmoid's backward from its output y, in one pass; null where the fused
- * kernels are not active or the operands are not two float32 tensors of one shape.
+ * Runs kernel `kernelName` where it applies: fused kernels active, `lib/<file>` as tested, float32
+ * operands whose matrices share a shape and whose per-column vectors fit it. Otherwise null.
  */
-export function fusedSigmoidBackward(dy: tf.Tensor, y: tf.Tensor): tf.Tensor | null {
-  if (!fusable('sigmoidBackward', dy, y)) return null;
-  return tf.engine().runKernel('VgSigmoidBackward', { dy, y } as unknown as tf.NamedTensorMap) as tf.Tensor;
+function runFused(file: string, kernelName: string, matrices: Record<string, tf.Tensor>, columns: Record<string, tf.Tensor> = {}, constants: number[] = []): tf.Tensor[] | null {
+  const m = Object.values(matrices);
+  const c = Object.values(columns);
+  if (!fusedKernelsActive() || !allFloat32([...m, ...c]) || !sameShape(m) || !perColumn(m[0], c) || !formulaUnchanged(file)) return null;
+  const out = tf.engine().runKernel(kernelName, { ...matrices, ...columns } as unknown as tf.NamedTensorMap, { constants } as unknown as tf.NamedAttrMap);
+  return Array.isArray(out) ? out : [out as tf.Tensor];
 }
 
-/** SGD's step in one pass: Δ = g · lr and W − Δ; null where the fused kernels do not apply. */
+/** dy · (y · (1 − y)), the sigmoid's backward from its output y (network/activations.ts), in one pass; null where not fused. */
+export function fusedSigmoidBackward(dy: tf.Tensor, y: tf.Tensor): tf.Tensor | null {
+  return runFused('network/activations.ts', 'VgSigmoidBackward', { dy, y }, {}, [1])?.[0] ?? null;
+}
+
+/** dy · step(x), ReLU's backward from its input x (network/activations.ts), in one pass; null where not fused. */
+export function fusedReluBackward(dy: tf.Tensor, x: tf.Tensor): tf.Tensor | null {
+  return runFused('network/activations.ts', 'VgReluBackward', { dy, x }, {}, [1])?.[0] ?? null;
+}
+
+/** SGD's step (network/optimizers.ts) in one pass: Δ = g · lr and W − Δ; null where not fused. */
 export function fusedSgdStep(w: tf.Tensor, g: tf.Tensor, lr: number): { w: tf.Tensor; delta: tf.Tensor } | null {
-  if (!fusable('optimizerSteps', w, g)) return null;
-  const [wOut, delta] = tf.engine().runKernel('VgSgdStep', { w, g } as unknown as tf.NamedTensorMap, { lr }) as tf.Tensor[];
-  return { w: wOut, delta };
+  const out = runFused('network/optimizers.ts', 'VgSgdStep', { w, g }, {}, [lr]);
+  return out && { w: out[0], delta: out[1] };
 }
 
 /** Adam's hyper-parameters for one step, with its bias corrections c₁ = 1 − β₁ᵗ and c₂ = 1 − β₂ᵗ. */
@@ -230,17 +293,29 @@ export interface AdamStepScalars {
 }
 
 /**
- * Adam's step in one pass: the new m and v, Δ = (m/c₁) / (√(v/c₂) + ε) · lr and W − Δ; null where the
- * fused kernels do not apply.
+ * Adam's step (network/optimizers.ts) in one pass: the new m and v, Δ = (m/c₁) / (√(v/c₂) + ε) · lr
+ * and W − Δ; null where not fused.
  */
 export function fusedAdamStep(w: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, s: AdamStepScalars):
     { w: tf.Tensor; m: tf.Tensor; v: tf.Tensor; delta: tf.Tensor } | null {
-  if (!fusable('optimizerSteps', w, g, m, v)) return null;
   // As tfjs makes them: each scalar rounded to float32 once, 1 − β computed in float64 first.
-  const scalars = [s.beta1, 1 - s.beta1, s.beta2, 1 - s.beta2, s.c1, s.c2, s.epsilon, s.lr];
-  const [wOut, mOut, vOut, delta] = tf.engine().runKernel('VgAdamStep', { w, g, m, v } as unknown as tf.NamedTensorMap,
-    { scalars } as unknown as tf.NamedAttrMap) as tf.Tensor[];
-  return { w: wOut, m: mOut, v: vOut, delta };
+  const out = runFused('network/optimizers.ts', 'VgAdamStep', { w, g, m, v }, {}, [s.beta1, 1 - s.beta1, s.beta2, 1 - s.beta2, s.c1, s.c2, s.epsilon, s.lr]);
+  return out && { w: out[0], m: out[1], v: out[2], delta: out[3] };
+}
+
+/** (x − a) · b with a and b per column (BatchNorm's x̂, network/normalization.ts) in one pass; null where not fused. */
+export function fusedSubMul(x: tf.Tensor, a: tf.Tensor, b: tf.Tensor): tf.Tensor | null {
+  return runFused('network/normalization.ts', 'VgSubMul', { x }, { a, b })?.[0] ?? null;
+}
+
+/** x · a + b with a and b per column (BatchNorm's γ x̂ + β) in one pass; null where not fused. */
+export function fusedMulAdd(x: tf.Tensor, a: tf.Tensor, b: tf.Tensor): tf.Tensor | null {
+  return runFused('network/normalization.ts', 'VgMulAdd', { x }, { a, b })?.[0] ?? null;
+}
+
+/** ((dy − a) − x · b) · c with a, b and c per column (BatchNorm's dx) in one pass; null where not fused. */
+export function fusedBatchNormBackward(dy: tf.Tensor, x: tf.Tensor, a: tf.Tensor, b: tf.Tensor, c: tf.Tensor): tf.Tensor | null {
+  return runFused('network/normalization.ts', 'VgBatchNormBackward', { dy, x }, { a, b, c })?.[0] ?? null;
 }
 
 /** float32(byte) / 255 for every byte, as a float32 tensor of `shape`; null where the fused kernels are not active. */

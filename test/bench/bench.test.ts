@@ -122,7 +122,7 @@ test('bench --all --json FILE times one epoch of every experiment, with PyTorch 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vg-bench-all-'));
   try {
     const file = path.join(dir, 'all.json');
-    const { stdout } = await run('npx', ['tsx', 'bench/bench.ts', '--all', '--json', file], { cwd: root, timeout: 600_000, maxBuffer: 16 << 20 });
+    const { stdout } = await run('npx', ['tsx', 'bench/bench.ts', '--all', '--reps', '1', '--json', file], { cwd: root, timeout: 600_000, maxBuffer: 16 << 20 });
     const json = JSON.parse(fs.readFileSync(file, 'utf8')) as Json;
     const ids = ['baseline', 'weight-std-1', 'weight-std-10', 'relu', 'adam', 'batchnorm', 'custom-norm', 'skip', 'layerwise', 'grad-norm'];
     assert.deepEqual(Object.keys(json.configs), ids);
@@ -131,10 +131,12 @@ test('bench --all --json FILE times one epoch of every experiment, with PyTorch 
       const c = json.configs[id];
       positiveFinite(c.oursSecondsPerEpoch, `${id} ours`);
       positiveFinite(c.oursSecondsPerEpochStatsOff, `${id} ours, stats off`);
+      assert.deepEqual([c.all.on, c.all.off], [[c.oursSecondsPerEpoch], [c.oursSecondsPerEpochStatsOff]], `${id}: one epoch of each, as asked`);
       assert.match(stdout, new RegExp(`^  ${id}\\s`, 'm'), `a table row for ${id}`);
       if (torch) {
         positiveFinite(c.torchSecondsPerEpoch, `${id} PyTorch`);
         assert.ok(Math.abs(c.ratio - c.oursSecondsPerEpoch / c.torchSecondsPerEpoch) < 1e-12, `${id}: ratio = ours / PyTorch`);
+        assert.deepEqual(c.all.torch, [c.torchSecondsPerEpoch], `${id}: one PyTorch epoch`);
       } else {
         assert.equal(c.torchSecondsPerEpoch, null);
         assert.equal(c.ratio, null);

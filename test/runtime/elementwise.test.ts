@@ -15,7 +15,10 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { createOptimizer, OptimizerSpec } from '../../lib/network/optimizers';
 import { initBackend } from '../../lib/runtime/backend';
-import { FORMULA_FILES, formulaFileHash, fusedKernelsActive, fusedSigmoidBackward, fusedUnitBytes } from '../../lib/runtime/elementwise';
+import {
+  FORMULA_FILES, formulaFileHash, fusedBatchNormBackward, fusedKernelsActive, fusedMulAdd, fusedReluBackward, fusedSigmoidBackward, fusedSubMul,
+  fusedUnitBytes,
+} from '../../lib/runtime/elementwise';
 import { PROJECT_ROOT, f32, makeTmpDir, randn, rng } from '../helpers';
 
 before(async () => {
@@ -47,6 +50,43 @@ describe('fused element-wise kernels', () => {
     const fused = fusedSigmoidBackward(dy, y) as tf.Tensor;
     assert.equal(firstBitDifference(fused, tf.mul(dy, tf.mul(y, tf.sub(tf.onesLike(y), y)))), -1, 'special values');
     tf.dispose([y, dy, fused]);
+  });
+
+  it('ReLU\'s backward dy · step(x) is bit-identical to tfjs\'s own ReLU gradient, zeros, signs and NaN included', () => {
+    for (const n of [1, 3, 4, 7, 512 * 128 + 2]) {
+      const values = f32(randn(n, 3 * n, 2));
+      values[0] = 0;
+      if (n > 2) [values[1], values[2]] = [-0, NaN];
+      const x = tf.tensor1d(values);
+      const dy = tf.tensor1d(f32(randn(n, 5 * n, 1)));
+      const fused = fusedReluBackward(dy, x) as tf.Tensor;
+      const [vjp] = tf.grads((z: tf.Tensor) => tf.relu(z))([x], dy);
+      assert.equal(firstBitDifference(fused, vjp), -1, `n ${n}`);
+      tf.dispose([x, dy, fused, vjp]);
+    }
+  });
+
+  it('BatchNorm\'s element-wise steps, per-column operands, any number of columns: bit-identical to the tfjs ops', () => {
+    for (const [rows, cols] of [[1, 1], [3, 5], [8, 4], [512, 128], [7, 131]] as const) {
+      const x = tf.tensor2d(f32(randn(rows * cols, rows + cols, 3, 1)), [rows, cols]);
+      const dy = tf.tensor2d(f32(randn(rows * cols, rows * cols, 1e-2)), [rows, cols]);
+      const [a, b, c] = [1, 2, 3].map((k) => tf.tensor2d(f32(randn(cols, 10 * k + cols, 1, 0.5)), [1, cols]));
+      const gamma = tf.tensor1d(f32(randn(cols, 40 + cols, 0.2, 1)));
+      const where = `[${rows}, ${cols}]`;
+      const pairs: Array<[tf.Tensor | null, tf.Tensor, string]> = [
+        [fusedSubMul(x, a, b), tf.mul(tf.sub(x, a), b), 'x̂ = (x − μ) · 1/σ'],
+        [fusedMulAdd(x, gamma, c), tf.add(tf.mul(x, gamma), c), 'γ x̂ + β'],
+        [fusedBatchNormBackward(dy, x, a, b, c), tf.mul(tf.sub(tf.sub(dy, a), tf.mul(x, b)), c), 'dx'],
+      ];
+      for (const [fused, plain, what] of pairs) {
+        assert.ok(fused, `${where} ${what}: fused`);
+        assert.equal(firstBitDifference(fused, plain), -1, `${where} ${what}`);
+      }
+      tf.dispose([x, dy, a, b, c, gamma, ...pairs.flatMap(([f, p]) => [f as tf.Tensor, p])]);
+    }
+    const x = tf.ones([4, 3]);
+    assert.equal(fusedSubMul(x, tf.ones([1, 4]), tf.ones([1, 3])), null, 'a row of the wrong width');
+    assert.equal(fusedMulAdd(x, tf.ones([3, 1]), tf.ones([3])), null, 'a column, not a row');
   });
 
   it('the sigmoid backward declines what it does not handle', () => {
@@ -121,10 +161,10 @@ describe('fused element-wise kernels', () => {
   });
 
   it('each fused kernel\'s formula file is the one it was tested against', () => {
-    for (const [formula, { file, sha256 }] of Object.entries(FORMULA_FILES)) {
+    for (const [file, sha256] of Object.entries(FORMULA_FILES)) {
       assert.equal(formulaFileHash(file), sha256,
-        `lib/${file} changed. If ${formula}'s tfjs ops are still what its kernel computes (the bit-identity tests above pass), ` +
-        `set FORMULA_FILES.${formula}.sha256 in lib/runtime/elementwise.ts to ${formulaFileHash(file)}`);
+        `lib/${file} changed. If its tfjs ops are still what their fused kernels compute (the bit-identity tests above pass), ` +
+        `set FORMULA_FILES['${file}'] in lib/runtime/elementwise.ts to '${formulaFileHash(file)}'`);
     }
   });
 
@@ -134,7 +174,7 @@ describe('fused element-wise kernels', () => {
     fs.cpSync(path.join(PROJECT_ROOT, 'lib'), path.join(root, 'lib'), { recursive: true });
     fs.copyFileSync(path.join(PROJECT_ROOT, 'package.json'), path.join(root, 'package.json'));
     fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(root, 'node_modules'));
-    const file = path.join(root, 'lib', FORMULA_FILES.sigmoidBackward.file);
+    const file = path.join(root, 'lib', 'network', 'activations.ts');
     const text = fs.readFileSync(file, 'utf8');
     const formula = 'tf.mul(dy, tf.mul(y, tf.sub(tf.onesLike(y), y)))';
     assert.ok(text.includes(formula), 'the formula as this test knows it');
@@ -164,7 +204,7 @@ describe('fused element-wise kernels', () => {
     assert.ok(!edited.fused, 'the edited copy does not run the fused kernel');
     assert.deepEqual(edited.grad, [1, 1, 1, 1], 'the edited gradient (dy · 1) is the one computed');
     assert.deepEqual(edited.edited, ['lib/network/activations.ts'], 'what the setup cell names');
-    assert.match(edited.stderr, /lib\/network\/activations\.ts differs from the version its fused kernel was tested against: its tfjs ops run as written/);
+    assert.match(edited.stderr, /lib\/network\/activations\.ts differs from the version its fused kernels were tested against: its tfjs ops run as written/);
     fs.rmSync(root, { recursive: true, force: true });
   });
 
