@@ -45,10 +45,14 @@ async function oursEpoch(spec: RunSpec, data: FashionMNIST, stats: boolean): Pro
   }
 }
 
+/** The run spec as bench/torch_epoch.py reads it: JSON, with the skip pairs resolved. */
+export function torchSpec(spec: RunSpec): string {
+  return JSON.stringify({ ...spec, model: { ...spec.model, skipPairs: skipPairs(spec.model.skip, spec.model.depth) } });
+}
+
 function torchEpoch(python: string | undefined, spec: RunSpec, dataDir: string): number | null {
   if (!python) return null;
-  const model = { ...spec.model, skipPairs: skipPairs(spec.model.skip, spec.model.depth) };
-  const r = spawnSync(python, [path.join(__dirname, 'torch_epoch.py'), '--spec', JSON.stringify({ ...spec, model }), '--data', dataDir], {
+  const r = spawnSync(python, [path.join(__dirname, 'torch_epoch.py'), '--spec', torchSpec(spec), '--data', dataDir], {
     cwd: __dirname,
     encoding: 'utf8',
     timeout: 600_000,

@@ -3,6 +3,7 @@
  *
  *   npm run --silent bench -- [--reps N] [--steps N] [--warmup N] [--blas-threads N] [--json [FILE]] [--profile]
  *   npm run --silent bench -- --all [--reps N] [--json [FILE]]     (epochs of every experiment: bench/all.ts)
+ *   npm run --silent bench -- --both-cores [--reps N] [--json [FILE]]     (one and two processes, two BLAS threads: bench/cores.ts)
  *
  * Times `runTrainingSteps` (lib/training/train.ts: the very step `trainWithStats` runs) on the 784-128x7-10
  * sigmoid MLP with PyTorch's default init, batch 512, SGD lr 1e-2 and real FashionMNIST batches, on
@@ -30,7 +31,8 @@ import { runTrainingSteps } from '../lib/training/train';
 import { resolveSpec } from '../lib/training/experiments';
 import { buildModel } from '../lib/training/run';
 import { UsageError, parseFlags, usageText } from '../lib/cli/args';
-import { benchAll } from './all';
+import { benchAll, torchSpec } from './all';
+import { benchCores } from './cores';
 
 export const FLAGS = {
   reps: { kind: 'whole', min: 1, help: 'timed repetitions per mode (default 5; with --all, epochs per config and mode, default 3)' },
@@ -40,6 +42,7 @@ export const FLAGS = {
   profile: { kind: 'switch', help: "also print tf.profile's top kernels of one step with statistics on" },
   'blas-threads': { kind: 'whole', min: 1, help: 'OpenBLAS threads for ours and for PyTorch, whose own pool stays at 1 (default 1)' },
   all: { kind: 'switch', help: 'instead: one epoch of every experiment, ours (stats on and off) against PyTorch on one thread' },
+  'both-cores': { kind: 'switch', help: 'instead: the baseline in one and two processes and with two OpenBLAS threads, ours and PyTorch (--reps: epochs per process, default 2)' },
 } as const;
 export const USAGE = usageText('npm run --silent bench -- [options]', FLAGS);
 
@@ -59,14 +62,16 @@ interface Args {
   json?: string;
   profile: boolean;
   all: boolean;
+  bothCores: boolean;
   blasThreads: number;
 }
 
 export function parseArgs(argv: string[]): Args {
   const { values: v, positionals } = parseFlags(argv, FLAGS);
   if (positionals.length) throw new UsageError(`unknown argument "${positionals[0]}"`);
-  return { reps: v.reps ?? (v.all ? 3 : 5), steps: v.steps ?? 20, warmup: v.warmup ?? 5, json: v.json, profile: v.profile ?? false, all: v.all ?? false,
-    blasThreads: v['blas-threads'] ?? 1 };
+  if (v.all && v['both-cores']) throw new UsageError('--all and --both-cores are separate benchmarks: give one');
+  return { reps: v.reps ?? (v.all ? 3 : v['both-cores'] ? 2 : 5), steps: v.steps ?? 20, warmup: v.warmup ?? 5, json: v.json, profile: v.profile ?? false,
+    all: v.all ?? false, bothCores: v['both-cores'] ?? false, blasThreads: v['blas-threads'] ?? 1 };
 }
 
 function median(xs: readonly number[]): number {
@@ -253,14 +258,22 @@ async function main(argv: string[]): Promise<void> {
   // before the backend loads OpenBLAS (fastmatmul.ts), which reads it once
   process.env.OPENBLAS_NUM_THREADS = String(args.blasThreads);
   const backend = await initBackend();
-  if (args.all) {
-    const { configs, lines } = await benchAll(findTorchPython(), args.reps);
-    console.log([`bench --all: backend ${backend}, matMul ${matMulEngine()}`, ...lines].join('\n'));
-    if (args.json === '-') console.log(`\n${JSON.stringify({ backend, reps: args.reps, configs }, null, 2)}`);
+  const report = (title: string, lines: string[], result: object) => {
+    console.log([`${title}: backend ${backend}, matMul ${matMulEngine()}`, ...lines].join('\n'));
+    if (args.json === '-') console.log(`\n${JSON.stringify({ backend, ...result }, null, 2)}`);
     else if (args.json !== undefined) {
-      writeJsonAtomic(args.json, { backend, reps: args.reps, configs });
+      writeJsonAtomic(args.json, { backend, ...result });
       console.log(`\nwrote ${args.json}`);
     }
+  };
+  if (args.all) {
+    const { configs, lines } = await benchAll(findTorchPython(), args.reps);
+    report('bench --all', lines, { reps: args.reps, configs });
+    return;
+  }
+  if (args.bothCores) {
+    const { ours, torch, lines } = await benchCores(args.reps, findTorchPython(), torchSpec(SPEC), loadFashionMNIST().source);
+    report('bench --both-cores', lines, { epochs: args.reps, ours, torch });
     return;
   }
   const threads = backendThreads(backend);

@@ -118,6 +118,37 @@ test('bench rejects a bad argument with exit code 2 and the usage', { timeout: 6
   });
 });
 
+test('bench --both-cores --json FILE: the baseline in one process, two at once and with two BLAS threads, PyTorch beside exactly when installed', { skip, timeout: 600_000 }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vg-bench-cores-'));
+  try {
+    const file = path.join(dir, 'cores.json');
+    const { stdout } = await run('npx', ['tsx', 'bench/bench.ts', '--both-cores', '--reps', '1', '--json', file], { cwd: root, timeout: 600_000, maxBuffer: 16 << 20 });
+    const json = JSON.parse(fs.readFileSync(file, 'utf8')) as Json;
+    assert.equal(json.epochs, 1);
+    const torch = torchAvailable();
+    for (const side of torch ? ['ours', 'torch'] : ['ours']) {
+      assert.deepEqual(json[side].map((w: Json) => [w.processes, w.blasThreads]), [[1, 1], [2, 1], [1, 2]], side);
+      for (const w of json[side]) {
+        positiveFinite(w.secondsPerEpoch, `${side} ${w.processes}p ${w.blasThreads}t`);
+        assert.ok(Math.abs(w.epochsPerMinute - (60 * w.processes) / w.secondsPerEpoch) < 1e-9, 'epochs per minute over the machine');
+      }
+    }
+    if (!torch) assert.equal(json.torch, null);
+    assert.match(stdout, /^ours on both cores at best: \d processes?, \d BLAS threads?, [\d.]+ epochs\/min$/m);
+    assert.equal(/PyTorch on both cores at best/.test(stdout), torch);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('bench --all with --both-cores is a usage error', { timeout: 60_000 }, async () => {
+  await assert.rejects(bench(['--all', '--both-cores']), (e: { code?: number; stderr?: string }) => {
+    assert.equal(e.code, 2);
+    assert.match(e.stderr ?? '', /--all and --both-cores are separate benchmarks: give one/);
+    return true;
+  });
+});
+
 test('bench --all --json FILE times one epoch of every experiment, with PyTorch exactly when it is installed', { skip, timeout: 600_000 }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vg-bench-all-'));
   try {
