@@ -188,8 +188,9 @@ export class MLP {
           if (probe) scaleSq = batchNormScaleSq(layer.bn, r.moments);
         }
       } else if (normalization === 'whole-tensor') {
-        if (probe) scaleSq = [1 / wholeMoments(z).std ** 2];
-        z = wholeTensorNorm(z);
+        const moments = wholeMoments(z);
+        if (probe) scaleSq = [1 / moments.std ** 2];
+        z = wholeTensorNorm(z, moments);
       }
       const a = activate(activation, z);
       probe?.activation(layer.name, a);

@@ -135,11 +135,11 @@ export function wholeMoments(x: tf.Tensor): { mean: number; std: number } {
  * tensor at once (not per feature), unbiased, no ε and no learnable parameters, in training and
  * evaluation alike. Its gradient in closed form, as BatchNorm's but over all N elements and with the
  * unbiased variance: dx = (dy − mean(dy) − y · Σ(dy·y) / (N − 1)) / s. The mean, s and the two sums of
- * the backward pass are numbers (one float64 pass each); the rest are element-wise tfjs ops.
+ * the backward pass are numbers (one float64 pass each; the caller may pass x's `wholeMoments` it already
+ * has); the rest are element-wise tfjs ops.
  */
-export function wholeTensorNorm(x: tf.Tensor2D): tf.Tensor2D {
+export function wholeTensorNorm(x: tf.Tensor2D, { mean, std } = wholeMoments(x)): tf.Tensor2D {
   const n = x.size;
-  const { mean, std } = wholeMoments(x);
   const op = tf.customGrad((xs, save) => {
     const y = tf.div(tf.sub(xs as tf.Tensor, mean), std);
     (save as tf.GradSaveFunc)([y]);

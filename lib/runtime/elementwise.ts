@@ -36,7 +36,7 @@ import { WasmBackend, heapOffset } from './wasmheap';
 export const FORMULA_FILES: Readonly<Record<string, string>> = {
   'network/activations.ts': 'b9c31916559a2237850bf852b9ccf4ea94fbd9ae71ca27dc18664971fcbc91e8',
   'network/optimizers.ts': '3cca3c58accea03cf2d824417c40f281fd771d3b4b79eb9d596b61409a43bc0c',
-  'network/normalization.ts': '6f4c26926c60958c8ba855cd3075a28b82569f33eba3b9f7426048a36f355037',
+  'network/normalization.ts': 'a320a3c46607d21500b02e194378f12804128f308e2663fe1676566093794584',
 };
 
 /** SHA-256 of `lib/<file>` under `root`, line endings as LF (a checkout with CRLF hashes the same). */
