@@ -6,8 +6,9 @@
  * so it always works offline), then the pure-JavaScript `cpu` backend.
  * `VG_BACKEND=wasm|cpu|tensorflow` forces one. On wasm, matrix products go to OpenBLAS where the
  * optional `nblas` package built (fastmatmul.ts), a clone shares its input's data (identity.ts), the
- * statistics' sums run in a WebAssembly module of our own (reductions.ts), and so do the sigmoid's
- * backward and a batch's byte / 255 (elementwise.ts).
+ * statistics' and normalisations' sums run in a WebAssembly module of our own (reductions.ts), and
+ * element-wise steps (activation backwards, optimizer steps, BatchNorm's, a batch's byte / 255) run
+ * fused in another (elementwise.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { enableNativeMatMul, nativeMatMulActive } from './fastmatmul';
