@@ -17,10 +17,19 @@ export function sourceHash(dir: string): string {
   return hash.digest('hex').slice(0, 16);
 }
 
-let memo: string | undefined;
+// Hashed as this module loads, with the rest of lib/ (about 3 ms): the version of the code this
+// process runs, even after a file is edited while it runs (a notebook's kernel, a test).
+const loaded = sourceHash(path.join(projectRoot(), 'lib'));
 
-/** `sourceHash` of lib/, computed once per process (a kernel that re-imports an edited lib/ is restarted anyway). */
+/** `sourceHash` of lib/ as this process loaded it: the version of the code it runs. */
 export function libVersion(): string {
-  memo ??= sourceHash(path.join(projectRoot(), 'lib'));
-  return memo;
+  return loaded;
+}
+
+/**
+ * `sourceHash` of lib/ as its files are now: what a process started now (a seed's worker) runs.
+ * It differs from `libVersion()` once a file under lib/ was edited after this process loaded it.
+ */
+export function currentLibVersion(): string {
+  return sourceHash(path.join(projectRoot(), 'lib'));
 }

@@ -1,9 +1,12 @@
 /**
  * Training one spec over several seeds: seeds already in the run store are read from it, the others
  * are trained in worker processes (see `workerCount`; `VG_WORKERS` or `workers` to change) or, with
- * one worker, in this process; every finished run is stored.
+ * one worker, in this process; every finished run is stored under the version of lib/ that trained
+ * it. A worker loads lib/ afresh: after an edit to lib/ in an open session (a notebook's kernel) its
+ * code is not this process's, so every run is read and stored by the code that really runs it.
  */
 import { initBackend } from '../runtime/backend';
+import { currentLibVersion, libVersion } from '../runtime/version';
 import { runInWorkers, workerCount } from '../runtime/workers';
 import { FashionMNIST, dataIdentity, findDataDir } from './data';
 import { History, runExperiment } from './run';
@@ -11,7 +14,7 @@ import { RunSet } from './seeds';
 import { RunSpec } from './spec';
 import { readStored, writeStored } from './store';
 import { Progress } from './train';
-import type { SeedJob, SeedReport } from './worker';
+import type { SeedJob, SeedReport, SeedResult } from './worker';
 
 export interface SeedRunOptions {
   /** Record per-layer statistics. Default true. */
@@ -39,22 +42,39 @@ export async function runSeeds(spec: RunSpec, seeds: number[], options: SeedRunO
   const useStore = options.store ?? true;
   const identity = options.data?.identity ?? dataIdentity(findDataDir());
   const specs = seeds.map((seed) => ({ ...spec, seed }));
-  const hits = specs.map((s) => (useStore && stats ? readStored(s, backend, identity) : undefined));
+  // lib/ edited since this process loaded it: the runs are read and trained by lib/ as it is now, in
+  // workers (they load it afresh), unless the caller asked for this process, whose code is then not
+  // the files' (tslab may even have re-imported some of them): such runs are not stored.
+  const lib = useStore && stats ? currentLibVersion() : libVersion();
+  const edited = lib !== libVersion();
+  const hereAsked = workerCount(Number.POSITIVE_INFINITY, options.workers) === 1;
+  const store = useStore && stats && !(edited && hereAsked);
+  if (edited && useStore && stats) {
+    console.error(`lib/ has changed since this process loaded it: ${spec.label} is ` + (hereAsked
+      ? 'trained in this process with the library it loaded, and not stored (ask for 2 workers or more, or restart the kernel, to store it)'
+      : 'read from the run store and trained in worker processes with lib/ as it is now; restart the kernel to run the edited lib/ here too'));
+  }
+  const hits = specs.map((s) => (store ? readStored(s, backend, identity, lib) : undefined));
   hits.forEach((hit, i) => hit && options.onStored?.(i, hit.storedAt));
   const runs: Array<History | undefined> = hits.map((hit) => hit?.history);
+  /** The version of lib/ that trained each of `runs` trained now. */
+  const trainedBy: Array<string | undefined> = specs.map(() => undefined);
   const missing = specs.map((s, i) => ({ s, i })).filter(({ i }) => runs[i] === undefined);
   const size = workerCount(missing.length, options.workers);
-  if (size <= 1) {
+  // After an edit even one seed goes to a worker: this process's code is not lib/'s.
+  const inWorkers = size > 1 || (edited && !hereAsked);
+  if (missing.length > 0 && !inWorkers) {
     for (const { s, i } of missing) {
       const data = options.data?.seed === s.seed && options.data.limit === s.limit ? options.data : undefined;
       runs[i] = await runExperiment(s, {
         stats, data, onProgress: (p) => options.onProgress?.(i, p), shouldStop: options.shouldStop,
         onCheckpoint: options.onCheckpoint && ((h) => options.onCheckpoint?.(i, h)),
       });
+      trainedBy[i] = libVersion();
       if (options.shouldStop?.()) break;
     }
   } else if (missing.length > 0) {
-    const trained = await runInWorkers<SeedJob, History, SeedReport>(
+    const trained = await runInWorkers<SeedJob, SeedResult, SeedReport>(
       'lib/training/worker.ts',
       missing.map(({ s }) => ({ spec: s, stats, checkpoints: options.onCheckpoint !== undefined })),
       {
@@ -63,9 +83,12 @@ export async function runSeeds(spec: RunSpec, seeds: number[], options: SeedRunO
         shouldStop: options.shouldStop,
       },
     );
-    trained.forEach((h, j) => (runs[missing[j].i] = h));
+    trained.forEach((r, j) => {
+      runs[missing[j].i] = r.history;
+      trainedBy[missing[j].i] = r.lib;
+    });
   }
-  if (useStore && stats) for (const { i } of missing) if (runs[i]) writeStored(runs[i] as History, identity);
+  if (store) for (const { i } of missing) if (runs[i]) writeStored(runs[i] as History, identity, trainedBy[i]);
   const kept = runs.flatMap((h, i) => (h ? [{ h, storedAt: hits[i]?.storedAt ?? null }] : []));
   return {
     experiment: spec.experiment,
