@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The tslab kernel, with none of its Jupyter messages lost.
+// The tslab kernel, with none of its Jupyter messages lost and a start that cannot leave it deaf.
 //
 // 1. tslab calls zeromq's `send` without waiting for the previous send to finish. zeromq.js 6 sends
 //    synchronously only 512 times in a row; the 513th waits for the next turn of the event loop, and
@@ -9,20 +9,54 @@
 // 2. The outputs go out on a PUB socket, which silently drops messages once 1,000 wait for a slow
 //    reader (zeromq's default high-water mark). Other kernels lift the limit (almond sets 0, ark
 //    100,000); here it is 0, no limit: a kernel's output is small next to its tensors.
+// 3. tslab starts its receive loops before it binds its sockets, and does not wait for the binds.
+//    zeromq marks a socket usable only when its bind's completion reaches the main thread, but the
+//    port listens as soon as the bind ran in zeromq's worker thread: on a loaded machine a client's
+//    kernel_info_request can arrive first, through the receive armed before the bind. Answering it,
+//    or arming the next receive, then throws EBUSY ("Socket is blocked by a bind or unbind
+//    operation"); tslab's loop dies of it and the kernel stays alive but deaf (Jupyter: "Kernel didn't
+//    respond in 120 seconds"; about 1 start in 400 with three kernels starting on a loaded machine).
+//    Here a kernel socket receives and sends nothing until its bind has finished, and a kernel that
+//    cannot bind its ports exits at once (Jupyter then says the kernel died) instead of listening to
+//    nothing.
+// 4. A failed send is logged to the real stderr, never through `process.stderr.write`: tslab points
+//    that at the output socket while a cell runs, so at shutdown, with the socket closed, logging
+//    threw again, and the tfjs wasm glue (which rethrows unhandled rejections) killed the kernel with
+//    its own stack trace in place of the cell's error.
 // `scripts/setup.sh` registers this file as the kernel's binary; its arguments are tslab's.
 'use strict';
+const fs = require('fs');
 const path = require('path');
 
 const tslabDir = path.dirname(require.resolve('tslab/package.json'));
 const zmq = require(require.resolve('zeromq', { paths: [tslabDir] }));
 
+/** Writes one line to the kernel's own stderr (Jupyter's log), whatever tslab did to process.stderr. */
+function log(text) {
+  try {
+    fs.writeSync(2, `tslab kernel: ${text}\n`);
+  } catch {
+    // stderr is gone (the client closed it): there is nobody left to tell.
+  }
+}
+
 const send = zmq.Socket.prototype.send;
+/** Each socket's last send (or, before its bind has finished, the bind): the next send waits for it. */
 const lastSend = new WeakMap();
 
 function sendInTurn(...args) {
   const before = lastSend.get(this);
   const sendNow = () => send.apply(this, args);
-  const sent = before ? before.then(sendNow, sendNow) : sendNow();
+  let sent;
+  if (before) {
+    sent = before.then(sendNow, sendNow);
+  } else {
+    try {
+      sent = sendNow();
+    } catch (err) {
+      sent = Promise.reject(err);
+    }
+  }
   lastSend.set(this, sent);
   const forget = () => {
     if (lastSend.get(this) === sent) lastSend.delete(this);
@@ -30,7 +64,8 @@ function sendInTurn(...args) {
   // tslab never looks at the promise: a failed send goes to the kernel's log instead of killing it.
   sent.then(forget, (err) => {
     forget();
-    process.stderr.write(`tslab kernel: a Jupyter message was not sent: ${err && err.message}\n`);
+    // tslab still publishes a status or two after closing its sockets at shutdown: nobody listens.
+    if (!this.closed) log(`a Jupyter message was not sent: ${err && err.message}`);
   });
   return sent;
 }
@@ -38,12 +73,53 @@ function sendInTurn(...args) {
 // `send` is a native method: read-only, but configurable.
 Object.defineProperty(zmq.Socket.prototype, 'send', { value: sendInTurn, writable: true, configurable: true });
 
-// tslab builds its output socket as `new zmq.Publisher()` when it starts.
-const Publisher = zmq.Publisher;
+/** A socket class whose sockets receive and send nothing until their first bind has finished. */
+function boundFirst(Base) {
+  return class extends Base {
+    /** Settled (never rejected) when the first bind has finished, whether or not it worked. */
+    #bound;
+    #settleBound;
+    #isBound = false;
+
+    constructor(options) {
+      super(options);
+      this.#bound = new Promise((resolve) => (this.#settleBound = resolve));
+      lastSend.set(this, this.#bound);
+    }
+
+    bind(address) {
+      let binding;
+      try {
+        binding = super.bind(address);
+      } catch (err) {
+        binding = Promise.reject(err);
+      }
+      const done = () => {
+        this.#isBound = true;
+        this.#settleBound();
+      };
+      binding.then(done, (err) => {
+        done();
+        log(`cannot listen on ${address}: ${err && err.message}; the kernel exits (start it again)`);
+        process.exit(1);
+      });
+      return binding;
+    }
+
+    receive() {
+      return this.#isBound ? super.receive() : this.#bound.then(() => super.receive());
+    }
+  };
+}
+
+// tslab builds its sockets as `new zmq.Publisher()`, `new zmq.Router()` and `new zmq.Reply()` when it starts.
+const Publisher = boundFirst(zmq.Publisher);
 zmq.Publisher = class extends Publisher {
   constructor(options) {
     super({ sendHighWaterMark: 0, ...options });
   }
 };
+zmq.Router = boundFirst(zmq.Router);
+zmq.Reply = boundFirst(zmq.Reply);
 
 require(path.join(tslabDir, 'dist', 'main.js')).main();

@@ -2,9 +2,11 @@
  * The kernel `scripts/setup.sh` registers keeps every output of a cell that sends many of them.
  * tslab alone loses them after the 513th message in a row (zeromq's "Socket is busy writing"): the
  * cell's remaining outputs, its error and its "idle" status, so Jupyter shows it running forever.
+ * And it always starts: tslab alone goes deaf when a request arrives while its sockets are still
+ * binding (zeromq's "Socket is blocked by a bind"), which a loaded machine makes happen now and then.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -39,6 +41,15 @@ function runCells(jupyterPath: string, name: string, seconds: number): Record<'m
   return JSON.parse(fs.readFileSync(out, 'utf8')) as Record<'many' | 'after', CellResult>;
 }
 
+/** A tslab kernelspec in its own folder, for tslab as published (no launcher); returns the JUPYTER_PATH. */
+function plainTslab(): string {
+  const plain = path.join(tmp, 'plain');
+  fs.mkdirSync(path.join(plain, 'kernels', 'tslab'), { recursive: true });
+  const spec = { argv: [path.join(root, 'node_modules', '.bin', 'tslab'), 'kernel', '--config-path', '{connection_file}'], display_name: 'TypeScript (tslab as published)', language: 'typescript' };
+  fs.writeFileSync(path.join(plain, 'kernels', 'tslab', 'kernel.json'), JSON.stringify(spec));
+  return plain;
+}
+
 describe('tslab kernel > a cell with many outputs', () => {
   it('is registered as scripts/tslab-kernel.js', () => {
     const spec = JSON.parse(fs.readFileSync(path.join(kernelDir, 'kernels', 'tslab', 'kernel.json'), 'utf8')) as { argv: string[] };
@@ -52,12 +63,74 @@ describe('tslab kernel > a cell with many outputs', () => {
   });
 
   it('loses them with tslab as published (the defect the launcher works around)', () => {
-    const plain = path.join(tmp, 'plain');
-    fs.mkdirSync(path.join(plain, 'kernels', 'tslab'), { recursive: true });
-    const spec = { argv: [path.join(root, 'node_modules', '.bin', 'tslab'), 'kernel', '--config-path', '{connection_file}'], display_name: 'TypeScript (tslab as published)', language: 'typescript' };
-    fs.writeFileSync(path.join(plain, 'kernels', 'tslab', 'kernel.json'), JSON.stringify(spec));
-    const res = runCells(plain, 'plain', 10);
+    const res = runCells(plainTslab(), 'plain', 10);
     // If this fails, a newer tslab or zeromq sends in turn itself and scripts/tslab-kernel.js can go.
     assert.ok(res.many.display_data < COUNT && !res.many.idle, `tslab delivered ${res.many.display_data} of ${COUNT} displays, idle: ${res.many.idle}`);
+  });
+});
+
+interface Starts {
+  starts: number;
+  failures: Array<{ start: number; error: string }>;
+  seconds: number[];
+  /** What the kernels wrote to stderr. */
+  log: string;
+}
+
+/** Starts kernels `count` times in a row with kernel_starts.py (each must answer `1 + 1`); resolves its tally. */
+function startKernels(jupyterPath: string, name: string, count: number, startupSeconds: number, env: Record<string, string> = {}): Promise<Starts> {
+  const out = path.join(tmp, `${name}.json`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(findPython(), [path.join(__dirname, 'kernel_starts.py'), 'tslab', String(count), String(startupSeconds), out], {
+      cwd: tmp,
+      env: { ...process.env, JUPYTER_PATH: jupyterPath, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`kernel_starts.py exited ${code}: ${stderr.slice(-3000)}`));
+      else resolve({ ...(JSON.parse(fs.readFileSync(out, 'utf8')) as Omit<Starts, 'log'>), log: stderr });
+    });
+  });
+}
+
+/** Makes every bind of the kernel's sockets listen at once but finish seconds later (see slow-bind.js). */
+const slowBind = { NODE_OPTIONS: `--require ${path.join(__dirname, 'slow-bind.js')}`, VG_TEST_BIND_MS: '3000' };
+
+describe('tslab kernel > its start', () => {
+  it('answers a client whose kernel_info request arrives while its sockets are still binding', async () => {
+    const res = await startKernels(kernelDir, 'slow-bind', 1, 30, slowBind);
+    assert.deepEqual(res.failures, [], res.log.slice(-3000));
+    assert.equal(res.starts, 1);
+    // The bind really was held up: the start took the 3 s hold at least.
+    assert.ok(res.seconds.every((s) => s >= 3), `starts took ${res.seconds.join(', ')} s`);
+  });
+
+  it('tslab as published goes deaf then (the defect the launcher works around)', async () => {
+    const res = await startKernels(plainTslab(), 'slow-bind-plain', 1, 15, slowBind);
+    // If this fails, a newer tslab binds before it listens and the launcher's bind wait can go.
+    assert.equal(res.failures.length, 1, 'tslab as published answered while its sockets were binding');
+    assert.match(res.failures[0].error, /didn't respond/);
+  });
+
+  // VG_TEST_KERNEL_STARTS raises the count for a longer run (the default keeps it near a minute).
+  const total = Number(process.env.VG_TEST_KERNEL_STARTS || 12);
+  const together = 3;
+  it(`starts ${total} times, ${together} kernels starting at once, with both cores busy`, { timeout: 30 * 60 * 1000 }, async () => {
+    const burners: ChildProcess[] = [];
+    for (let i = 0; i < os.cpus().length; i++) burners.push(spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+    try {
+      const runs = await Promise.all(
+        Array.from({ length: together }, (_, i) => startKernels(kernelDir, `load-${i}`, Math.ceil(total / together), 60)),
+      );
+      const starts = runs.reduce((n, r) => n + r.starts, 0);
+      const failures = runs.flatMap((r) => r.failures);
+      const seconds = runs.flatMap((r) => r.seconds).sort((a, b) => a - b);
+      console.log(`kernel starts under load: ${starts}, failed ${failures.length}, median ${seconds[seconds.length >> 1]} s, slowest ${seconds[seconds.length - 1]} s`);
+      assert.deepEqual(failures, [], runs.map((r) => r.log).join('').slice(-3000));
+    } finally {
+      for (const b of burners) b.kill('SIGKILL');
+    }
   });
 });
