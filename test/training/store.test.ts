@@ -1,9 +1,11 @@
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { initBackend } from '../../lib/runtime/backend';
 import { resolveSpec } from '../../lib/training/experiments';
+import { runSeeds } from '../../lib/training/parallel';
 import { runKey } from '../../lib/training/store';
 import { PROJECT_ROOT, REAL_DATA_DIR, hasRealData, makeTmpDir } from '../helpers';
 
@@ -87,5 +89,104 @@ describe('the run store after an edit to lib/ in an open session', { skip: hasRe
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe('a store entry is checked against its key before use', { skip: hasRealData ? false : `${REAL_DATA_DIR} is absent` }, () => {
+  const saved = process.env.VG_STORE_DIR;
+  let dir = '';
+  before(async () => {
+    await initBackend();
+    dir = makeTmpDir('vg-store-');
+    process.env.VG_STORE_DIR = dir;
+  });
+  after(() => {
+    if (saved === undefined) delete process.env.VG_STORE_DIR;
+    else process.env.VG_STORE_DIR = saved;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const baseline = resolveSpec({ from: 'baseline', schedule: { epochs: 2 }, limit: 200 }, { preset: 'smoke' });
+  const relu = resolveSpec({ from: 'relu', schedule: { epochs: 2 }, limit: 200 }, { preset: 'smoke' });
+  const entry = (experiment: string) => {
+    const found = fs.readdirSync(dir).filter((f) => f.startsWith(`${experiment}-seed0-`) && f.endsWith('.json'));
+    assert.equal(found.length, 1, `one entry of ${experiment}`);
+    return path.join(dir, found[0]);
+  };
+  type Stored = { history: { epochs: Array<Record<string, unknown>> } };
+  const edit = (file: string, change: (e: Stored) => void) => {
+    const e = JSON.parse(fs.readFileSync(file, 'utf8')) as Stored;
+    change(e);
+    fs.writeFileSync(file, JSON.stringify(e));
+  };
+  /** Runs `spec` (seed 0, here), capturing stderr: whether it came from the store, and what was said. */
+  const runCapturing = async (spec: typeof baseline) => {
+    const messages: string[] = [];
+    const original = console.error;
+    console.error = (m: string) => messages.push(m);
+    try {
+      const set = await runSeeds(spec, [0], { workers: 1 });
+      return { fromStore: set.storedAt[0] !== null, stderr: messages.join('\n'), history: set.runs[0] };
+    } finally {
+      console.error = original;
+    }
+  };
+  /** The tampered entry is named on stderr with why, set aside, trained again and stored whole. */
+  const assertSetAside = async (file: string, why: RegExp) => {
+    const again = await runCapturing(baseline);
+    assert.equal(again.fromStore, false, 'trained again');
+    assert.match(again.stderr, new RegExp(`run store: ${file.replace(/[.]/g, '[.]')} is corrupt \\(not the run it is filed as: .*training the run again \\(the file is kept as ${path.basename(file)}[.]corrupt\\)`));
+    assert.match(again.stderr, why);
+    assert.ok(fs.existsSync(`${file}.corrupt`), 'set aside');
+    fs.rmSync(`${file}.corrupt`);
+    assert.equal((await runCapturing(baseline)).fromStore, true, 'the run trained again is stored whole');
+  };
+
+  test('an entry as stored is used', async () => {
+    assert.equal((await runCapturing(baseline)).fromStore, false);
+    assert.equal((await runCapturing(relu)).fromStore, false);
+    const served = await runCapturing(baseline);
+    assert.equal(served.fromStore, true);
+    assert.equal(served.stderr, '');
+  });
+
+  test('epochs cut and the accuracy raised: set aside', async () => {
+    const file = entry('baseline');
+    edit(file, (e) => {
+      e.history.epochs = e.history.epochs.slice(0, 1);
+      e.history.epochs[0].valAcc = 0.99;
+    });
+    await assertSetAside(file, /it has 1 epochs, the spec trains 2/);
+  });
+
+  test('only an accuracy changed: set aside (the digest)', async () => {
+    const file = entry('baseline');
+    edit(file, (e) => (e.history.epochs[1].valAcc = 0.99));
+    await assertSetAside(file, /its numbers are not those it was stored with/);
+  });
+
+  test("ReLU's file under the baseline's name: set aside", async () => {
+    const file = entry('baseline');
+    fs.copyFileSync(entry('relu'), file);
+    await assertSetAside(file, /it was stored under the key/);
+  });
+
+  test("ReLU's run under the baseline's key: set aside", async () => {
+    const file = entry('baseline');
+    const key = (JSON.parse(fs.readFileSync(file, 'utf8')) as { key: string }).key;
+    const theirs = JSON.parse(fs.readFileSync(entry('relu'), 'utf8')) as { key: string };
+    fs.writeFileSync(file, JSON.stringify({ ...theirs, key }));
+    await assertSetAside(file, /it holds "relu" seed 0 on "wasm", not "baseline" seed 0 on "wasm"/);
+  });
+
+  test('an epoch without its layers: set aside', async () => {
+    const file = entry('baseline');
+    edit(file, (e) => delete e.history.epochs[1].layers);
+    await assertSetAside(file, /epoch 2: layers is undefined, not a list/);
+  });
+
+  test('a record of the wrong shape: set aside', async () => {
+    const file = entry('baseline');
+    edit(file, (e) => ((e.history.epochs[0].layers as Array<Record<string, unknown>>)[2].saturation = 'high'));
+    await assertSetAside(file, /epoch 1: hidden3.saturation is "high", not a number/);
   });
 });
