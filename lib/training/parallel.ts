@@ -6,13 +6,14 @@
  * code is not this process's, so every run is read and stored by the code that really runs it.
  */
 import { initBackend } from '../runtime/backend';
+import { describeFileError } from '../runtime/files';
 import { currentLibVersion, libVersion } from '../runtime/version';
 import { runInWorkers, workerCount } from '../runtime/workers';
 import { FashionMNIST, dataIdentity, findDataDir } from './data';
 import { History, runExperiment } from './run';
 import { RunSet } from './seeds';
 import { RunSpec } from './spec';
-import { readStored, writeStored } from './store';
+import { readStored, storeDir, writeStored } from './store';
 import { Progress } from './train';
 import type { SeedJob, SeedReport, SeedResult } from './worker';
 
@@ -32,6 +33,28 @@ export interface SeedRunOptions {
   shouldStop?: () => boolean;
   /** The run of the seed at position `i` so far, after each of its epochs (see `RunOptions.onCheckpoint`). */
   onCheckpoint?: (i: number, partial: History) => void;
+}
+
+/**
+ * Stores each trained run. One that cannot be written (a full disk, a read-only folder) is named in
+ * one warning on stderr and stays in the result: training it went fine, only the store lost it.
+ */
+function storeAll(label: string, trained: Array<{ history: History; lib?: string }>, identity: string): void {
+  const unstored: number[] = [];
+  let why = '';
+  for (const { history, lib } of trained) {
+    try {
+      writeStored(history, identity, lib);
+    } catch (e) {
+      unstored.push(history.seed);
+      why ||= describeFileError(e);
+    }
+  }
+  if (unstored.length === 0) return;
+  const seeds = `seed${unstored.length > 1 ? 's' : ''} ${unstored.join(', ')}`;
+  const they = unstored.length > 1 ? ['runs were', 'they are', 'them'] : ['run was', 'it is', 'it'];
+  console.error(`run store: could not store ${label} (${seeds}) in ${storeDir()}: ${why}. The ${they[0]} not stored: ${they[1]} in the result, ` +
+    `and the next run trains ${they[2]} again. Make room there, or set VG_STORE_DIR to another folder.`);
 }
 
 /** Trains (or reads) `spec` for each of `seeds` and returns every seed's History in seed order. */
@@ -88,7 +111,7 @@ export async function runSeeds(spec: RunSpec, seeds: number[], options: SeedRunO
       trainedBy[missing[j].i] = r.lib;
     });
   }
-  if (store) for (const { i } of missing) if (runs[i]) writeStored(runs[i] as History, identity, trainedBy[i]);
+  if (store) storeAll(spec.label, missing.flatMap(({ i }) => (runs[i] ? [{ history: runs[i] as History, lib: trainedBy[i] }] : [])), identity);
   const kept = runs.flatMap((h, i) => (h ? [{ h, storedAt: hits[i]?.storedAt ?? null }] : []));
   return {
     experiment: spec.experiment,

@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'child_process';
+import * as os from 'os';
 import * as fs from 'fs';
 import * as path from 'path';
 import { initBackend } from '../../lib/runtime/backend';
@@ -188,5 +189,41 @@ describe('a store entry is checked against its key before use', { skip: hasRealD
     const file = entry('baseline');
     edit(file, (e) => ((e.history.epochs[0].layers as Array<Record<string, unknown>>)[2].saturation = 'high'));
     await assertSetAside(file, /epoch 1: hidden3.saturation is "high", not a number/);
+  });
+});
+
+describe('a full disk while storing a run', { skip: hasRealData ? false : `${REAL_DATA_DIR} is absent` }, () => {
+  test('warns, naming the store and VG_STORE_DIR, and returns the runs it trained', async (t) => {
+    const dir = makeTmpDir('vg-full-');
+    // A 64 KiB file system, nearly filled: the run store's folder on a full disk.
+    const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { encoding: 'utf8' });
+    if (mount.status !== 0) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      t.skip(`cannot mount a small tmpfs here (${(mount.stderr || mount.error?.message || '').trim()}); it needs root`);
+      return;
+    }
+    const saved = process.env.VG_STORE_DIR;
+    const messages: string[] = [];
+    const original = console.error;
+    try {
+      fs.writeFileSync(path.join(dir, 'filler'), Buffer.alloc(60 * 1024));
+      process.env.VG_STORE_DIR = dir;
+      await initBackend();
+      console.error = (m: string) => messages.push(m);
+      const spec = resolveSpec({ from: 'baseline', schedule: { epochs: 2 }, limit: 200 }, { preset: 'smoke' });
+      const set = await runSeeds(spec, [0, 1], { workers: 1 });
+      assert.deepEqual(set.runs.map((h) => [h.seed, h.epochs.length]), [[0, 2], [1, 2]], 'both runs, whole');
+      assert.deepEqual(messages, [
+        `run store: could not store ${spec.label} (seeds 0, 1) in ${dir}: the disk is full. The runs were not stored: they are in the result, ` +
+          'and the next run trains them again. Make room there, or set VG_STORE_DIR to another folder.',
+      ]);
+      assert.deepEqual(fs.readdirSync(dir), ['filler'], 'no half-written file left');
+    } finally {
+      console.error = original;
+      if (saved === undefined) delete process.env.VG_STORE_DIR;
+      else process.env.VG_STORE_DIR = saved;
+      spawnSync('umount', [dir]);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
