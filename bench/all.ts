@@ -1,13 +1,12 @@
 /**
  * `npm run bench -- --all`: full epochs (training on 54,000 images and validation on 6,000) of every
- * named experiment, ours with the statistics on and off, against the same config in PyTorch on one
- * thread (bench/torch_epoch.py, `OPENBLAS_NUM_THREADS=1` as well: Debian's PyTorch multiplies in
- * OpenBLAS, whose pool ignores `torch.set_num_threads`). Each figure is the median of `reps` epochs,
- * the three kinds taken in turn so that a noisy moment of the machine hits them alike. The layer-wise
+ * named experiment, ours with the statistics on and off, against the same config in every PyTorch build
+ * found (bench/torch.ts), each on one thread (bench/torch_epoch.py, `OPENBLAS_NUM_THREADS=1` as well:
+ * Debian's PyTorch multiplies in OpenBLAS, whose pool ignores `torch.set_num_threads`; `MKL_NUM_THREADS=1`
+ * for pip's MKL build). Each figure is the median of `reps` epochs, the kinds taken in turn so that a
+ * noisy moment of the machine hits them alike. The layer-wise
  * experiment is timed as one plain epoch of its full network (a stage's epoch costs at most that).
  */
-import { spawnSync } from 'child_process';
-import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { FashionMNIST, loadFashionMNIST } from '../lib/training/data';
 import { EXPERIMENT_IDS, resolveSpec } from '../lib/training/experiments';
@@ -15,16 +14,33 @@ import { skipPairs } from '../lib/network/models';
 import { buildModel } from '../lib/training/run';
 import { RunSpec } from '../lib/training/spec';
 import { plainPlan, runTrainingSteps, trainWithStats } from '../lib/training/train';
+import { TorchBuild, runTorchScript, torchEnv } from './torch';
+
+/** One PyTorch build's epochs of a config. */
+export interface BuildTiming {
+  /** The median over its repetitions; null when none ran. */
+  secondsPerEpoch: number | null;
+  /** ours with statistics / this build, and ours without / this build. */
+  ratio: number | null;
+  ratioStatsOff: number | null;
+  /** Every repetition's seconds, in order. */
+  all: number[];
+  /** Why its epochs stopped; the repetitions before stay in `all`. */
+  error?: string;
+}
 
 export interface ConfigTiming {
   /** Medians over the repetitions. */
   oursSecondsPerEpoch: number;
   oursSecondsPerEpochStatsOff: number;
+  /** The first build's (the first entry of `torchBuilds`): these three fields predate the builds. */
   torchSecondsPerEpoch: number | null;
-  /** ours (statistics on) / PyTorch. */
+  /** ours (statistics on) / the first build. */
   ratio: number | null;
-  /** Every repetition's seconds, in order: ours with statistics, without, PyTorch. */
+  /** Every repetition's seconds, in order: ours with statistics, without, the first build. */
   all: { on: number[]; off: number[]; torch: number[] };
+  /** Every build, by its key ('debian', 'pip', …), in the order found. */
+  torchBuilds: Record<string, BuildTiming>;
 }
 
 function median(xs: readonly number[]): number {
@@ -50,20 +66,14 @@ export function torchSpec(spec: RunSpec): string {
   return JSON.stringify({ ...spec, model: { ...spec.model, skipPairs: skipPairs(spec.model.skip, spec.model.depth) } });
 }
 
-function torchEpoch(python: string | undefined, spec: RunSpec, dataDir: string): number | null {
-  if (!python) return null;
-  const r = spawnSync(python, [path.join(__dirname, 'torch_epoch.py'), '--spec', torchSpec(spec), '--data', dataDir], {
-    cwd: __dirname,
-    encoding: 'utf8',
-    timeout: 600_000,
-    env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' },
-  });
-  if (r.status !== 0) throw new Error(`bench/torch_epoch.py failed on ${spec.experiment}: ${(r.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}`);
-  return (JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { secondsPerEpoch: number }).secondsPerEpoch;
+function torchEpoch(build: TorchBuild, spec: RunSpec, dataDir: string): number {
+  const out = runTorchScript<{ secondsPerEpoch: number }>(build, 'torch_epoch.py', ['--spec', torchSpec(spec), '--data', dataDir], torchEnv(build, 1, 1));
+  if (!(out.secondsPerEpoch > 0 && Number.isFinite(out.secondsPerEpoch))) throw new Error(`bench/torch_epoch.py gave a bad secondsPerEpoch ${out.secondsPerEpoch}`);
+  return out.secondsPerEpoch;
 }
 
-/** Times every experiment `reps` times; `python` is one that imports torch (no PyTorch column without it). */
-export async function benchAll(python: string | undefined, reps: number): Promise<{ configs: Record<string, ConfigTiming>; lines: string[] }> {
+/** Times every experiment `reps` times, ours and each build (no PyTorch columns without builds). */
+export async function benchAll(builds: TorchBuild[], reps: number): Promise<{ configs: Record<string, ConfigTiming>; lines: string[] }> {
   const data = loadFashionMNIST();
   const specOf = (id: string) => resolveSpec({ from: id, schedule: { kind: 'plain', epochs: 1 } }, { preset: 'default' });
   // warm the JIT and the kernels before the first timed epoch
@@ -73,25 +83,46 @@ export async function benchAll(python: string | undefined, reps: number): Promis
   warmModel.dispose();
   const configs: Record<string, ConfigTiming> = {};
   const f2 = (x: number | null) => (x === null ? '—' : x.toFixed(2));
+  const fx = (x: number | null) => (x === null ? '—' : `${x.toFixed(2)}x`);
   const lines = [
-    `one epoch (54,000 training + 6,000 validation images, batch 512) per experiment, median of ${reps}; PyTorch on 1 thread without statistics`,
+    `one epoch (54,000 training + 6,000 validation images, batch 512) per experiment, median of ${reps}; PyTorch on 1 thread without statistics; ` +
+      'ratio: ours with statistics / the build, off ratio: ours without / the build',
     '',
-    `  ${'config'.padEnd(16)}${'PyTorch s'.padStart(11)}${'ours s'.padStart(9)}${'stats off'.padStart(11)}${'ratio'.padStart(8)}${'off ratio'.padStart(11)}`,
+    `  ${'config'.padEnd(16)}${'ours s'.padStart(9)}${'stats off'.padStart(11)}` +
+      builds.map((b) => `${`${b.key} s`.padStart(11)}${'ratio'.padStart(8)}${'off ratio'.padStart(11)}`).join(''),
   ];
+  const errors: string[] = [];
   for (const id of EXPERIMENT_IDS) {
     const spec = specOf(id);
-    const all = { on: [] as number[], off: [] as number[], torch: [] as number[] };
+    const on: number[] = [];
+    const off: number[] = [];
+    const torch = builds.map(() => ({ all: [] as number[], error: undefined as string | undefined }));
     for (let r = 0; r < reps; r++) {
-      all.off.push(await oursEpoch(spec, data, false));
-      all.on.push(await oursEpoch(spec, data, true));
-      const t = torchEpoch(python, spec, data.source);
-      if (t !== null) all.torch.push(t);
+      off.push(await oursEpoch(spec, data, false));
+      on.push(await oursEpoch(spec, data, true));
+      builds.forEach((b, i) => {
+        if (torch[i].error !== undefined) return;
+        try {
+          torch[i].all.push(torchEpoch(b, spec, data.source));
+        } catch (e) {
+          torch[i].error = (e as Error).message;
+          errors.push(`${id}, ${b.key}: ${torch[i].error}`);
+        }
+      });
     }
-    const [on, off] = [median(all.on), median(all.off)];
-    const torch = all.torch.length ? median(all.torch) : null;
-    configs[id] = { oursSecondsPerEpoch: on, oursSecondsPerEpochStatsOff: off, torchSecondsPerEpoch: torch, ratio: torch ? on / torch : null, all };
-    lines.push(`  ${id.padEnd(16)}${f2(torch).padStart(11)}${f2(on).padStart(9)}${f2(off).padStart(11)}` +
-      `${(torch ? `${(on / torch).toFixed(2)}x` : '—').padStart(8)}${(torch ? `${(off / torch).toFixed(2)}x` : '—').padStart(11)}`);
+    const [mOn, mOff] = [median(on), median(off)];
+    const torchBuilds: Record<string, BuildTiming> = {};
+    builds.forEach((b, i) => {
+      const t = torch[i].all.length ? median(torch[i].all) : null;
+      torchBuilds[b.key] = { secondsPerEpoch: t, ratio: t ? mOn / t : null, ratioStatsOff: t ? mOff / t : null, all: torch[i].all,
+        ...(torch[i].error !== undefined ? { error: torch[i].error } : {}) };
+    });
+    const first = builds.length ? torchBuilds[builds[0].key] : undefined;
+    configs[id] = { oursSecondsPerEpoch: mOn, oursSecondsPerEpochStatsOff: mOff, torchSecondsPerEpoch: first?.secondsPerEpoch ?? null,
+      ratio: first?.ratio ?? null, all: { on, off, torch: first?.all ?? [] }, torchBuilds };
+    lines.push(`  ${id.padEnd(16)}${f2(mOn).padStart(9)}${f2(mOff).padStart(11)}` +
+      Object.values(torchBuilds).map((t) => `${f2(t.secondsPerEpoch).padStart(11)}${fx(t.ratio).padStart(8)}${fx(t.ratioStatsOff).padStart(11)}`).join(''));
   }
+  if (errors.length) lines.push('', 'PyTorch runs that failed (their later repetitions of that config skipped):', ...errors.map((e) => `  ${e}`));
   return { configs, lines };
 }

@@ -1,9 +1,9 @@
 /**
  * Speed of the library's real training step on the study's network, and how it compares to PyTorch.
  *
- *   npm run --silent bench -- [--reps N] [--steps N] [--warmup N] [--blas-threads N] [--json [FILE]] [--profile]
- *   npm run --silent bench -- --all [--reps N] [--json [FILE]]     (epochs of every experiment: bench/all.ts)
- *   npm run --silent bench -- --both-cores [--reps N] [--json [FILE]]     (one and two processes, two BLAS threads: bench/cores.ts)
+ *   npm run --silent bench -- [--reps N] [--steps N] [--warmup N] [--blas-threads N] [--json [FILE]] [--profile] [--torch-python PATH[,PATH…]]
+ *   npm run --silent bench -- --all [--reps N] [--json [FILE]] [--torch-python …]     (epochs of every experiment: bench/all.ts)
+ *   npm run --silent bench -- --both-cores [--reps N] [--json [FILE]] [--torch-python …]     (one and two processes, two BLAS threads: bench/cores.ts)
  *
  * Times `runTrainingSteps` (lib/training/train.ts: the very step `trainWithStats` runs) on the 784-128x7-10
  * sigmoid MLP with PyTorch's default init, batch 512, SGD lr 1e-2 and real FashionMNIST batches, on
@@ -12,16 +12,15 @@
  * kinds alternate so that drift hits both alike. Seconds per epoch = ms/step × 106 steps (54,000
  * training images in batches of 512, the last one partial, counted as full; validation excluded).
  *
- * Then bench/torch_step.py times the same network and step in PyTorch with as many threads as tfjs
- * uses, if a Python with torch is found (`python3`, then `/usr/bin/python3`), and the ratios
- * ours/PyTorch are printed. `--profile` adds tf.profile's kernels of one step with statistics on.
- * `--blas-threads N` gives OpenBLAS N threads on both sides (PyTorch's own pool stays at 1 thread:
- * Debian's PyTorch multiplies in OpenBLAS, and both pools at 2 threads oversubscribe 2 cores), which
- * is how one run of either uses a second core.
+ * Then bench/torch_step.py times the same network and step in every PyTorch build found (bench/torch.ts:
+ * Debian's `python3-torch`, pip's in the project's `.venv-torch/`, or the Pythons `--torch-python` names)
+ * with as many threads as tfjs uses, and the ratios ours/PyTorch are printed against each build.
+ * `--profile` adds tf.profile's kernels of one step with statistics on. `--blas-threads N` gives the BLAS
+ * N threads on both sides, which is how one run of either uses a second core: OpenBLAS's own pool (PyTorch's
+ * stays at 1 thread: Debian's PyTorch multiplies in OpenBLAS, and both pools at 2 threads oversubscribe
+ * 2 cores), or, for an MKL build, whose products run in PyTorch's pool, that pool.
  */
-import { spawnSync } from 'child_process';
 import * as os from 'os';
-import * as path from 'path';
 import { performance } from 'perf_hooks';
 import * as tf from '@tensorflow/tfjs';
 import { BackendName, initBackend, matMulEngine } from '../lib/runtime/backend';
@@ -33,6 +32,7 @@ import { buildModel } from '../lib/training/run';
 import { UsageError, parseFlags, usageText } from '../lib/cli/args';
 import { benchAll, torchSpec } from './all';
 import { benchCores } from './cores';
+import { TorchBuild, TorchNotFound, TorchSearch, findTorchBuilds, runTorchScript, searchLine, shownPython, torchEnv } from './torch';
 
 export const FLAGS = {
   reps: { kind: 'whole', min: 1, help: 'timed repetitions per mode (default 5; with --all, epochs per config and mode, default 3)' },
@@ -43,6 +43,7 @@ export const FLAGS = {
   'blas-threads': { kind: 'whole', min: 1, help: 'OpenBLAS threads for ours and for PyTorch, whose own pool stays at 1 (default 1)' },
   all: { kind: 'switch', help: 'instead: one epoch of every experiment, ours (stats on and off) against PyTorch on one thread' },
   'both-cores': { kind: 'switch', help: 'instead: the baseline in one and two processes and with two OpenBLAS threads, ours and PyTorch (--reps: epochs per process, default 2)' },
+  'torch-python': { kind: 'text', meta: 'PATH[,PATH…]', help: 'the Pythons or venvs with PyTorch to compare with, in order (default $VG_TORCH_PYTHON, else python3, /usr/bin/python3 and .venv-torch/, each that imports torch)' },
 } as const;
 export const USAGE = usageText('npm run --silent bench -- [options]', FLAGS);
 
@@ -51,7 +52,6 @@ const SPEC = resolveSpec('baseline', { preset: 'default' });
 const NETWORK_LABEL = `784-${SPEC.model.width}x${SPEC.model.depth}-10 ${SPEC.model.activation} MLP, PyTorch-default init`;
 const BATCH_SIZE = SPEC.batchSize;
 const OPTIMIZER = SPEC.optimizer;
-const PYTHONS = ['python3', '/usr/bin/python3'];
 const TOP_KERNELS = 10;
 
 interface Args {
@@ -64,6 +64,8 @@ interface Args {
   all: boolean;
   bothCores: boolean;
   blasThreads: number;
+  /** The --torch-python list; undefined: VG_TORCH_PYTHON, else the search. */
+  torchPython?: string;
 }
 
 export function parseArgs(argv: string[]): Args {
@@ -71,7 +73,7 @@ export function parseArgs(argv: string[]): Args {
   if (positionals.length) throw new UsageError(`unknown argument "${positionals[0]}"`);
   if (v.all && v['both-cores']) throw new UsageError('--all and --both-cores are separate benchmarks: give one');
   return { reps: v.reps ?? (v.all ? 3 : v['both-cores'] ? 2 : 5), steps: v.steps ?? 20, warmup: v.warmup ?? 5, json: v.json, profile: v.profile ?? false,
-    all: v.all ?? false, bothCores: v['both-cores'] ?? false, blasThreads: v['blas-threads'] ?? 1 };
+    all: v.all ?? false, bothCores: v['both-cores'] ?? false, blasThreads: v['blas-threads'] ?? 1, torchPython: v['torch-python'] };
 }
 
 function median(xs: readonly number[]): number {
@@ -112,41 +114,28 @@ function summarise(perRep: number[], stepsPerEpoch: number): ModeResult {
   return { msPerStep: ms, stepsPerSecond: 1000 / ms, secondsPerEpoch: (ms * stepsPerEpoch) / 1000, msPerStepAll: perRep };
 }
 
-type TorchResult =
-  | { found: false; tried: string[] }
-  | { found: true; python: string; error: string }
-  | { found: true; python: string; version: string; threads: number; data: string; msPerStep: number; msPerStepAll: number[] };
+/** One build's step: its figures, or why its run failed (the other builds and ours still count). */
+type TorchRun =
+  | { found: true; key: string; label: string; blas: string; python: string; version: string; error: string }
+  | { found: true; key: string; label: string; blas: string; python: string; version: string; threads: number; data: string;
+      msPerStep: number; msPerStepAll: number[]; ratio: { statsOff: number; statsOn: number } };
+/** The JSON's `torch`: the first build's run, or what the search tried. */
+type TorchResult = TorchRun | { found: false; tried: string[] };
 
-function findTorchPython(): string | undefined {
-  for (const py of PYTHONS) {
-    const r = spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore', timeout: 120_000 });
-    if (r.status === 0) return py;
-  }
-  return undefined;
-}
-
-/** PyTorch's step with `threads` threads of its own pool and `blasThreads` of OpenBLAS's. */
-function runTorch(threads: number, blasThreads: number, args: Args, dataDir: string): TorchResult {
-  const python = findTorchPython();
-  if (python === undefined) return { found: false, tried: PYTHONS };
-  const script = path.join(__dirname, 'torch_step.py');
-  const r = spawnSync(
-    python,
-    [script, '--threads', String(threads), '--reps', String(args.reps), '--steps', String(args.steps),
-      '--warmup', String(Math.max(args.warmup, 3)), '--batch-size', String(BATCH_SIZE), '--lr', String(OPTIMIZER.lr),
-      '--data', dataDir],
-    // Its BLAS gets its thread count explicitly (torch.set_num_threads does not reach every BLAS).
-    { encoding: 'utf8', timeout: 600_000, env: { ...process.env, OPENBLAS_NUM_THREADS: String(blasThreads), OMP_NUM_THREADS: String(threads) } },
-  );
-  const lastLine = (r.stdout ?? '').trim().split('\n').pop() ?? '';
+/** A build's step with `threads` threads of its own pool and `blasThreads` of its BLAS (torchEnv). */
+function runTorch(build: TorchBuild, threads: number, blasThreads: number, args: Args, dataDir: string,
+    ours: { statsOff: number; statsOn: number }): TorchRun {
+  const base = { found: true as const, key: build.key, label: build.label, blas: build.blas, python: build.python, version: build.version };
   try {
-    if (r.status !== 0) throw new Error(`exit ${r.status ?? r.signal}`);
-    const out = JSON.parse(lastLine) as { msPerStep: number; msPerStepAll: number[]; threads: number; torch: string; data: string };
-    if (!(out.msPerStep > 0 && Number.isFinite(out.msPerStep))) throw new Error(`bad msPerStep ${out.msPerStep}`);
-    return { found: true, python, version: out.torch, threads: out.threads, data: out.data, msPerStep: out.msPerStep, msPerStepAll: out.msPerStepAll };
+    const out = runTorchScript<{ msPerStep: number; msPerStepAll: number[]; threads: number; data: string }>(build, 'torch_step.py',
+      ['--threads', String(threads), '--blas-threads', String(blasThreads), '--reps', String(args.reps), '--steps', String(args.steps),
+        '--warmup', String(Math.max(args.warmup, 3)), '--batch-size', String(BATCH_SIZE), '--lr', String(OPTIMIZER.lr), '--data', dataDir],
+      torchEnv(build, threads, blasThreads));
+    if (!(out.msPerStep > 0 && Number.isFinite(out.msPerStep))) throw new Error(`bench/torch_step.py gave a bad msPerStep ${out.msPerStep}`);
+    return { ...base, threads: out.threads, data: out.data, msPerStep: out.msPerStep, msPerStepAll: out.msPerStepAll,
+      ratio: { statsOff: ours.statsOff / out.msPerStep, statsOn: ours.statsOn / out.msPerStep } };
   } catch (e) {
-    const detail = `${(e as Error).message}; ${(r.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}`;
-    return { found: true, python, error: `bench/torch_step.py failed: ${detail}` };
+    return { ...base, error: (e as Error).message };
   }
 }
 
@@ -228,10 +217,10 @@ const f1 = (x: number) => x.toFixed(1);
 const plural = (word: string, n: number) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const f2 = (x: number) => x.toFixed(2);
 
-function modeLine(label: string, m: ModeResult): string {
+function modeLine(label: string, m: ModeResult, width: number): string {
   const lo = Math.min(...m.msPerStepAll);
   const hi = Math.max(...m.msPerStepAll);
-  return `  ${label.padEnd(24)}${f1(m.msPerStep).padStart(9)}  ${`${f1(lo)}-${f1(hi)}`.padStart(13)}${f1(m.stepsPerSecond).padStart(10)}${f2(m.secondsPerEpoch).padStart(10)}`;
+  return `  ${label.padEnd(width)}${f1(m.msPerStep).padStart(9)}  ${`${f1(lo)}-${f1(hi)}`.padStart(13)}${f1(m.stepsPerSecond).padStart(10)}${f2(m.secondsPerEpoch).padStart(10)}`;
 }
 
 function kernelTable(title: string, rows: KernelRow[]): string[] {
@@ -254,6 +243,15 @@ async function main(argv: string[]): Promise<void> {
     console.error(USAGE);
     process.exit(e.message ? 2 : 0);
   }
+  // before anything is measured: a named Python without PyTorch stops the run at once
+  let search: TorchSearch;
+  try {
+    search = findTorchBuilds({ named: args.torchPython });
+  } catch (e) {
+    if (!(e instanceof TorchNotFound)) throw e;
+    console.error(`bench: ${e.message}`);
+    process.exit(1);
+  }
 
   // before the backend loads OpenBLAS (fastmatmul.ts), which reads it once
   process.env.OPENBLAS_NUM_THREADS = String(args.blasThreads);
@@ -267,13 +265,13 @@ async function main(argv: string[]): Promise<void> {
     }
   };
   if (args.all) {
-    const { configs, lines } = await benchAll(findTorchPython(), args.reps);
-    report('bench --all', lines, { reps: args.reps, configs });
+    const { configs, lines } = await benchAll(search.builds, args.reps);
+    report('bench --all', [searchLine(search), ...lines], { reps: args.reps, torchSearch: search, configs });
     return;
   }
   if (args.bothCores) {
-    const { ours, torch, lines } = await benchCores(args.reps, findTorchPython(), torchSpec(SPEC), loadFashionMNIST().source);
-    report('bench --both-cores', lines, { epochs: args.reps, ours, torch });
+    const { ours, torch, torchBuilds, errors, lines } = await benchCores(args.reps, search.builds, torchSpec(SPEC), loadFashionMNIST().source);
+    report('bench --both-cores', [searchLine(search), ...lines], { epochs: args.reps, torchSearch: search, ours, torch, torchBuilds, errors });
     return;
   }
   const threads = backendThreads(backend);
@@ -317,40 +315,41 @@ async function main(argv: string[]): Promise<void> {
   model.dispose();
 
   const torchBlasThreads = Math.max(threads, args.blasThreads);
-  const torch = runTorch(threads, torchBlasThreads, args, data.source);
-  const torchMs = 'msPerStep' in torch ? torch.msPerStep : undefined;
-  const ratio = torchMs !== undefined ? { statsOff: statsOff.msPerStep / torchMs, statsOn: statsOn.msPerStep / torchMs } : undefined;
+  const runs = search.builds.map((b) => runTorch(b, threads, torchBlasThreads, args, data.source, { statsOff: statsOff.msPerStep, statsOn: statsOn.msPerStep }));
+  const torch: TorchResult = runs[0] ?? { found: false, tried: search.missing };
+  const ratio = 'ratio' in torch ? torch.ratio : undefined;
 
   const threadLabel = plural('thread', threads);
+  // an MKL build's BLAS threads are its own pool's (torchEnv), so they show in its thread count
+  const rowLabel = (r: Extract<TorchRun, { msPerStep: number }>) =>
+    `${r.key} ${r.version} ${r.blas}, ${r.threads}t${torchBlasThreads > r.threads ? ` +${torchBlasThreads} BLAS` : ''}`;
+  const timed = runs.filter((r): r is Extract<TorchRun, { msPerStep: number }> => 'msPerStep' in r);
+  const width = Math.max(24, ...timed.map((r) => rowLabel(r).length + 2));
   const lines = [
     `bench: ${NETWORK_LABEL}, batch ${BATCH_SIZE}, SGD lr ${OPTIMIZER.lr}, real FashionMNIST batches`,
     `backend ${backend}, matMul ${matMulEngine()} (${threadLabel}, OpenBLAS ${plural('thread', args.blasThreads)}); median of ${args.reps} rep(s) x ${args.steps} step(s) per mode after ${args.warmup} warm-up step(s) each; ` +
       `epoch = ${stepsPerEpoch} steps`,
+    searchLine(search),
     '',
-    `  ${''.padEnd(24)}${'ms/step'.padStart(9)}  ${'(min-max)'.padStart(13)}${'steps/s'.padStart(10)}${'s/epoch'.padStart(10)}`,
-    modeLine('ours, stats off', statsOff),
-    modeLine('ours, stats on', statsOn),
+    `  ${''.padEnd(width)}${'ms/step'.padStart(9)}  ${'(min-max)'.padStart(13)}${'steps/s'.padStart(10)}${'s/epoch'.padStart(10)}`,
+    modeLine('ours, stats off', statsOff, width),
+    modeLine('ours, stats on', statsOn, width),
+    ...timed.map((r) => modeLine(rowLabel(r), summarise(r.msPerStepAll, stepsPerEpoch), width)),
   ];
-  if (torchMs !== undefined && 'msPerStepAll' in torch) {
-    const blas = torchBlasThreads > torch.threads ? ` +${torchBlasThreads} BLAS` : '';
-    lines.push(modeLine(`PyTorch ${torch.version} (${torch.threads}t${blas})`, summarise(torch.msPerStepAll, stepsPerEpoch)));
-  }
   lines.push('');
   lines.push(`statistics cost +${f1(100 * (statsOn.msPerStep / statsOff.msPerStep - 1))}% per step; peak RSS ${f1(peakRssMiB)} MiB; ` +
     `tensors leaked over the timed steps: ${tensorsLeaked}`);
-  if (!torch.found) {
-    lines.push(`PyTorch: not found (no "import torch" in ${torch.tried.join(' or ')}); showing ours only, no ratio`);
-  } else if ('error' in torch) {
-    lines.push(`PyTorch: found in ${torch.python} but the reference run failed, no ratio: ${torch.error}`);
-  } else if (ratio) {
-    lines.push(`ours / PyTorch: ${f1(ratio.statsOff)}x with stats off, ${f1(ratio.statsOn)}x with stats on (PyTorch: ${torch.python}, ${torch.data} data)`);
+  if (runs.length === 0) lines.push(`PyTorch: not found (${search.missing.join('; ')}); showing ours only, no ratio`);
+  for (const r of runs) {
+    if ('error' in r) lines.push(`${r.key}: ${r.label} in ${shownPython(r.python)}: its reference run failed, no ratio: ${r.error}`);
+    else lines.push(`ours / ${r.label}: ${f2(r.ratio.statsOff)}x with stats off, ${f2(r.ratio.statsOn)}x with stats on (${shownPython(r.python)}, ${r.data} data)`);
   }
   lines.push('');
   lines.push(
     `backend ${backend} | stats off: ${f1(statsOff.msPerStep)} ms/step (${f1(statsOff.stepsPerSecond)} steps/s, ${f2(statsOff.secondsPerEpoch)} s/epoch) | ` +
       `stats on: ${f1(statsOn.msPerStep)} ms/step (${f1(statsOn.stepsPerSecond)} steps/s, ${f2(statsOn.secondsPerEpoch)} s/epoch) | ` +
-      (torchMs !== undefined && ratio
-        ? `PyTorch (${plural('thread', 'threads' in torch ? torch.threads : threads)}): ${f1(torchMs)} ms/step | ratio off ${f1(ratio.statsOff)}, on ${f1(ratio.statsOn)} | `
+      (timed.length
+        ? timed.map((r) => `PyTorch ${r.key} ${r.version} (${plural('thread', r.threads)}): ${f1(r.msPerStep)} ms/step | ratio off ${f2(r.ratio.statsOff)}, on ${f2(r.ratio.statsOn)} | `).join('')
         : 'PyTorch: n/a | ') +
       `peak RSS ${f1(peakRssMiB)} MiB`,
   );
@@ -381,7 +380,9 @@ async function main(argv: string[]): Promise<void> {
     statsOverhead: statsOn.msPerStep / statsOff.msPerStep,
     peakRssMiB,
     tensorsLeaked,
+    torchSearch: search,
     torch,
+    torchBuilds: Object.fromEntries(runs.map((r) => [r.key, r])),
     ...(ratio ? { ratio } : {}),
     ...(profile ? { profile } : {}),
   };

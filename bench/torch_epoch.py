@@ -20,6 +20,7 @@ import time
 import torch
 from torch import nn
 
+from torch_build import set_threads
 from torch_step import load
 
 
@@ -88,11 +89,12 @@ def main():
     ap.add_argument("--spec", required=True, help="the resolved run spec as JSON, model.skipPairs resolved")
     ap.add_argument("--data", default=None, help="folder with the FashionMNIST .gz files")
     ap.add_argument("--warmup", type=int, default=5, help="untimed training steps first")
+    ap.add_argument("--blas-threads", type=int, default=1, help="an MKL build's threads (PyTorch's pool, where its products run); OpenBLAS reads OPENBLAS_NUM_THREADS")
     ap.add_argument("--epochs", type=int, default=1, help="epochs timed; secondsPerEpoch is their mean")
     args = ap.parse_args()
     spec = json.loads(args.spec)
 
-    torch.set_num_threads(1)
+    set_threads(1, args.blas_threads)
     torch.manual_seed(0)
     images, labels, source = load(args.data, 60000)
     g = torch.Generator().manual_seed(0)

@@ -23,6 +23,8 @@ import time
 import torch
 from torch import nn
 
+from torch_build import blas_name, set_threads
+
 
 def read_idx(path):
     with open(path, "rb") as f:
@@ -61,7 +63,8 @@ def build(depth, width, classes):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=1, help="PyTorch's own pool")
+    ap.add_argument("--blas-threads", type=int, default=1, help="an MKL build's pool (its products run there); OpenBLAS reads OPENBLAS_NUM_THREADS")
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--warmup", type=int, default=5)
@@ -72,7 +75,7 @@ def main():
     ap.add_argument("--data", default=None, help="folder with the FashionMNIST .gz files")
     args = ap.parse_args()
 
-    torch.set_num_threads(args.threads)
+    set_threads(args.threads, args.blas_threads)
     torch.manual_seed(0)
     images, labels, source = load(args.data, 60000)
     n = images.shape[0]
@@ -119,6 +122,7 @@ def main():
             "msPerStepAll": per_rep,
             "threads": torch.get_num_threads(),
             "torch": torch.__version__,
+            "blas": blas_name(),
             "python": sys.executable,
             "data": source,
             "batchSize": args.batch_size,
