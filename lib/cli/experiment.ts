@@ -11,8 +11,9 @@
 import { spawn } from 'child_process';
 import * as os from 'os';
 import * as path from 'path';
+import { pathToFileURL } from 'url';
 import { OutputFileError, checkOutputFile, describeFileError, writeJsonAtomic } from '../runtime/files';
-import { userPath } from '../runtime/paths';
+import { projectRoot, userPath } from '../runtime/paths';
 import { STOP_SIGNALS, exitStatus, listenForStop } from '../runtime/signals';
 import { findDataDir } from '../training/data';
 import { INIT_KINDS, Init } from '../network/init';
@@ -319,6 +320,8 @@ function underTsxWrapper(): boolean {
  */
 function rerunWithoutWrapper(): void {
   for (const s of STOP_SIGNALS) process.on(s, () => undefined);
-  const child = spawn(process.execPath, ['--import', 'tsx', __filename, ...process.argv.slice(2)], { stdio: 'inherit' });
+  // tsx as the project installed it: `--import tsx` would look for it from the current folder.
+  const loader = pathToFileURL(require.resolve('tsx', { paths: [projectRoot()] })).href;
+  const child = spawn(process.execPath, ['--import', loader, __filename, ...process.argv.slice(2)], { stdio: 'inherit' });
   child.on('exit', (code, signal) => process.exit(exitStatus(code, signal)));
 }

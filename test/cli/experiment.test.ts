@@ -195,6 +195,26 @@ describe('the CLI as a child process', () => {
     assert.deepEqual(fs.readdirSync(tmp).filter((f) => f.endsWith('.tmp')), [], 'a temporary file was left behind');
   });
 
+  test("run from another folder through the project's tsx, with seeds in workers and a --json path relative to that folder", real, async () => {
+    const elsewhere = makeTmpDir('vg-cli-cwd-');
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.INIT_CWD; // set by npm: the folder `npm test` started in, which --json paths are relative to
+    try {
+      const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        execFile(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'),
+          [path.join(PROJECT_ROOT, 'lib', 'cli', 'experiment.ts'), 'baseline', '--preset', 'smoke', '--limit', '200', '--epochs', '1', '--seeds', '0,1', '--json', 'out.json'],
+          { cwd: elsewhere, env, timeout: 120_000 },
+          (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }));
+      });
+      assert.equal(r.code, 0, r.stderr);
+      assert.doesNotMatch(r.stderr, /Cannot find package/);
+      const j = JSON.parse(fs.readFileSync(path.join(elsewhere, 'out.json'), 'utf8'));
+      assert.deepEqual(j.runs.map((h: { seed: number; epochs: unknown[] }) => [h.seed, h.epochs.length]), [[0, 1], [1, 1]]);
+    } finally {
+      fs.rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
   test('relu --seeds 1,2,3 writes three runs with distinct seeds and a summary over them', real, async () => {
     const out = path.join(tmp, 'seeds.json');
     const r = await cli(['relu', '--seeds', '1,2,3', '--epochs', '1', '--limit', '600', '--json', out]);
