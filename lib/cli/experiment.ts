@@ -64,12 +64,15 @@ const FIELD_FLAGS: Array<[string, string]> = [
   ['model.width', '--width'], ['model.skip', '--skip'], ['optimizer.lr', '--lr'], ['batchSize', '--batch-size'], ['limit', '--limit'],
 ];
 
-/** "model.depth: must be …" → "model.depth (--depth): must be …". */
+/** "model.depth: must be …" → "model.depth (--depth): must be …"; each field of "model.width, model.depth: …" likewise. */
 function nameFlag(problem: string): string {
-  const hit = FIELD_FLAGS.find(([field]) => problem.startsWith(`${field}:`) || problem.startsWith(`${field}.`));
-  if (!hit) return problem;
   const colon = problem.indexOf(':');
-  return `${problem.slice(0, colon)} (${hit[1]})${problem.slice(colon)}`;
+  if (colon < 0) return problem;
+  const fields = problem.slice(0, colon).split(', ').map((name) => {
+    const hit = FIELD_FLAGS.find(([field]) => name === field || name.startsWith(`${field}.`));
+    return hit ? `${name} (${hit[1]})` : name;
+  });
+  return `${fields.join(', ')}${problem.slice(colon)}`;
 }
 
 export interface CliArgs {

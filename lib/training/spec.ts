@@ -19,6 +19,7 @@ import { ACTIVATIONS, Activation } from '../network/activations';
 import { INIT_KINDS, Init } from '../network/init';
 import { ModelSpec, NORMALIZATIONS, Normalization, SKIP_NAMES, SkipSpec, skipPairs } from '../network/models';
 import { AdamSpec, OPTIMIZER_KINDS, OptimizerSpec, SGDSpec } from '../network/optimizers';
+import { IMAGE_SIZE, NUM_CLASSES } from './data';
 
 /** One stage of layer-wise training. */
 export interface Stage {
@@ -149,6 +150,51 @@ export function scheduleDefaults(sizes: SpecSizes): { plain: PlainSchedule; laye
 /** Epochs a run trains in all: the plain epochs, or stages × epochs per stage. */
 export function totalEpochs(schedule: Schedule): number {
   return schedule.kind === 'plain' ? schedule.epochs : schedule.stages.length * schedule.stageEpochs;
+}
+
+/**
+ * The largest heap of tfjs's wasm backend, where every tensor of a run lives: tfjs-backend-wasm
+ * 4.22's `getHeapMax()`, 4 GiB less 64 KiB (WebAssembly's 32-bit addresses). Specs are checked
+ * against it on every backend, so that a spec means the same run everywhere.
+ */
+export const WASM_HEAP_LIMIT = 4_294_901_760;
+
+/** Images per batch of the evaluation pass (train.ts's `evaluate`). */
+const EVAL_BATCH = 1000;
+
+/** Trainable parameters of the spec's network on FashionMNIST, BatchNorm's γ and β (and its running statistics) included. */
+export function parameterCount(model: Pick<ModelSpec, 'depth' | 'width' | 'normalization'>): number {
+  const { depth, width } = model;
+  const linear = (IMAGE_SIZE + 1) * width + (depth - 1) * (width + 1) * width + (width + 1) * NUM_CLASSES;
+  return linear + (model.normalization === 'batchnorm' ? 4 * width * depth : 0);
+}
+
+/**
+ * Bytes a run of `spec` needs on the heap at its peak, estimated from above: float32 copies of the
+ * parameters (the weights, their gradients, the updates, the updated weights, Adam's two moments and
+ * the allocator's slack: 5.5 copies with SGD, 8 with Adam), every layer's activations and their
+ * gradients for a training batch (6 copies) and for an evaluation batch (2), the input batch (4),
+ * and the heap's first 16 MiB. Measured after a step (wasm, statistics on): 5.2 and 7.4-7.6 times the
+ * parameters' bytes (SGD, Adam) for 2048-4096 wide layers; 3-4.5 times the activations' bytes.
+ */
+export function memoryEstimate(spec: Pick<RunSpec, 'model' | 'optimizer' | 'batchSize'>): number {
+  const { depth, width } = spec.model;
+  const copies = spec.optimizer.kind === 'adam' ? 8 : 5.5;
+  const units = depth * width + NUM_CLASSES;
+  return 4 * (copies * parameterCount(spec.model) + units * (6 * spec.batchSize + 2 * EVAL_BATCH) + 4 * spec.batchSize * IMAGE_SIZE) + 16 * 2 ** 20;
+}
+
+const gib = (bytes: number) => (bytes / 2 ** 30).toFixed(1);
+const count = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(1)} billion` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} million` : String(n));
+
+/** Why the network of a checked spec cannot be built and trained in the wasm heap, or null when it fits. */
+function memoryProblem(spec: RunSpec): string | null {
+  const need = memoryEstimate(spec);
+  if (need <= WASM_HEAP_LIMIT) return null;
+  const { depth, width } = spec.model;
+  return `model.width, model.depth, batchSize: ${depth} hidden layer${depth > 1 ? 's' : ''} of ${width} units (${count(parameterCount(spec.model))} parameters) ` +
+    `trained with ${spec.optimizer.kind === 'adam' ? 'Adam' : 'SGD'} on batches of ${spec.batchSize} need about ${gib(need)} GiB of memory, ` +
+    `more than the ${gib(WASM_HEAP_LIMIT)} GiB the wasm backend's heap can hold: make the layers narrower or fewer, or the batches smaller`;
 }
 
 /** A spec that breaks the rules: every problem found, one line each, naming the field and what it accepts. */
@@ -309,6 +355,9 @@ export function checkSpec(spec: Record<string, unknown>, context = ''): RunSpec 
   c.whole('batchSize', spec.batchSize, 1);
   if (spec.limit !== null) c.whole('limit', spec.limit, MIN_LIMIT, 60_000);
   c.whole('seed', spec.seed, 0, 2 ** 31 - 1);
+  // Before anything is built: too large a network fails only after minutes and gigabytes.
+  const tooLarge = c.problems.length === 0 ? memoryProblem(spec as unknown as RunSpec) : null;
+  if (tooLarge) c.problems.push(tooLarge);
   if (c.problems.length) throw new SpecError(c.problems, context);
   return spec as unknown as RunSpec;
 }

@@ -117,6 +117,14 @@ describe('parseCli', () => {
     usageError(['relu', '--stage-epochs', '2'], /--stage-epochs is for layer-wise training; relu takes --epochs N/);
   });
 
+  test('a network too large for the wasm heap is refused, naming the flags, the estimate and the limit', () => {
+    const tooLarge = (n: string) => new RegExp(`^model\\.width \\(--width\\), model\\.depth \\(--depth\\), batchSize \\(--batch-size\\): ${n} need about [\\d.]+ GiB of memory, more than the 4\\.0 GiB the wasm backend's heap can hold`);
+    usageError(['baseline', '--width', '100000', '--depth', '2'], tooLarge('2 hidden layers of 100000 units .* on batches of 512'));
+    usageError(['baseline', '--width', '8192', '--depth', '20'], tooLarge('20 hidden layers of 8192 units .* on batches of 512'));
+    usageError(['baseline', '--batch-size', '400000'], tooLarge('7 hidden layers of 128 units .* on batches of 400000'));
+    assert.equal(parseCli(['baseline', '--width', '1024', '--depth', '20']).spec.model.width, 1024);
+  });
+
   test('--seeds takes distinct whole numbers, not with --seed; --workers only with --seeds', () => {
     const a = parseCli(['relu', '--seeds', '4, 2,9', '--workers', '2']);
     assert.deepEqual(a.seeds, [4, 2, 9]);
@@ -162,6 +170,20 @@ describe('the CLI as a child process', () => {
   });
 
   const real = { skip: hasRealData ? false : `${REAL_DATA_DIR} is absent` };
+
+  test('too large a network exits 2 at once, before building it', async () => {
+    for (const size of [['--width', '100000', '--depth', '2'], ['--width', '8192', '--depth', '20']]) {
+      const started = Date.now();
+      const r = await cli(['baseline', ...size]);
+      const seconds = (Date.now() - started) / 1000;
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /--width\), model\.depth \(--depth\), batchSize \(--batch-size\): .* more than the 4\.0 GiB the wasm backend's heap can hold/);
+      // It used to fail after building and training for 43 s (8192 x 20, 4.6 GB resident).
+      assert.ok(seconds < 30, `took ${seconds} s`);
+      assert.equal(r.stdout, '', 'no work started');
+    }
+  });
+
 
   test('baseline --epochs 1 --limit 600 --json writes the full history', real, async () => {
     const out = path.join(tmp, 'out.json');

@@ -1,7 +1,12 @@
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { SpecError, checkSpec, describeChanges, mergeSpec, totalEpochs } from '../../lib/training/spec';
-import { STUDY_MODEL, studySpec } from '../helpers';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { EXPERIMENT_IDS, resolveSpec } from '../../lib/training/experiments';
+import { PRESET_NAMES } from '../../lib/training/presets';
+import { SpecError, WASM_HEAP_LIMIT, checkSpec, describeChanges, memoryEstimate, mergeSpec, totalEpochs } from '../../lib/training/spec';
+import { PROJECT_ROOT, STUDY_MODEL, studySpec } from '../helpers';
 
 /** The problems `checkSpec` finds in the study spec with `changes` applied ([] when it passes). */
 function problems(changes: Record<string, unknown>): string[] {
@@ -98,3 +103,47 @@ describe('describeChanges', () => {
     assert.deepEqual(describeChanges(base, studySpec({ model: { ...STUDY_MODEL, skip: [[2, 5]] } })), ['skips 2→5']);
   });
 });
+
+describe('the memory a network needs', () => {
+  const tooLarge = /^model\.width, model\.depth, batchSize: .* need about [\d.]+ GiB of memory, more than the 4\.0 GiB the wasm backend's heap can hold: make the layers narrower or fewer, or the batches smaller$/;
+
+  test("the limit is the installed wasm backend's largest heap", () => {
+    const glue = fs.readFileSync(path.join(PROJECT_ROOT, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'wasm-out', 'tfjs-backend-wasm.js'), 'utf8');
+    assert.equal(Number(/getHeapMax\(\)\{return (\d+)\}/.exec(glue)?.[1]), WASM_HEAP_LIMIT);
+  });
+
+  test("networks that cannot fit are refused with the estimate and the limit, before anything is built", () => {
+    const wide = problems({ model: { ...STUDY_MODEL, width: 100_000, depth: 2 } });
+    assert.equal(wide.length, 1);
+    assert.match(wide[0], tooLarge);
+    assert.match(wide[0], /2 hidden layers of 100000 units \(10\.1 billion parameters\) trained with SGD on batches of 512 need about 2\d\d\.\d GiB/);
+    const deep = problems({ model: { ...STUDY_MODEL, width: 8192, depth: 20 } });
+    assert.match(deep[0], /20 hidden layers of 8192 units \(1\.3 billion parameters\)/);
+    assert.match(problems({ batchSize: 400_000 })[0], tooLarge, 'a batch too large for the heap');
+  });
+
+  test("the study's experiments at every preset, and e.g. 20 layers of 1024 units, fit", () => {
+    for (const preset of PRESET_NAMES) for (const id of EXPERIMENT_IDS) assert.doesNotThrow(() => resolveSpec(id, { preset }));
+    for (const from of ['baseline', 'batchnorm']) assert.doesNotThrow(() => resolveSpec({ from, model: { width: 1024, depth: 20 } }));
+    assert.ok(memoryEstimate(studySpec()) < 64 * 2 ** 20, "the study's network needs well under 64 MiB");
+  });
+
+  test('the estimate is above the heap a real run grows to', { timeout: 300_000 }, () => {
+    // Adam and BatchNorm on 1536-wide layers and batches of 2048: parameters and activations both count.
+    const spec = resolveSpec({ from: 'batchnorm', model: { width: 1536, depth: 3 }, batchSize: 2048, schedule: { epochs: 1 }, limit: 2400 }, { preset: 'smoke' });
+    const script = `
+      const tf = require('@tensorflow/tfjs');
+      require('./lib/runtime/backend').initBackend().then(async (backend) => {
+        await require('./lib/training/run').runExperiment(${JSON.stringify(spec)}, {});
+        console.log(JSON.stringify({ backend, heap: tf.backend().wasm.HEAPU8.length }));
+      });`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 280_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const { backend, heap } = JSON.parse(r.stdout.trim().split('\n').pop() as string) as { backend: string; heap: number };
+    assert.equal(backend, 'wasm');
+    const estimate = memoryEstimate(spec);
+    assert.ok(estimate >= heap, `estimate ${estimate} < heap ${heap}`);
+    assert.ok(estimate < 2.5 * heap, `estimate ${estimate} is more than 2.5 times the heap ${heap}`);
+  });
+});
+
