@@ -1,21 +1,34 @@
-// Finds the python that can run notebooks (nbclient, nbconvert, nbformat and jupyter_client),
-// preferring the system one where Debian's Jupyter lives. Run directly, it prints it or exits 1.
+// Finds the python of the project's one Jupyter stack: the `.venv/` that `bash scripts/setup.sh`
+// installs (JupyterLab 4, Notebook 7, nbclient, nbconvert), or VG_PYTHON where a user names another
+// python that has them. The reports job, the tests and `npm run lab` all use it. Run directly, it
+// prints it or exits 1 with what to do.
 const { spawnSync } = require('child_process');
+const path = require('path');
 
-const HINT =
-  'Install it with `sudo apt-get install jupyter-nbconvert python3-nbclient python3-ipykernel jupyter-client` ' +
-  '(Debian/Ubuntu) or `pip install nbconvert nbclient ipykernel`, or set VG_PYTHON to a python that has them.';
+const root = path.resolve(__dirname, '..');
+const VENV_PYTHON = path.join(root, '.venv', 'bin', 'python');
 
-function findPython() {
-  const candidates = [process.env.VG_PYTHON, '/usr/bin/python3', 'python3'].filter(Boolean);
-  for (const python of candidates) {
-    const r = spawnSync(python, ['-c', 'import nbclient, nbconvert, nbformat, jupyter_client'], { stdio: 'ignore' });
-    if (r.status === 0) return python;
-  }
-  throw new Error(`no python with Jupyter found (tried ${candidates.join(', ')}). ${HINT}`);
+function hasJupyter(python) {
+  return spawnSync(python, ['-c', 'import nbclient, nbconvert, nbformat, jupyter_client'], { stdio: 'ignore' }).status === 0;
 }
 
-module.exports = { findPython };
+function findPython() {
+  if (process.env.VG_PYTHON) {
+    if (hasJupyter(process.env.VG_PYTHON)) return process.env.VG_PYTHON;
+    throw new Error(`VG_PYTHON=${process.env.VG_PYTHON} cannot import nbclient, nbconvert, nbformat and jupyter_client: ` +
+      `install them there (pip install -r scripts/jupyter-requirements.txt) or unset VG_PYTHON to use the project's .venv/.`);
+  }
+  if (hasJupyter(VENV_PYTHON)) return VENV_PYTHON;
+  throw new Error('the project\'s Jupyter is not installed (no working .venv/): run `bash scripts/setup.sh`, ' +
+    'which installs it with pip from scripts/jupyter-requirements.txt.');
+}
+
+/** The `jupyter` command beside that python (`jupyter lab`, `jupyter nbconvert`, `jupyter trust`). */
+function findJupyter() {
+  return path.join(path.dirname(findPython()), 'jupyter');
+}
+
+module.exports = { findPython, findJupyter };
 
 if (require.main === module) {
   try {

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Prepares this machine for the project: Jupyter, FashionMNIST, OpenBLAS (fast matrix products on
-# the wasm backend; installed before npm, which compiles its bindings), Chromium (the tests' browser
-# checks), procps (`ps`: the tests check that no process outlives a stopped job), the npm packages
-# and the tslab kernel. As root on Debian/Ubuntu it installs the system packages itself; otherwise it
-# says exactly what to run. Safe to run again.
+# Prepares this machine for the project: FashionMNIST, OpenBLAS (fast matrix products on the wasm
+# backend; installed before npm, which compiles its bindings), Chromium (the tests' browser checks),
+# procps (`ps`: the tests check that no process outlives a stopped job), Python's venv module, the npm
+# packages, the project's Jupyter (JupyterLab 4, Notebook 7, nbclient, nbconvert: pinned in
+# scripts/jupyter-requirements.txt, installed with pip into .venv/) and the tslab kernel registered for
+# it. As root on Debian/Ubuntu it installs the system packages itself; otherwise it says exactly what
+# to run. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(jupyter-notebook jupyter-nbconvert python3-nbclient python3-ipykernel jupyter-client dataset-fashion-mnist chromium libopenblas-dev procps)
+apt_packages=(python3-venv dataset-fashion-mnist chromium libopenblas-dev procps)
 
 missing=()
 for p in "${apt_packages[@]}"; do
@@ -23,8 +25,7 @@ if (( ${#missing[@]} )); then
     cat >&2 <<MSG
 setup: these system packages are missing: ${missing[*]}
   On Debian/Ubuntu:   sudo apt-get install ${missing[*]}
-  Elsewhere:          pip install jupyterlab nbconvert nbclient ipykernel
-                      and put the four FashionMNIST *-ubyte.gz files in data/fashion-mnist/
+  Elsewhere:          put the four FashionMNIST *-ubyte.gz files in data/fashion-mnist/
                       (or point VG_DATA_DIR at them); Chromium is only needed by the tests.
 Then run this script again.
 MSG
@@ -35,7 +36,8 @@ fi
 echo "setup: installing npm packages"
 if [[ -f package-lock.json ]]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
 
+bash scripts/setup-jupyter.sh
 python=$(node scripts/find-python.js)
-echo "setup: registering the tslab kernel (Jupyter from $python) in .jupyter/"
+echo "setup: registering the tslab kernel for $python in .jupyter/"
 node_modules/.bin/tslab install --python="$python" --binary="$PWD/scripts/tslab-kernel.js" --prefix "$PWD/.jupyter" >/dev/null
 echo "setup: done (backend: $(node -e "require('tsx/cjs'); require('./lib/runtime/backend').initBackend().then(b => console.log(b))"))"

@@ -131,13 +131,22 @@ function layerCategories(axis: string[]): Record<string, unknown> {
   return { type: 'category', categoryorder: 'array', categoryarray: axis };
 }
 
+/**
+ * Every figure's legend sits at the bottom of the figure itself, not at a fraction of the plot's
+ * height below it, and every axis makes room for its ticks and title: Plotly then sizes the plot area
+ * around both, so the legend meets no tick label or axis title at any width (a legend at y = -0.2
+ * covered them at 900 px, a usual JupyterLab width; checked in test/notebooks/jupyterlab.browser.test.ts).
+ */
+export const LEGEND_BELOW = { orientation: 'h', xref: 'container', yref: 'container', x: 0, y: 0, yanchor: 'bottom' };
+export const ROOM_FOR_AXES = { layout: { xaxis: { automargin: true }, yaxis: { automargin: true } } };
+
 function baseLayout(title: string, extra: Record<string, unknown> = {}, note = ''): Figure['layout'] {
   return {
     title: { text: note ? `${title}<br><sup>${note}</sup>` : title },
     height: 420,
     margin: { t: note ? 90 : 70, l: 70, r: 30, b: 60 },
-    legend: { orientation: 'h', y: -0.2 },
-    template: undefined,
+    legend: LEGEND_BELOW,
+    template: ROOM_FOR_AXES,
     ...extra,
   };
 }
@@ -595,7 +604,8 @@ export function figureJson(figure: Figure): { data: Trace[]; layout: Figure['lay
  */
 export const UNTRUSTED_HINT =
   'This notebook is not trusted, so Jupyter does not run the scripts that draw its interactive figures. ' +
-  'Trust it (File &gt; Trust Notebook, or <code>jupyter trust NOTEBOOK.ipynb</code>) and reload, or run its cells again.';
+  'Trust it and reload (JupyterLab: the command palette, Ctrl+Shift+C, then "Trust Notebook"; Notebook 7: File &gt; Trust Notebook; ' +
+  'or <code>jupyter trust NOTEBOOK.ipynb</code>), or run its cells again.';
 
 export function figureHtml(figure: Figure): string {
   const id = `vg-fig-${Date.now().toString(36)}-${++figureCount}`;

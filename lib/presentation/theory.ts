@@ -8,7 +8,7 @@ import { JacobianSpectrum } from '../training/jacobian';
 import { RunSpec } from '../training/spec';
 import { histogram } from '../training/stats';
 import { superscript } from './html';
-import { BASELINE_COLOR, Figure, Trace, chainedPrediction, isBaseline } from './plots';
+import { BASELINE_COLOR, Figure, LEGEND_BELOW, ROOM_FOR_AXES, Trace, chainedPrediction, isBaseline } from './plots';
 
 /** After the baseline's grey, Plotly's palette (as plots.ts colours runs). */
 const NETWORK_COLORS = ['#1f77b4', '#2ca02c', '#9467bd', '#ff7f0e'];
@@ -22,7 +22,7 @@ function networkColors(specs: RunSpec[]): string[] {
 }
 
 function layout(title: string, extra: Record<string, unknown> = {}): Figure['layout'] {
-  return { title: { text: title }, height: 440, margin: { t: 80, l: 70, r: 30, b: 60 }, legend: { orientation: 'h', y: -0.22 }, ...extra };
+  return { title: { text: title }, height: 440, margin: { t: 80, l: 70, r: 30, b: 60 }, legend: LEGEND_BELOW, template: ROOM_FOR_AXES, ...extra };
 }
 
 /** Two side-by-side panels' axes and their titles above them. */
@@ -211,7 +211,6 @@ export function plotDepthSweep(series: DepthSeries[]): Figure {
       yaxis: { anchor: 'x', title: { text: 'log10 (RMS dL/dh at hidden1 / at the last hidden layer)' }, zeroline: true },
       xaxis2: { domain: domains[1], anchor: 'y2', ...depthAxis },
       yaxis2: { anchor: 'x2', zeroline: true },
-      legend: { orientation: 'h', y: -0.25 },
       height: 500,
     }),
   };
@@ -271,7 +270,6 @@ export function plotJacobianSpectra(spectra: JacobianSpectrum[]): Figure {
       xaxis: { title: { text: 'log10 singular value' } },
       yaxis: { title: { text: 'fraction of the singular values' } },
       yaxis2: { overlaying: 'y', range: [0, 1], visible: false },
-      legend: { orientation: 'h', y: -0.2 },
     }),
   };
 }

@@ -11,6 +11,8 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 const root = path.resolve(__dirname, '..', '..');
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { findPython, findJupyter } = require('../../scripts/find-python.js') as { findPython: () => string; findJupyter: () => string };
 const notebooksDir = path.join(root, 'notebooks');
 const artifacts = path.join(root, 'test-artifacts');
 const notebooks = fs.readdirSync(notebooksDir).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort();
@@ -92,7 +94,7 @@ describe('the reports job (smoke preset)', () => {
   it('writes the eight HTML files and signed executed notebooks', () => {
     for (const f of notebooks) assert.ok(fs.existsSync(path.join(out, f.replace('.ipynb', '.html'))), f);
     assert.ok(fs.existsSync(path.join(out, 'index.html')));
-    const check = spawnSync('/usr/bin/python3', ['-c',
+    const check = spawnSync(findPython(), ['-c',
       'import sys, nbformat; from nbformat.sign import NotebookNotary; n = NotebookNotary();' +
       'sys.exit(0 if all(n.check_signature(nbformat.read(f, 4)) for f in sys.argv[1:]) else 1)',
       ...notebooks.map((f) => path.join(out, 'executed', f))], { encoding: 'utf8' });
@@ -110,7 +112,7 @@ describe('the reports job (smoke preset)', () => {
 
   it('converts with `jupyter nbconvert --to html --execute`, as the README shows', () => {
     const file = notebooks[0];
-    const r = spawnSync('jupyter', ['nbconvert', '--to', 'html', '--execute', path.join('notebooks', file), '--output-dir', path.join(out, 'nbconvert')], {
+    const r = spawnSync(findJupyter(), ['nbconvert', '--to', 'html', '--execute', path.join('notebooks', file), '--output-dir', path.join(out, 'nbconvert')], {
       cwd: root, encoding: 'utf8', timeout: 5 * 60 * 1000,
       env: { ...process.env, VG_PRESET: 'smoke', VG_STORE_DIR: path.join(out, 'store'), JUPYTER_PATH: path.join(root, '.jupyter', 'share', 'jupyter') },
     });
@@ -124,7 +126,7 @@ describe('the reports job (smoke preset)', () => {
   it('lets an executed copy be run again where it lies (its lib link resolves)', () => {
     assert.ok(fs.existsSync(path.join(out, 'executed', 'lib', 'index.ts')), 'no executed/lib link');
     const again = path.join(out, 'again');
-    const r = spawnSync('/usr/bin/python3', [path.join(root, 'scripts', 'execute_notebook.py'), path.join(out, 'executed', notebooks[0]),
+    const r = spawnSync(findPython(), [path.join(root, 'scripts', 'execute_notebook.py'), path.join(out, 'executed', notebooks[0]),
       path.join(again, notebooks[0]), path.join(again, 'again.html')], {
       encoding: 'utf8', env: { ...process.env, VG_PRESET: 'smoke', JUPYTER_PATH: path.join(root, '.jupyter', 'share', 'jupyter') }, timeout: 5 * 60 * 1000,
     });
