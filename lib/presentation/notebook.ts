@@ -12,11 +12,11 @@ import { FashionMNIST, loadFashionMNIST } from '../training/data';
 import { loadPlotly, progressBar, showHtml } from './display';
 import { escapeHtml, minuteStamp } from './html';
 import { frameHtml, resultsFrame } from './tables';
-import { resolveSpec } from '../training/experiments';
+import { EXPERIMENT_IDS, resolveSpec } from '../training/experiments';
 import { History, buildModel } from '../training/run';
 import { runSeeds } from '../training/parallel';
 import { RunSet, Runs, seedList } from '../training/seeds';
-import { RunSpecInput } from '../training/spec';
+import { RunSpecInput, checkInput } from '../training/spec';
 import { writeJsonAtomic } from '../runtime/files';
 import { takeOverInterrupt } from '../runtime/signals';
 import { reportsDir } from '../runtime/paths';
@@ -69,6 +69,7 @@ function requireContext(): NotebookContext {
  * returns the epochs finished so far (the cell says so).
  */
 export async function run(input: string | RunSpecInput, options: { seeds?: number; workers?: number } = {}): Promise<RunSet> {
+  checkInput(input, EXPERIMENT_IDS); // what the call is given is said first, before the setup cell's absence
   const ctx = requireContext();
   const spec = resolveSpec(input, { preset: ctx.preset.name, seed: ctx.seed });
   const seeds = seedList(spec.seed, options.seeds ?? ctx.preset.seeds);

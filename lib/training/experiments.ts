@@ -4,7 +4,7 @@
  */
 import { getPreset } from './presets';
 import {
-  DEFAULT_BATCH_SIZE, DEFAULT_MODEL, DEFAULT_SEED, OPTIMIZER_DEFAULTS, RunSpec, RunSpecInput, SpecError, checkSpec,
+  DEFAULT_BATCH_SIZE, DEFAULT_MODEL, DEFAULT_SEED, OPTIMIZER_DEFAULTS, RunSpec, RunSpecInput, SpecError, checkInput, checkSpec,
   describeChanges, mergeSpec, scheduleDefaults,
 } from './spec';
 
@@ -99,7 +99,8 @@ const INPUT_FIELDS = ['from', 'label', 'model', 'optimizer', 'schedule', 'batchS
  * once. Throws a `SpecError` listing every bad field with what it accepts.
  */
 export function resolveSpec(input: string | RunSpecInput, context: SpecContext = {}): RunSpec {
-  const given: RunSpecInput = typeof input === 'string' ? { from: input } : input;
+  const checked = checkInput(input, EXPERIMENT_IDS);
+  const given: RunSpecInput = typeof checked === 'string' ? { from: checked } : checked;
   const from = given.from ?? 'baseline';
   const where = ` (from "${from}")`;
   const stray = Object.keys(given).filter((k) => !INPUT_FIELDS.includes(k));

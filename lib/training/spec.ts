@@ -220,7 +220,8 @@ export function mergeSpec(base: unknown, over: unknown, kindDefaults: Record<str
   return out;
 }
 
-const show = (v: unknown) => (typeof v === 'string' ? `"${v}"` : JSON.stringify(v) ?? String(v));
+// JSON would write NaN and ±Infinity as null: they are named as they are.
+const show = (v: unknown) => (typeof v === 'string' ? `"${v}"` : typeof v === 'number' && !Number.isFinite(v) ? String(v) : JSON.stringify(v) ?? String(v));
 const list = (xs: readonly unknown[]) => xs.map((x) => String(x)).join(', ');
 
 /** Collects problems of a merged spec; the checks read like the rules they enforce. */
@@ -342,6 +343,18 @@ function checkSchedule(c: Checker, s: unknown, depth: unknown): void {
     c.whole('schedule.stageEpochs', s.stageEpochs, 1);
     checkStages(c, s, depth);
   }
+}
+
+/**
+ * `input` as what `resolveSpec` takes: an experiment's id or a `RunSpecInput` object. Anything else
+ * (null, a number, a list) throws a `SpecError` saying what is accepted, with `ids` the experiments.
+ */
+export function checkInput(input: unknown, ids: readonly string[]): string | RunSpecInput {
+  if (typeof input === 'string' || isObject(input)) return input as string | RunSpecInput;
+  throw new SpecError([
+    `a run is named by an experiment's id (${list(ids)}) or given as a spec derived from one, ` +
+      `like { from: 'relu', label: 'ReLU, He init', model: { init: { kind: 'he' } } }; got ${show(input)}`,
+  ], '');
 }
 
 /** Checks a merged spec once, every field; returns it as a `RunSpec` or throws a `SpecError` listing every problem. */

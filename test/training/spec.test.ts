@@ -3,6 +3,7 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { run } from '../../lib/presentation/notebook';
 import { EXPERIMENT_IDS, resolveSpec } from '../../lib/training/experiments';
 import { PRESET_NAMES } from '../../lib/training/presets';
 import { SpecError, WASM_HEAP_LIMIT, checkSpec, describeChanges, memoryEstimate, mergeSpec, totalEpochs } from '../../lib/training/spec';
@@ -147,3 +148,29 @@ describe('the memory a network needs', () => {
   });
 });
 
+describe('what a spec must be', () => {
+  test('a learning rate of NaN or Infinity is named as such', () => {
+    assert.deepEqual(problems({ optimizer: { kind: 'sgd', lr: NaN } }), ['optimizer.lr: must be a number > 0, got NaN']);
+    assert.deepEqual(problems({ optimizer: { kind: 'sgd', lr: Infinity } }), ['optimizer.lr: must be a number > 0, got Infinity']);
+    assert.deepEqual(problems({ optimizer: { kind: 'adam', lr: 1e-3, beta1: -Infinity, beta2: 0.999, epsilon: 1e-8 } }), ['optimizer.beta1: must be a number in [0, 1), got -Infinity']);
+  });
+
+  test('resolveSpec takes an id or a spec object, and refuses anything else saying so', () => {
+    for (const input of [42, null, undefined, ['relu'], true]) {
+      assert.throws(() => resolveSpec(input as unknown as string), (e: unknown) => {
+        assert.ok(e instanceof SpecError, `${String(input)}: ${e}`);
+        assert.match(e.message, /a run is named by an experiment's id \(baseline, weight-std-1, .*grad-norm\) or given as a spec derived from one, like \{ from: 'relu'/);
+        assert.match(e.message, new RegExp(`got ${input === undefined ? 'undefined' : JSON.stringify(input).replace(/[[\]]/g, '\\$&')}$`));
+        return true;
+      });
+    }
+  });
+
+  test('vg.run(null) says what vg.run takes', async () => {
+    await assert.rejects(run(null as unknown as string), (e: unknown) => {
+      assert.ok(e instanceof SpecError, String(e));
+      assert.match(e.message, /a run is named by an experiment's id \(baseline, .*\) or given as a spec derived from one, .*; got null$/);
+      return true;
+    });
+  });
+});
