@@ -5,13 +5,17 @@ usage: python3 execute_notebook.py NOTEBOOK.ipynb OUT.ipynb OUT.html [--timeout 
 Exit 0 on success: OUT.ipynb and OUT.html are replaced atomically. Otherwise the good copies already
 there stay, the partly executed notebook goes beside them as OUT.failed.ipynb and OUT.failed.html (so
 nothing computed is lost), and stderr says which notebook and code cell, and why:
-  exit 1  a cell failed (its first line and the error tslab wrote) or the kernel died (killed, out of memory)
+  exit 1  a cell failed (its first line and the error tslab wrote) or the kernel died (killed, out of memory),
+          or the report could not be written
+  exit 3  the kernel did not start (it died, did not answer, or could not be launched) and no cell ran:
+          running it again loses nothing
   exit 130 / 143 / 129  interrupted by SIGINT / SIGTERM / SIGHUP; the kernel is shut down first.
 The kernel dies with this process (Linux's parent-death signal), and this process stops as if
 interrupted when the job that started it dies, so no kernel outlives the job.
 """
 import argparse
 import asyncio
+import atexit
 import ctypes
 import logging
 import os
@@ -27,6 +31,7 @@ from nbconvert import HTMLExporter
 from nbformat.sign import NotebookNotary
 
 PR_SET_PDEATHSIG = 1
+KERNEL_DID_NOT_START = 3
 
 
 def die_with_parent(signum):
@@ -76,6 +81,19 @@ def save(nb, out_ipynb, out_html):
             f.write(html)
 
     replace_atomically(out_html, write_html)
+
+
+def save_or_say(nb, notebook, out_ipynb, out_html):
+    """Saves as `save` does; when the disk refuses, says so on stderr (naming the notebook) and returns False."""
+    try:
+        save(nb, out_ipynb, out_html)
+        return True
+    except OSError as e:
+        sys.stderr.write(
+            f"{notebook}: its report could not be written ({e.strerror or e}: {e.filename or out_html}); "
+            "free some space or set VG_REPORTS_DIR to a folder you can write, then run it again\n"
+        )
+        return False
 
 
 def kill_kernel(client):
@@ -131,7 +149,14 @@ def main():
         # tslab answers "abort" to requests arriving within 200 ms of a failure.
         time.sleep(0.3)
 
-    client = NotebookClient(
+    class Client(NotebookClient):
+        async def async_start_new_kernel(self, **kwargs):
+            # nbclient has just put its own signal handlers on the loop: ours replace them, so that a stop
+            # while the kernel starts is handled like any other.
+            take_signals()
+            await super().async_start_new_kernel(**kwargs)
+
+    client = Client(
         nb,
         kernel_name="tslab",
         timeout=args.timeout,
@@ -145,11 +170,21 @@ def main():
     try:
         # The kernel runs in a session of its own (Jupyter's choice), so it would outlive a killed job.
         client.execute(preexec_fn=lambda: die_with_parent(signal.SIGKILL))
-    except CellExecutionError:
-        problem, code = "failed", 1
-    except (DeadKernelError, AssertionError):
-        # AssertionError: nbclient's clean-up after a dead kernel can trip over its own state.
-        problem, code = "was running when the kernel died (killed, or out of memory?)", 1
+    except Exception as e:
+        if state["index"] is None:
+            # No cell ran: whatever stopped the kernel's start (it died, never answered, or its command
+            # is missing), the notebook can simply be run again.
+            problem, code = f"{type(e).__name__}: {e}", KERNEL_DID_NOT_START
+        elif isinstance(e, CellExecutionError):
+            problem, code = "failed", 1
+        elif isinstance(e, (DeadKernelError, AssertionError)):
+            # AssertionError: nbclient's clean-up after a dead kernel can trip over its own state.
+            problem, code = "was running when the kernel died (killed, or out of memory?)", 1
+        else:
+            raise
+    # A kernel that failed to start leaves nbclient's exit-time clean-up registered over a kernel it has
+    # already cleaned up (it would print a traceback at exit).
+    atexit.unregister(client._cleanup_kernel)
     for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         try:
             asyncio.get_event_loop().remove_signal_handler(s)
@@ -162,14 +197,23 @@ def main():
         problem, code = f"was running when the job was interrupted ({name}); the kernel was shut down", 128 + state["signal"]
 
     if problem is None:
-        save(nb, args.out_ipynb, args.out_html)
+        if not save_or_say(nb, args.notebook, args.out_ipynb, args.out_html):
+            return 1
         for path in (args.out_ipynb, args.out_html):
             if os.path.exists(failed_path(path)):
                 os.remove(failed_path(path))
         return 0
 
-    save(nb, failed_path(args.out_ipynb), failed_path(args.out_html))
+    if not save_or_say(nb, args.notebook, failed_path(args.out_ipynb), failed_path(args.out_html)):
+        return code
     index = state["index"]
+    if index is None:
+        if state["signal"] is not None:
+            why = f"the job was interrupted ({signal.Signals(state['signal']).name}) while the kernel started; it was shut down"
+        else:
+            why = f"the kernel did not start ({problem})"
+        sys.stderr.write(f"{args.notebook}: {why}; no cell ran\nthe notebook, not executed, is in {failed_path(args.out_html)}\n")
+        return code
     cell = nb.cells[index] if index is not None else None
     code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     number = code_cells.index(index) + 1 if index in code_cells else "?"

@@ -2,10 +2,12 @@
  * The main job: executes every notebook (or those named: `npm run reports -- 02 05`) with the tslab
  * kernel into reports/NN-*.html (and a signed, executed copy in reports/executed/), rewriting
  * reports/index.html after each, over every notebook's latest report. Preset from VG_PRESET (default
- * 'default'); another preset's reports go to reports/<preset>/. The environment is checked before anything runs (exit 2). A report is replaced only by
- * a complete one: a failing cell, a dead kernel or a stop (Ctrl-C, SIGTERM, SIGHUP: 128 + its number)
- * leaves the earlier report in place and the partial one beside it as NN-*.failed.html, named in the
- * index and on stderr with its notebook and cell.
+ * 'default'); another preset's reports go to reports/<preset>/. The environment, and that the reports
+ * folder can be written and has room, are checked before anything runs (exit 2). A report is replaced
+ * only by a complete one: a failing cell, a dead kernel or a stop (Ctrl-C, SIGTERM, SIGHUP: 128 + its
+ * number) leaves the earlier report in place and the partial one beside it as NN-*.failed.html, named in
+ * the index and on stderr with its notebook and cell. A kernel that fails to start (no cell ran) is
+ * started once more, and the output says so.
  */
 import { spawn } from 'child_process';
 import * as fs from 'fs';
@@ -89,6 +91,64 @@ function writeIndex(outDir: string, notebooks: string[], meta: { preset: string;
   writeFileAtomic(path.join(outDir, 'index.html'), indexHtml(reports, { ...meta, date, others }, require.resolve('plotly.js-dist-min')));
 }
 
+/**
+ * Why a notebook's run failed: execute_notebook.py's own lines, which begin with the notebook's path
+ * (the kernel's log, on the same stderr, may come first). The first is the reason the index gives.
+ */
+function failureReason(stderr: string, notebook: string, code: number): { reason: string; summary: string } {
+  const lines = stderr.trim().split('\n');
+  const at = lines.findIndex((l) => l.startsWith(`${notebook}: `));
+  if (at >= 0) return { reason: lines[at].slice(notebook.length + 2), summary: lines.slice(at, at + 3).join('\n') };
+  // Not execute_notebook.py's message (python itself failed): a traceback's last line says what went wrong.
+  const last = lines.filter((l) => l.trim()).pop() ?? `exit code ${code}`;
+  return { reason: last, summary: `${notebook}: ${last}` };
+}
+
+/** execute_notebook.py's exit status when the kernel did not start and no cell ran. */
+const KERNEL_DID_NOT_START = 3;
+
+const MB = 1024 * 1024;
+
+/**
+ * Why the reports cannot be written to `outDir` (and its executed/, status/ and summary/ folders),
+ * found before an hour of notebooks runs rather than after: each folder must take a probe file, and
+ * the disk must have room for `notebooks`' reports (each as large as its last one, or as two copies of
+ * the Plotly bundle that every report and executed notebook inlines) written beside the old ones.
+ */
+function reportsFolderProblem(outDir: string, notebooks: string[]): { problem: string; remedy: string } | undefined {
+  const now = process.env.VG_REPORTS_DIR ? ` (it is ${process.env.VG_REPORTS_DIR})` : '';
+  for (const dir of [outDir, ...['executed', 'status', 'summary'].map((d) => path.join(outDir, d))]) {
+    const probe = path.join(dir, `.write-probe-${process.pid}`);
+    let made = false;
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      made = true;
+      fs.writeFileSync(probe, 'the reports job checks it can write here\n');
+    } catch (e) {
+      return {
+        problem: `cannot write ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+        remedy: `Make it writable, or point VG_REPORTS_DIR at a folder you can write${now}`,
+      };
+    } finally {
+      // A full disk can leave the probe created but empty.
+      if (made) fs.rmSync(probe, { force: true });
+    }
+  }
+  const bundle = fs.statSync(require.resolve('plotly.js-dist-min')).size;
+  const size = (f: string) => (fs.existsSync(f) ? fs.statSync(f).size : 0);
+  const need = notebooks.reduce((n, file) => {
+    const last = size(path.join(outDir, file.replace(/\.ipynb$/, '.html'))) + size(path.join(outDir, 'executed', file));
+    return n + Math.max(last, 2 * bundle);
+  }, bundle);
+  const { bavail, bsize } = fs.statfsSync(outDir);
+  const free = bavail * bsize;
+  if (free >= need) return undefined;
+  return {
+    problem: `${outDir} has ${(free / MB).toFixed(1)} MB free; ${notebooks.length} report(s) need about ${(need / MB).toFixed(0)} MB`,
+    remedy: `Free some space, or point VG_REPORTS_DIR at a folder on a disk with room${now}`,
+  };
+}
+
 /** Runs one notebook in its own python process; SIGINT/SIGTERM/SIGHUP are passed on to it. */
 function executeNotebook(python: string, args: string[], env: NodeJS.ProcessEnv, stop: StopListener): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
@@ -129,6 +189,11 @@ async function main(): Promise<number> {
   const all = fs.readdirSync(notebooksDir).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort();
   const notebooks = all.filter((f) => only.length === 0 || only.some((o) => f.startsWith(o)));
   if (notebooks.length === 0) throw new Error(`no notebook matches ${only.join(', ')}`);
+  const folder = reportsFolderProblem(outDir, notebooks);
+  if (folder) {
+    console.error(`reports: ${folder.problem}.\n${folder.remedy}. Nothing was run; the reports already on disk are as they were.`);
+    return 2;
+  }
   const stop = listenForStop({
     onStop: (s) => console.error(`\nreports: ${s} received: stopping the current notebook (its partial report is kept); the index will describe the reports on disk`),
   });
@@ -149,12 +214,20 @@ async function main(): Promise<number> {
     // The notebook rewrites its summary as it runs; an incomplete run must not leave its summary beside the old report.
     const summaryFile = path.join(outDir, 'summary', `${name}.json`);
     const previousSummary = fs.existsSync(summaryFile) ? fs.readFileSync(summaryFile, 'utf8') : undefined;
-    const r = await executeNotebook(
+    const notebook = path.join(notebooksDir, file);
+    const run = () => executeNotebook(
       python,
-      [path.join(__dirname, 'execute_notebook.py'), path.join(notebooksDir, file), path.join(outDir, 'executed', file), path.join(outDir, `${name}.html`)],
+      [path.join(__dirname, 'execute_notebook.py'), notebook, path.join(outDir, 'executed', file), path.join(outDir, `${name}.html`)],
       { ...process.env, JUPYTER_PATH: kernelDir, VG_PRESET: preset.name },
       stop,
     );
+    let r = await run();
+    if (r.code === KERNEL_DID_NOT_START && !stop.stopping()) {
+      // Nothing ran, so nothing is lost by starting again; a second failure is reported as any other.
+      process.stderr.write(r.stderr);
+      process.stdout.write(`${failureReason(r.stderr, notebook, r.code).reason}: starting it once more … `);
+      r = await run();
+    }
     const seconds = (Date.now() - t0) / 1000;
     const date = minuteStamp(new Date().toISOString());
     const ok = r.code === 0;
@@ -163,11 +236,10 @@ async function main(): Promise<number> {
     if (ok) {
       status = { good: { date, seconds } };
     } else {
-      const why = r.stderr.trim() || `exit code ${r.code}`;
-      console.error(why);
-      failures.push(why.split('\n').slice(0, 3).join('\n'));
-      const first = why.split('\n')[0].replace(/^.*?\.ipynb: /, '');
-      status = { ...(previous.good ? { good: previous.good } : {}), failure: { date, message: first } };
+      console.error(r.stderr.trim() || `exit code ${r.code}`);
+      const { reason, summary } = failureReason(r.stderr, notebook, r.code);
+      failures.push(summary);
+      status = { ...(previous.good ? { good: previous.good } : {}), failure: { date, message: reason } };
       if (previousSummary !== undefined) writeFileAtomic(summaryFile, previousSummary);
       else fs.rmSync(summaryFile, { force: true });
     }
