@@ -1,7 +1,7 @@
 /**
  * The library's layers: every import in lib/ points down (cli and presentation → training → network →
  * runtime), never up or sideways between the two top layers, and no file imports itself back through
- * others. test/ mirrors lib/: each concept's tests sit in the folder of its layer.
+ * others. test/ mirrors lib/: each concept's tests sit in the folder (and subfolder) of its file.
  */
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -74,16 +74,19 @@ describe('lib/ layers', () => {
 });
 
 describe('test/ mirrors lib/', () => {
-  test('every test file of a layer folder tests a lib file of that folder (x.test.ts or x.<aspect>.test.ts for x.ts)', () => {
+  test('every test file of a layer folder tests a lib file of that folder (x.test.ts or x.<aspect>.test.ts for x.ts), subfolders included', () => {
     const testRoot = path.join(PROJECT_ROOT, 'test');
     const strays: string[] = [];
     for (const layer of Object.keys(RANK)) {
       const dir = path.join(testRoot, layer);
       if (!fs.existsSync(dir)) continue;
-      for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.test.ts'))) {
-        if (!fs.existsSync(path.join(LIB, layer, `${f.split('.')[0]}.ts`))) strays.push(`test/${layer}/${f}`);
+      // test/runtime/kernels/x.test.ts tests lib/runtime/kernels/x.ts, as test/runtime/x.test.ts tests lib/runtime/x.ts.
+      for (const f of fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((n) => n.endsWith('.test.ts'))) {
+        const rel = f.split(path.sep).join('/');
+        const name = path.posix.basename(rel).split('.')[0];
+        if (!fs.existsSync(path.join(LIB, layer, path.posix.dirname(rel), `${name}.ts`))) strays.push(`test/${layer}/${rel}`);
       }
     }
-    assert.deepEqual(strays, [], `tests with no lib file of the same name in the same layer: ${strays.join(', ')}`);
+    assert.deepEqual(strays, [], `tests with no lib file of the same name in the same folder: ${strays.join(', ')}`);
   });
 });

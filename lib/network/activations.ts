@@ -6,7 +6,7 @@
  * (slope below 0.02); a ReLU unit when its output is exactly 0 (slope 0: a "dead" unit for that example).
  */
 import * as tf from '@tensorflow/tfjs';
-import { fusedReluBackward, fusedSigmoidBackward } from '../runtime/elementwise';
+import { fusedReluBackward, fusedSigmoidBackward } from '../runtime/kernels/elementwise';
 
 export type Activation = 'sigmoid' | 'relu' | 'tanh';
 export const ACTIVATIONS: readonly Activation[] = ['sigmoid', 'relu', 'tanh'];

@@ -10,7 +10,7 @@
  * `inputGradient: false` skips dL/dx (returns zeros) for the first layer, whose input is the data.
  */
 import * as tf from '@tensorflow/tfjs';
-import { nativeMatMulActive } from '../runtime/fastmatmul';
+import { nativeMatMulActive } from '../runtime/kernels/fastmatmul';
 
 /**
  * Σ over the batch (the rows) as [1, n], by a ones-row matMul: the wasm backend's own reductions along

@@ -2,8 +2,8 @@
  * Normalisation inside the network, placed between a Linear layer and its activation as in the study.
  */
 import * as tf from '@tensorflow/tfjs';
-import { fusedBatchNormBackward, fusedMulAdd, fusedSubMul } from '../runtime/elementwise';
-import { columnDots, columnSums, dotSums, sums } from '../runtime/reductions';
+import { fusedBatchNormBackward, fusedMulAdd, fusedSubMul } from '../runtime/kernels/elementwise';
+import { columnDots, columnSums, dotSums, sums } from '../runtime/kernels/reductions';
 
 /** PyTorch's `BatchNorm1d` defaults. */
 export const BN_EPS = 1e-5;

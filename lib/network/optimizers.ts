@@ -3,7 +3,7 @@
  * each one really applies (the update:data ratio).
  */
 import * as tf from '@tensorflow/tfjs';
-import { fusedAdamStep, fusedSgdStep } from '../runtime/elementwise';
+import { fusedAdamStep, fusedSgdStep } from '../runtime/kernels/elementwise';
 
 /** Plain SGD, no momentum: W ← W - lr · g. */
 export interface SGDSpec {

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { BackendName, initBackend } from '../runtime/backend';
-import { editedFormulaFiles } from '../runtime/elementwise';
+import { editedFormulaFiles } from '../runtime/kernels/elementwise';
 import { RunSetSummary, summarizeRuns } from './conclusions';
 import { FashionMNIST, loadFashionMNIST } from '../training/data';
 import { loadPlotly, progressBar, showHtml } from './display';

@@ -11,10 +11,10 @@
  * fused in another (elementwise.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { enableNativeMatMul, nativeMatMulActive } from './fastmatmul';
-import { enableFusedKernels } from './elementwise';
-import { enableSharedIdentity } from './identity';
-import { enableHeapKernels } from './reductions';
+import { enableNativeMatMul, nativeMatMulActive } from './kernels/fastmatmul';
+import { enableFusedKernels } from './kernels/elementwise';
+import { enableSharedIdentity } from './kernels/identity';
+import { enableHeapKernels } from './kernels/reductions';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];

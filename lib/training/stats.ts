@@ -49,7 +49,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Activation, SATURATION_MARGIN } from '../network/activations';
 import { gradientTap } from '../network/taps';
 import { Probe } from '../network/models';
-import { columnSums, countOutside, sums } from '../runtime/reductions';
+import { columnSums, countOutside, sums } from '../runtime/kernels/reductions';
 
 export const LAYER_METRICS = [
   'weightGradMeanAbs',

@@ -11,9 +11,9 @@ import { BatchMoments, updateRunningStats } from '../network/normalization';
 import { OptimizerSpec, createOptimizer, describeOptimizer } from '../network/optimizers';
 import { RunSpec, totalEpochs } from './spec';
 import { EpochAccumulator, LayerHistograms, LayerStats, StepRecorder } from './stats';
-import { fusedUnitBytes } from '../runtime/elementwise';
-import { sums } from '../runtime/reductions';
-import { float32View } from '../runtime/wasmheap';
+import { fusedUnitBytes } from '../runtime/kernels/elementwise';
+import { sums } from '../runtime/kernels/reductions';
+import { float32View } from '../runtime/kernels/wasmheap';
 
 export interface EpochRecord {
   /** 1-based, counted across layer-wise stages. */

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, matMulEngine } from '../../lib/runtime/backend';
-import { disableNativeMatMul, enableNativeMatMul, nativeMatMulAvailable } from '../../lib/runtime/fastmatmul';
+import { disableNativeMatMul, enableNativeMatMul, nativeMatMulAvailable } from '../../lib/runtime/kernels/fastmatmul';
 
 const root = path.resolve(__dirname, '..', '..');
 

@@ -1,5 +1,5 @@
 /**
- * The statistics' sums (lib/runtime/reductions.ts) against plain float64 loops written here: in the
+ * The statistics' sums (lib/runtime/kernels/reductions.ts) against plain float64 loops written here: in the
  * WebAssembly module on the wasm heap, and as the JavaScript loops on the cpu backend. Sizes that are
  * not multiples of four (the module's tails), saturation bounds hit exactly, non-finite values, and a
  * heap that grows between calls.
@@ -7,9 +7,9 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../lib/runtime/backend';
-import { Slope, columnDots, columnSums, countOutside, dotSums, heapKernelsActive, sums } from '../../lib/runtime/reductions';
-import { assertClose, f32, randn } from '../helpers';
+import { initBackend } from '../../../lib/runtime/backend';
+import { Slope, columnDots, columnSums, countOutside, dotSums, heapKernelsActive, sums } from '../../../lib/runtime/kernels/reductions';
+import { assertClose, f32, randn } from '../../helpers';
 
 before(async () => {
   assert.equal(await initBackend(), 'wasm', 'these tests are about the wasm backend');

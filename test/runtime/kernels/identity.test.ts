@@ -1,17 +1,17 @@
 /**
- * A clone shares its input's data on the wasm backend (lib/runtime/identity.ts): values, lifetimes
+ * A clone shares its input's data on the wasm backend (lib/runtime/kernels/identity.ts): values, lifetimes
  * and whole training steps as with the stock kernel that copies.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../lib/runtime/backend';
-import { disableSharedIdentity, enableSharedIdentity } from '../../lib/runtime/identity';
-import { buildMLP } from '../../lib/network/models';
-import { Split } from '../../lib/training/data';
-import { runTrainingSteps } from '../../lib/training/train';
-import { OPTIMIZER_DEFAULTS } from '../../lib/training/spec';
-import { IMAGE_PIXELS, mlpConfig } from '../helpers';
+import { initBackend } from '../../../lib/runtime/backend';
+import { disableSharedIdentity, enableSharedIdentity } from '../../../lib/runtime/kernels/identity';
+import { buildMLP } from '../../../lib/network/models';
+import { Split } from '../../../lib/training/data';
+import { runTrainingSteps } from '../../../lib/training/train';
+import { OPTIMIZER_DEFAULTS } from '../../../lib/training/spec';
+import { IMAGE_PIXELS, mlpConfig } from '../../helpers';
 
 before(async () => {
   assert.equal(await initBackend(), 'wasm', 'these tests are about the wasm backend');

@@ -1,5 +1,5 @@
 /**
- * The fused element-wise kernels (lib/runtime/elementwise.ts) against the tfjs ops they replace, bit for
+ * The fused element-wise kernels (lib/runtime/kernels/elementwise.ts) against the tfjs ops they replace, bit for
  * bit: on the wasm backend the module runs them, and every float32 result must be the very value the
  * plain ops give (same operations, same order, IEEE float32). Sizes that are not multiples of four (the
  * module's tails), every byte value, a heap that grows between calls, the fallbacks elsewhere; the
@@ -13,13 +13,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { createOptimizer, OptimizerSpec } from '../../lib/network/optimizers';
-import { initBackend } from '../../lib/runtime/backend';
+import { createOptimizer, OptimizerSpec } from '../../../lib/network/optimizers';
+import { initBackend } from '../../../lib/runtime/backend';
 import {
   FORMULA_FILES, formulaFileHash, fusedBatchNormBackward, fusedKernelsActive, fusedMulAdd, fusedReluBackward, fusedSigmoidBackward, fusedSubMul,
   fusedUnitBytes,
-} from '../../lib/runtime/elementwise';
-import { PROJECT_ROOT, f32, makeTmpDir, randn, rng } from '../helpers';
+} from '../../../lib/runtime/kernels/elementwise';
+import { PROJECT_ROOT, f32, makeTmpDir, randn, rng } from '../../helpers';
 
 before(async () => {
   assert.equal(await initBackend(), 'wasm', 'these tests are about the wasm backend');
@@ -164,7 +164,7 @@ describe('fused element-wise kernels', () => {
     for (const [file, sha256] of Object.entries(FORMULA_FILES)) {
       assert.equal(formulaFileHash(file), sha256,
         `lib/${file} changed. If its tfjs ops are still what their fused kernels compute (the bit-identity tests above pass), ` +
-        `set FORMULA_FILES['${file}'] in lib/runtime/elementwise.ts to '${formulaFileHash(file)}'`);
+        `set FORMULA_FILES['${file}'] in lib/runtime/kernels/elementwise.ts to '${formulaFileHash(file)}'`);
     }
   });
 
@@ -185,7 +185,7 @@ describe('fused element-wise kernels', () => {
         const x = tf.tensor1d([-2, 0, 0.5, 3]);
         let grad;
         const info = await tf.profile(() => { grad = Array.from(tf.grad((z) => sigmoid(z))(x).dataSync()); });
-        const edited = require('./lib/runtime/elementwise').editedFormulaFiles();
+        const edited = require('./lib/runtime/kernels/elementwise').editedFormulaFiles();
         console.log(JSON.stringify({ backend, grad, edited, fused: info.kernels.some((k) => k.name === 'VgSigmoidBackward') }));
       });`;
     const run = () => {

@@ -6,13 +6,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../lib/runtime/backend';
-import { disableNativeMatMul, enableNativeMatMul, nativeMatMulActive, nativeMatMulAvailable } from '../../lib/runtime/fastmatmul';
-import { dense } from '../../lib/network/dense';
-import { sigmoid } from '../../lib/network/activations';
-import { crossEntropy } from '../../lib/network/loss';
-import { buildMLP } from '../../lib/network/models';
-import { mlpConfig } from '../helpers';
+import { initBackend } from '../../../lib/runtime/backend';
+import { disableNativeMatMul, enableNativeMatMul, nativeMatMulActive, nativeMatMulAvailable } from '../../../lib/runtime/kernels/fastmatmul';
+import { dense } from '../../../lib/network/dense';
+import { sigmoid } from '../../../lib/network/activations';
+import { crossEntropy } from '../../../lib/network/loss';
+import { buildMLP } from '../../../lib/network/models';
+import { mlpConfig } from '../../helpers';
 
 /** Largest |a - b| relative to the largest |b|: float32 products of different summation order. */
 function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -25,18 +25,18 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { compileOnHeap, heapModulesAllowed, scratchOnHeap, tfjsWasm } from './heapmodule';
-import { projectRoot } from './paths';
+import { projectRoot } from '../paths';
 import { WasmBackend, heapOffset } from './wasmheap';
 
 /**
  * The library files whose tfjs ops the fused kernels replace, each with its SHA-256 (line endings as LF)
- * when its kernels were last checked bit for bit against those ops. test/runtime/elementwise.test.ts
+ * when its kernels were last checked bit for bit against those ops. test/runtime/kernels/elementwise.test.ts
  * fails when a file changes, until its kernels are checked again and the hash updated.
  */
 export const FORMULA_FILES: Readonly<Record<string, string>> = {
-  'network/activations.ts': 'b9c31916559a2237850bf852b9ccf4ea94fbd9ae71ca27dc18664971fcbc91e8',
-  'network/optimizers.ts': '3cca3c58accea03cf2d824417c40f281fd771d3b4b79eb9d596b61409a43bc0c',
-  'network/normalization.ts': 'a320a3c46607d21500b02e194378f12804128f308e2663fe1676566093794584',
+  'network/activations.ts': '02a32f0e90d6f6222e95debc6aac811964ca1d37ab0f609bd4f299de26dee27f',
+  'network/optimizers.ts': 'ff7435bcf7096621e3648074fca617a2cc95c643a0dc77661dce77c7d60b6a46',
+  'network/normalization.ts': 'f4d37dc2b3789e4e7e074afe3c350271be1d4ec074b7b0d3e90065e40510ae8a',
 };
 
 /** SHA-256 of `lib/<file>` under `root`, line endings as LF (a checkout with CRLF hashes the same). */
