@@ -144,7 +144,7 @@ function baseLayout(title: string, extra: Record<string, unknown> = {}, note = '
   return {
     title: { text: note ? `${title}<br><sup>${note}</sup>` : title },
     height: 420,
-    margin: { t: note ? 90 : 70, l: 70, r: 30, b: 60 },
+    margin: { t: topMargin(note ? 90 : 70, extra.annotations), l: 70, r: 30, b: 60 },
     legend: LEGEND_BELOW,
     template: ROOM_FOR_AXES,
     ...extra,
@@ -169,11 +169,33 @@ function panels(n: number, gap = 0.06): Array<{ x: string; y: string; xKey: stri
   }));
 }
 
-function panelTitles(titles: string[], ps: ReturnType<typeof panels>): Trace[] {
+/** `text` broken at spaces into lines of at most `width` characters, joined by Plotly's `<br>`. */
+function wrap(text: string, width: number): string {
+  const lines: string[] = [];
+  for (const word of text.split(' ')) {
+    const last = lines.length - 1;
+    if (last >= 0 && lines[last].length + 1 + word.length <= width) lines[last] += ` ${word}`;
+    else lines.push(word);
+  }
+  return lines.join('<br>');
+}
+
+/**
+ * A title above each panel, wrapped to the panel's share of the width (at 900 px, a usual JupyterLab
+ * width, two one-line titles ran into each other).
+ */
+export function panelTitles(titles: string[], ps: Array<{ domain: [number, number] }>): Trace[] {
+  const width = Math.max(12, Math.floor(48 / ps.length));
   return titles.map((text, i) => ({
-    text: `<b>${text}</b>`, showarrow: false, xref: 'paper', yref: 'paper',
+    text: wrap(text, width).split('<br>').map((line) => `<b>${line}</b>`).join('<br>'), showarrow: false, xref: 'paper', yref: 'paper',
     x: (ps[i].domain[0] + ps[i].domain[1]) / 2, y: 1.02, xanchor: 'center', yanchor: 'bottom',
   }));
+}
+
+/** The top margin `base`, grown by a line's height for each line a panel title adds, so the figure's title stays clear. */
+export function topMargin(base: number, annotations: unknown): number {
+  const lines = Array.isArray(annotations) ? Math.max(1, ...annotations.map((a) => String((a as Trace).text ?? '').split('<br>').length)) : 1;
+  return base + 16 * (lines - 1);
 }
 
 export interface ProfileSeries {
@@ -270,7 +292,7 @@ export function plotSignalFlow(runs: Runs[]): Figure {
     ];
   });
   return plotLayerProfile(
-    axis, series, "The signal going forward: spread of each unit's output across images", 'std across images, mean over units (log scale)', true,
+    axis, series, "The signal going forward: spread of each unit's output across images", 'std across images (log scale)', true,
     seedNote(runs, true, 'band'),
   );
 }

@@ -8,7 +8,7 @@ import { JacobianSpectrum } from '../training/jacobian';
 import { RunSpec } from '../training/spec';
 import { histogram } from '../training/stats';
 import { superscript } from './html';
-import { BASELINE_COLOR, Figure, LEGEND_BELOW, ROOM_FOR_AXES, Trace, chainedPrediction, isBaseline } from './plots';
+import { BASELINE_COLOR, Figure, LEGEND_BELOW, ROOM_FOR_AXES, Trace, chainedPrediction, isBaseline, panelTitles, topMargin } from './plots';
 
 /** After the baseline's grey, Plotly's palette (as plots.ts colours runs). */
 const NETWORK_COLORS = ['#1f77b4', '#2ca02c', '#9467bd', '#ff7f0e'];
@@ -22,18 +22,13 @@ function networkColors(specs: RunSpec[]): string[] {
 }
 
 function layout(title: string, extra: Record<string, unknown> = {}): Figure['layout'] {
-  return { title: { text: title }, height: 440, margin: { t: 80, l: 70, r: 30, b: 60 }, legend: LEGEND_BELOW, template: ROOM_FOR_AXES, ...extra };
+  return { title: { text: title }, height: 440, margin: { t: topMargin(80, extra.annotations), l: 70, r: 30, b: 60 }, legend: LEGEND_BELOW, template: ROOM_FOR_AXES, ...extra };
 }
 
 /** Two side-by-side panels' axes and their titles above them. */
 function twoPanels(titles: [string, string]): { domains: Array<[number, number]>; annotations: Trace[] } {
   const domains: Array<[number, number]> = [[0, 0.44], [0.56, 1]];
-  return {
-    domains,
-    annotations: titles.map((text, i) => ({
-      text: `<b>${text}</b>`, showarrow: false, xref: 'paper', yref: 'paper', x: (domains[i][0] + domains[i][1]) / 2, y: 1.02, xanchor: 'center', yanchor: 'bottom',
-    })),
-  };
+  return { domains, annotations: panelTitles(titles, domains.map((domain) => ({ domain }))) };
 }
 
 const LOG_AXIS = { type: 'log', exponentformat: 'power' } as const;

@@ -16,8 +16,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { hasRealData } from '../helpers';
 import {
-  CHROMIUM, CellState, Server, cells, launchBrowser, menu, notebookFolder, openNotebook, scrollThrough, showFigureCalls, startServer,
-  waitForAllRun, waitForIdle,
+  CHROMIUM, CellState, Server, cells, launchBrowser, menu, notebookFolder, openNotebook, screenshotAt, scrollThrough, showFigureCalls,
+  startServer, waitForAllRun, waitForIdle,
 } from './jupyterlab';
 
 const NOTEBOOK = '02-better-activation.ipynb';
@@ -84,7 +84,7 @@ describe('JupyterLab 4 and Notebook 7 in a real browser', { skip }, () => {
     assert.equal(drawn.figures.length, expected, 'figures drawn while running');
     assert.equal(drawn.hints, 0, 'an untrusted hint left in a trusted session');
     assert.ok(fs.existsSync(path.join(dir, 'reports', 'summary', '02-better-activation.json')), 'the run summary, in VG_REPORTS_DIR');
-    await page.screenshot({ path: path.join(shots, 'lab-02-ran.png') });
+    await screenshotAt(page, 'div.vg-figure', 0, path.join(shots, 'lab-02-figure1.png'));
     await menu(page, 'File', 'Save Notebook');
     await page.waitForFunction(() => !(window as any).jupyterapp.shell.currentWidget.context.model.dirty, null, { timeout: 30_000 });
     await menu(page, 'File', 'Close Tab');
@@ -151,13 +151,14 @@ describe('JupyterLab 4 and Notebook 7 in a real browser', { skip }, () => {
     const state = await cells(page);
     // Jupyter trusts a cell of an unsigned notebook whose outputs are all safe (text, images); not one with HTML.
     const withHtml = state.filter((c) => c.outputs.some((o) => o.data?.['text/html'] !== undefined));
-    assert.ok(withHtml.length > expected / 2 && withHtml.every((c) => !c.trusted), 'JupyterLab does not trust the copy\'s HTML');
+    assert.ok(withHtml.length > expected / 2, `${withHtml.length} cells with HTML outputs`);
+    assert.deepEqual(withHtml.map((c) => c.trusted), withHtml.map(() => false), 'JupyterLab does not trust the copy\'s HTML');
     const drawn = await scrollThrough(page);
     assert.equal(drawn.figures.length, 0, 'no figure drawn without trust');
     assert.equal(drawn.hints, expected + 1, 'a hint per figure and one under the setup cell');
-    const hint = await page.locator('p.vg-untrusted').first().innerText();
+    const hint = (await page.locator('p.vg-untrusted').first().textContent()) ?? '';
     assert.match(hint, /not trusted.*Trust Notebook.*jupyter trust/s);
-    await page.screenshot({ path: path.join(shots, 'lab-untrusted.png') });
+    await screenshotAt(page, 'p.vg-untrusted', 1, path.join(shots, 'lab-untrusted.png'));
     await page.close();
   });
 
@@ -208,7 +209,8 @@ describe('JupyterLab 4 and Notebook 7 in a real browser', { skip }, () => {
       assert.ok(checked.some((c) => /^t[dh] /.test(c.what)), 'tables checked');
       const illegible = new Set(checked.filter((c) => c.ratio < 4.5).map((c) => `${c.what}: ${c.ratio.toFixed(1)}:1`));
       assert.deepEqual([...illegible], []);
-      await page.screenshot({ path: path.join(shots, 'lab-dark.png') });
+      await screenshotAt(page, 'div.vg-figure', 1, path.join(shots, 'lab-dark-figure.png'));
+      await screenshotAt(page, '.jp-OutputArea-output table', 0, path.join(shots, 'lab-dark-table.png'));
     } finally {
       await page.evaluate(() => (window as any).jupyterapp.commands.execute('apputils:change-theme', { theme: 'JupyterLab Light' }));
       await page.waitForFunction(() => document.body.dataset.jpThemeLight === 'true', null, { timeout: 30_000 });
@@ -216,7 +218,7 @@ describe('JupyterLab 4 and Notebook 7 in a real browser', { skip }, () => {
     }
   });
 
-  it('at 900 px wide, no legend overlaps a figure\'s title, axis titles or tick labels', async () => {
+  it('at 900 px wide, no legend overlaps a title, an axis title or tick labels, and no panel title another', async () => {
     const page = await openNotebook(browser as Browser, lab as Server, 'lab', NOTEBOOK, 900);
     const overlaps = new Set<string>();
     const figures = new Set<string>();
@@ -229,18 +231,28 @@ describe('JupyterLab 4 and Notebook 7 in a real browser', { skip }, () => {
           if (!gd.querySelector('svg.main-svg')) continue;
           res.figures.push(gd.id);
           const title = (gd as any)._fullLayout?.title?.text ?? gd.id;
+          const name = String(title).replace(/<[^>]+>/g, '').slice(0, 60);
+          // panel titles (annotations) against each other and against the figure's title
+          const notes = [...gd.querySelectorAll('g.annotation')];
+          const heading = gd.querySelector('.g-gtitle text');
+          notes.forEach((a, i) => {
+            for (const b of [...notes.slice(i + 1), ...(heading ? [heading] : [])]) {
+              if (meet(box(a), box(b))) res.overlaps.push(`"${name}": "${(a.textContent ?? '').slice(0, 30)}" over "${(b.textContent ?? '').slice(0, 30)}"`);
+            }
+          });
           const legend = gd.querySelector('g.legend');
           if (!legend) continue;
           const lb = box(legend.querySelector('rect.bg') ?? legend);
           const others = [...gd.querySelectorAll('.g-gtitle text, .g-xtitle text, .g-x2title text, .g-ytitle text, .xtick text, .x2tick text, .colorbar')];
-          for (const o of others) if (meet(lb, box(o))) res.overlaps.push(`"${String(title).replace(/<[^>]+>/g, '').slice(0, 60)}": legend over ${o.getAttribute('class') ?? o.tagName} "${(o.textContent ?? '').slice(0, 30)}"`);
+          for (const o of others) if (meet(lb, box(o))) res.overlaps.push(`"${name}": legend over ${o.getAttribute('class') ?? o.tagName} "${(o.textContent ?? '').slice(0, 30)}"`);
         }
         return res;
       });
       found.figures.forEach((f) => figures.add(f));
       found.overlaps.forEach((o) => overlaps.add(o));
     });
-    await page.screenshot({ path: path.join(shots, 'lab-900.png') });
+    await screenshotAt(page, 'div.vg-figure', 0, path.join(shots, 'lab-900-figure1.png'));
+    await screenshotAt(page, 'div.vg-figure', 3, path.join(shots, 'lab-900-figure4.png'));
     assert.equal(figures.size, expected, 'every figure looked at');
     assert.deepEqual([...overlaps], []);
     await page.close();
@@ -257,7 +269,7 @@ describe('JupyterLab 4 and Notebook 7 in a real browser', { skip }, () => {
       assert.deepEqual(errorsOf(ran), []);
       const drawn = await scrollThrough(page);
       assert.equal(drawn.figures.length, expected);
-      await page.screenshot({ path: path.join(shots, 'notebook7-02.png') });
+      await screenshotAt(page, 'div.vg-figure', 0, path.join(shots, 'notebook7-02.png'));
       await page.close();
     } finally {
       await server.stop();

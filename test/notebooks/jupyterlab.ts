@@ -102,12 +102,13 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** Opens a notebook and waits until its kernel is idle. */
+/** Opens a notebook, alone in its page, and waits until its kernel is idle. */
 export async function openNotebook(browser: Browser, server: Server, app: 'lab' | 'notebook', name: string, width = 1400): Promise<Page> {
   const page = await browser.newPage({ viewport: { width, height: 1000 } });
   // tsx compiles the functions this file hands to page.evaluate with a `__name` helper of its own
   await page.addInitScript('window.__name = function (f) { return f; };');
-  const url = app === 'lab' ? `${server.base}/lab/tree/${name}?token=${server.token}` : `${server.base}/notebooks/${name}?token=${server.token}`;
+  // `reset`: a fresh workspace, so no tab restored from an earlier page shares the document with this one
+  const url = app === 'lab' ? `${server.base}/lab/tree/${name}?reset&token=${server.token}` : `${server.base}/notebooks/${name}?token=${server.token}`;
   await page.goto(url, { waitUntil: 'load' });
   await page.waitForFunction(() => {
     const panel = (window as any).jupyterapp?.shell?.currentWidget;
@@ -201,7 +202,13 @@ export async function scrollThrough(page: Page, visit?: (page: Page) => Promise<
     scroller.scrollTop = 0;
   });
   for (let step = 0; step < 400; step++) {
-    await page.waitForTimeout(350);
+    // JupyterLab renders a cell's outputs as it nears the viewport: wait (up to 5 s) until each figure
+    // in view is drawn, or says why it is not (the untrusted hint)
+    await page.waitForTimeout(200);
+    await page.waitForFunction(() => [...document.querySelectorAll('div.vg-figure')].every((d) => {
+      const r = d.getBoundingClientRect();
+      return r.bottom < 0 || r.top > window.innerHeight || d.querySelector('svg.main-svg, p.vg-untrusted');
+    }), null, { timeout: 5000, polling: 100 }).catch(() => undefined);
     const seen = await page.evaluate(() => ({
       figures: [...document.querySelectorAll('div.vg-figure')].filter((d) => d.querySelector('svg.main-svg')).map((d) => d.id),
       // a hint is known by its cell's place and its own place in that cell
@@ -223,4 +230,11 @@ export async function scrollThrough(page: Page, visit?: (page: Page) => Promise<
     if (atEnd) break;
   }
   return { figures: [...figures], hints: hints.size };
+}
+
+/** Scrolls the `n`th element matching `selector` into view and takes a screenshot of the window. */
+export async function screenshotAt(page: Page, selector: string, n: number, file: string): Promise<void> {
+  await page.evaluate(({ sel, i }) => document.querySelectorAll(sel)[i]?.scrollIntoView({ block: 'center' }), { sel: selector, i: n });
+  await page.waitForTimeout(1500);
+  await page.screenshot({ path: file });
 }

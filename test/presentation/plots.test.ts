@@ -17,11 +17,17 @@ import {
   plotSignalFlow,
   plotRawVsNormalized,
   plotSaturation,
+  panelTitles,
   plotUpdateRatio,
   stageStarts,
+  topMargin,
 } from '../../lib/presentation/plots';
 import { History } from '../../lib/training/run';
+
 import { assertClose, fakeHistory, fakeLayer, fakeRunSet } from '../helpers';
+
+/** A panel title as one line: panelTitles wraps long ones to the panel's width. */
+const panelText = (n: { text: string }) => n.text.replace(/<\/b><br><b>/g, ' ');
 
 const LAYERS = ['hidden1', 'hidden2', 'hidden3', 'output'];
 
@@ -164,7 +170,7 @@ describe('plotGradientHeatmap', () => {
     assert.equal(title(fig, 'xaxis'), 'epoch');
     assert.equal(title(fig, 'yaxis'), 'layer');
     const notes = fig.layout.annotations as Array<{ text: string }>;
-    assert.deepEqual(notes.map((n) => n.text), ['<b>baseline (sigmoid)</b>', '<b>ReLU</b>']);
+    assert.deepEqual(notes.map(panelText), ['<b>baseline (sigmoid)</b>', '<b>ReLU</b>']);
     assert.match(fig.layout.title.text, /log10/);
   });
 });
@@ -265,7 +271,7 @@ describe('plotActivationDistributions', () => {
       assertClose(row.reduce((a: number, b) => a + (b === null ? 0 : 10 ** b), 0), 1, { atol: 1e-12, msg: 'fractions sum to 1' });
     }
     const notes = last.layout.annotations as Array<{ text: string }>;
-    assert.deepEqual(notes.map((n) => n.text), ['<b>baseline (sigmoid), epoch 3</b>']);
+    assert.deepEqual(notes.map(panelText), ['<b>baseline (sigmoid), epoch 3</b>']);
   });
 
   test('each panel title stays above its run, also when a run has no histograms', () => {
@@ -275,7 +281,7 @@ describe('plotActivationDistributions', () => {
     const notes = fig.layout.annotations as Array<{ text: string; x: number }>;
     const domain2 = axis(fig, 'xaxis2').domain as number[];
     const over2 = notes.filter((n) => n.x > domain2[0] && n.x < domain2[1]);
-    assert.deepEqual(over2.map((n) => n.text), ['<b>baseline (sigmoid), epoch 3</b>'], 'the second panel is titled with the second run');
+    assert.deepEqual(over2.map(panelText), ['<b>baseline (sigmoid), epoch 3</b>'], 'the second panel is titled with the second run');
   });
 });
 
@@ -332,7 +338,19 @@ describe('plotDistributions', () => {
     assert.equal(fig.layout.title.text, 'Initial weights');
     assert.equal(title(fig, 'xaxis'), 'weight');
     assert.equal(title(fig, 'xaxis2'), 'weight');
-    assert.deepEqual((fig.layout.annotations as Array<{ text: string }>).map((n) => n.text), ['<b>N(0, 1)</b>', '<b>N(0, 10²)</b>']);
+    assert.deepEqual((fig.layout.annotations as Array<{ text: string }>).map(panelText), ['<b>N(0, 1)</b>', '<b>N(0, 10²)</b>']);
+  });
+});
+
+describe('panelTitles', () => {
+  test('wraps a title to its panel\'s share of the width and makes room above for the extra lines', () => {
+    const notes = panelTitles(['the gradient that flows: RMS dL/dh', 'loss'], [{ domain: [0, 0.47] }, { domain: [0.53, 1] }]);
+    assert.equal(notes[0].text, '<b>the gradient that flows:</b><br><b>RMS dL/dh</b>');
+    assert.equal(notes[1].text, '<b>loss</b>');
+    for (const n of notes) for (const line of String(n.text).split('<br>')) assert.ok(line.replace(/<\/?b>/g, '').length <= 24, line);
+    assert.equal(topMargin(70, notes), 86);
+    assert.equal(topMargin(70, [{ text: '<b>one line</b>' }]), 70);
+    assert.equal(topMargin(70, undefined), 70);
   });
 });
 
@@ -482,7 +500,7 @@ describe('plotSaturation with a ReLU run', () => {
     assert.deepEqual(fig.data.map((t) => [t.xaxis, t.yaxis]), [['x', 'y'], ['x', 'y'], ['x2', 'y2'], ['x2', 'y2']]);
     assert.equal(title(fig, 'yaxis'), 'saturated fraction');
     assert.equal(title(fig, 'yaxis2'), 'inactive fraction');
-    assert.deepEqual((fig.layout.annotations as Array<{ text: string }>).map((a) => a.text), ['<b>saturated (sigmoid, tanh)</b>', '<b>inactive (ReLU output 0)</b>']);
+    assert.deepEqual((fig.layout.annotations as Array<{ text: string }>).map(panelText), ['<b>saturated (sigmoid, tanh)</b>', '<b>inactive (ReLU output 0)</b>']);
     assertClose(fig.data[2].y as number[], [0.15, 0.25, 0.35], { atol: 1e-12, msg: 'the ReLU run\'s values, in its own panel' });
     // a ReLU run alone: one panel, named for what it measures
     const alone = plotSaturation([rel]);
