@@ -27,6 +27,7 @@ import * as tf from '@tensorflow/tfjs';
 import { compileOnHeap, heapModulesAllowed, scratchOnHeap, tfjsWasm } from './heapmodule';
 import { projectRoot } from '../paths';
 import { WasmBackend, heapOffset } from './wasmheap';
+import { Width, fourThenOne, func, heapModule, locals, loop } from './wat';
 
 /**
  * The library files whose tfjs ops the fused kernels replace, each with its SHA-256 (line endings as LF)
@@ -79,113 +80,91 @@ interface Lanes {
   k(name: string): string;
 }
 
-/**
- * A loop over the [$rows, $cols] float matrices of a kernel, row by row, each row's columns four at a
- * time with 128-bit SIMD and the last $cols mod 4 one at a time; flat tensors are one row. `body` writes
- * one step for either width; $i is the byte offset into the matrices, $j into per-column vectors.
- */
-function matrixLoop(constants: readonly string[], body: (l: Lanes) => string): string {
+/** The body's reads and writes for a pass of width `w`: one v128 of four floats, or one float. */
+function lanes(w: Width): Lanes {
   const at = (p: string, offset: string) => `(i32.add (local.get ${p}) (local.get ${offset}))`;
-  const vector: Lanes = {
+  return w === 4 ? {
     op: 'f32x4',
     load: (p) => `(v128.load align=4 ${at(p, '$i')})`,
     col: (p) => `(v128.load align=4 ${at(p, '$j')})`,
     store: (p, value) => `(v128.store align=4 ${at(p, '$i')} ${value})`,
     k: (name) => `(local.get ${name}x4)`,
-  };
-  const scalar: Lanes = {
+  } : {
     op: 'f32',
     load: (p) => `(f32.load ${at(p, '$i')})`,
     col: (p) => `(f32.load ${at(p, '$j')})`,
     store: (p, value) => `(f32.store ${at(p, '$i')} ${value})`,
     k: (name) => `(local.get ${name})`,
   };
-  const step = (bytes: number) => `(local.set $i (i32.add (local.get $i) (i32.const ${bytes})))
-        (local.set $j (i32.add (local.get $j) (i32.const ${bytes})))`;
-  return String.raw`(local $r i32) (local $i i32) (local $j i32) (local $chunks i32) (local $row i32) ${constants.map((c) => `(local ${c}x4 v128)`).join(' ')}
-    ${constants.map((c) => `(local.set ${c}x4 (f32x4.splat (local.get ${c})))`).join('\n    ')}
-    (local.set $chunks (i32.shl (i32.and (local.get $cols) (i32.const -4)) (i32.const 2)))
-    (local.set $row (i32.shl (local.get $cols) (i32.const 2)))
-    (block $rows_done (loop $rows
-      (br_if $rows_done (i32.ge_u (local.get $r) (local.get $rows)))
+}
+
+/**
+ * A loop over the [$rows, $cols] float matrices of a kernel, row by row, each row's columns four at a
+ * time and then one at a time (wat.ts); flat tensors are one row. `body` writes one step for either
+ * width; $i is the byte offset into the matrices, $j into per-column vectors.
+ */
+function matrixLoop(constants: readonly string[], body: (l: Lanes) => string): string {
+  return `${constants.map((c) => `(local.set ${c}x4 (f32x4.splat (local.get ${c})))`).join('\n    ')}
+    ${loop('(i32.ge_u (local.get $r) (local.get $rows))', `(local.set $col (i32.const 0))
       (local.set $j (i32.const 0))
-      (block $done (loop $next
-        (br_if $done (i32.ge_u (local.get $j) (local.get $chunks)))
-        ${body(vector)}
-        ${step(16)}
-        (br $next)))
-      (block $done (loop $next
-        (br_if $done (i32.ge_u (local.get $j) (local.get $row)))
-        ${body(scalar)}
-        ${step(4)}
-        (br $next)))
-      (local.set $r (i32.add (local.get $r) (i32.const 1)))
-      (br $rows)))`;
+      ${fourThenOne({ index: '$col', count: '(local.get $cols)', cursors: [['$i', 4], ['$j', 4]], body: (w) => body(lanes(w)) })}`, [['$r', 1]])}`;
 }
 
 /** `(func (export name) (param $p i32)… (param $rows i32) (param $cols i32) (param $c f32)… body)`. */
 function kernel(name: string, pointers: readonly string[], constants: readonly string[], body: (l: Lanes) => string): string {
-  const params = [...pointers.map((p) => `(param ${p} i32)`), '(param $rows i32) (param $cols i32)', ...constants.map((c) => `(param ${c} f32)`)];
-  return `(func (export "${name}") ${params.join(' ')}\n    ${matrixLoop(constants, body)})`;
+  return func(name, {
+    params: [...locals(pointers.join(' ')), ...locals('$rows $cols'), ...constants.map((c): [string, string] => [c, 'f32'])],
+    locals: [...locals('$r $col $i $j'), ...constants.map((c): [string, string] => [`${c}x4`, 'v128'])],
+    body: matrixLoop(constants, body),
+  });
 }
 
 // Each body is its tfjs ops' float32 arithmetic, operation for operation, in their order (see the
 // formulas in the callers' files); the tests compare the results bit for bit.
-const WAT = String.raw`(module
-  (memory (import "env" "memory") 1)
+const WAT = heapModule([
+  // dy · (y · (1 − y))
+  kernel('sigmoidBackward', ['$dy', '$y', '$out'], ['$one'], (l) =>
+    l.store('$out', `(${l.op}.mul ${l.load('$dy')} (${l.op}.mul ${l.load('$y')} (${l.op}.sub ${l.k('$one')} ${l.load('$y')})))`)),
 
-  ;; dy · (y · (1 − y))
-  ${kernel('sigmoidBackward', ['$dy', '$y', '$out'], ['$one'], (l) =>
-    l.store('$out', `(${l.op}.mul ${l.load('$dy')} (${l.op}.mul ${l.load('$y')} (${l.op}.sub ${l.k('$one')} ${l.load('$y')})))`))}
-
-  ;; dy · step(x), step(x) = 1 where x > 0, NaN where x is NaN, 0 elsewhere
-  ${kernel('reluBackward', ['$dy', '$x', '$out'], ['$one'], (l) => l.store('$out', `(${l.op}.mul ${l.load('$dy')} ${l.op === 'f32x4'
+  // dy · step(x), step(x) = 1 where x > 0, NaN where x is NaN, 0 elsewhere
+  kernel('reluBackward', ['$dy', '$x', '$out'], ['$one'], (l) => l.store('$out', `(${l.op}.mul ${l.load('$dy')} ${l.op === 'f32x4'
     ? `(v128.or (v128.and (f32x4.gt ${l.load('$x')} (v128.const i32x4 0 0 0 0)) ${l.k('$one')}) (v128.and (f32x4.ne ${l.load('$x')} ${l.load('$x')}) ${l.load('$x')}))`
-    : `(select ${l.k('$one')} (select ${l.load('$x')} (f32.const 0) (f32.ne ${l.load('$x')} ${l.load('$x')})) (f32.gt ${l.load('$x')} (f32.const 0)))`})`))}
+    : `(select ${l.k('$one')} (select ${l.load('$x')} (f32.const 0) (f32.ne ${l.load('$x')} ${l.load('$x')})) (f32.gt ${l.load('$x')} (f32.const 0)))`})`)),
 
-  ;; SGD: delta = g · lr, wOut = w − delta
-  ${kernel('sgd', ['$w', '$g', '$wOut', '$delta'], ['$lr'], (l) => `${l.store('$delta', `(${l.op}.mul ${l.load('$g')} ${l.k('$lr')})`)}
-        ${l.store('$wOut', `(${l.op}.sub ${l.load('$w')} ${l.load('$delta')})`)}`)}
+  // SGD: delta = g · lr, wOut = w − delta
+  kernel('sgd', ['$w', '$g', '$wOut', '$delta'], ['$lr'], (l) => `${l.store('$delta', `(${l.op}.mul ${l.load('$g')} ${l.k('$lr')})`)}
+        ${l.store('$wOut', `(${l.op}.sub ${l.load('$w')} ${l.load('$delta')})`)}`),
 
-  ;; Adam: m' = m·β₁ + g·(1−β₁), v' = v·β₂ + g²·(1−β₂), delta = (m'/c₁) / (√(v'/c₂) + ε) · lr, w' = w − delta
-  ${kernel('adam', ['$w', '$g', '$m', '$v', '$wOut', '$mOut', '$vOut', '$delta'], ['$b1', '$ob1', '$b2', '$ob2', '$c1', '$c2', '$eps', '$lr'], (l) =>
+  // Adam: m' = m·β₁ + g·(1−β₁), v' = v·β₂ + g²·(1−β₂), delta = (m'/c₁) / (√(v'/c₂) + ε) · lr, w' = w − delta
+  kernel('adam', ['$w', '$g', '$m', '$v', '$wOut', '$mOut', '$vOut', '$delta'], ['$b1', '$ob1', '$b2', '$ob2', '$c1', '$c2', '$eps', '$lr'], (l) =>
     `${l.store('$mOut', `(${l.op}.add (${l.op}.mul ${l.load('$m')} ${l.k('$b1')}) (${l.op}.mul ${l.load('$g')} ${l.k('$ob1')}))`)}
         ${l.store('$vOut', `(${l.op}.add (${l.op}.mul ${l.load('$v')} ${l.k('$b2')}) (${l.op}.mul (${l.op}.mul ${l.load('$g')} ${l.load('$g')}) ${l.k('$ob2')}))`)}
         ${l.store('$delta', `(${l.op}.mul (${l.op}.div (${l.op}.div ${l.load('$mOut')} ${l.k('$c1')})
           (${l.op}.add (${l.op}.sqrt (${l.op}.div ${l.load('$vOut')} ${l.k('$c2')})) ${l.k('$eps')})) ${l.k('$lr')})`)}
-        ${l.store('$wOut', `(${l.op}.sub ${l.load('$w')} ${l.load('$delta')})`)}`)}
+        ${l.store('$wOut', `(${l.op}.sub ${l.load('$w')} ${l.load('$delta')})`)}`),
 
-  ;; (x − a) · b, a and b per column
-  ${kernel('subMul', ['$x', '$a', '$b', '$out'], [], (l) => l.store('$out', `(${l.op}.mul (${l.op}.sub ${l.load('$x')} ${l.col('$a')}) ${l.col('$b')})`))}
+  // (x − a) · b, a and b per column
+  kernel('subMul', ['$x', '$a', '$b', '$out'], [], (l) => l.store('$out', `(${l.op}.mul (${l.op}.sub ${l.load('$x')} ${l.col('$a')}) ${l.col('$b')})`)),
 
-  ;; x · a + b, a and b per column
-  ${kernel('mulAdd', ['$x', '$a', '$b', '$out'], [], (l) => l.store('$out', `(${l.op}.add (${l.op}.mul ${l.load('$x')} ${l.col('$a')}) ${l.col('$b')})`))}
+  // x · a + b, a and b per column
+  kernel('mulAdd', ['$x', '$a', '$b', '$out'], [], (l) => l.store('$out', `(${l.op}.add (${l.op}.mul ${l.load('$x')} ${l.col('$a')}) ${l.col('$b')})`)),
 
-  ;; ((dy − a) − x · b) · c, a, b and c per column
-  ${kernel('batchNormBackward', ['$dy', '$x', '$a', '$b', '$c', '$out'], [], (l) => l.store('$out',
-    `(${l.op}.mul (${l.op}.sub (${l.op}.sub ${l.load('$dy')} ${l.col('$a')}) (${l.op}.mul ${l.load('$x')} ${l.col('$b')})) ${l.col('$c')})`))}
+  // ((dy − a) − x · b) · c, a, b and c per column
+  kernel('batchNormBackward', ['$dy', '$x', '$a', '$b', '$c', '$out'], [], (l) => l.store('$out',
+    `(${l.op}.mul (${l.op}.sub (${l.op}.sub ${l.load('$dy')} ${l.col('$a')}) (${l.op}.mul ${l.load('$x')} ${l.col('$b')})) ${l.col('$c')})`)),
 
-  ;; out = float32(byte) / 255 for the $n bytes at byte $src, into the floats at byte $out.
-  (func (export "unitBytes") (param $src i32) (param $out i32) (param $n i32)
-    (local $end i32) (local $d v128)
-    (local.set $d (f32x4.splat (f32.const 255)))
-    (local.set $end (i32.add (local.get $out) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $out) (local.get $end)))
-      (v128.store align=4 (local.get $out) (f32x4.div
+  // out = float32(byte) / 255 for the $n bytes at byte $src, into the floats at byte $out.
+  func('unitBytes', {
+    params: locals('$src $out $n'),
+    locals: [...locals('$k'), ['$d', 'v128']],
+    body: `(local.set $d (f32x4.splat (f32.const 255)))
+    ${fourThenOne({ index: '$k', count: '(local.get $n)', cursors: [['$src', 1], ['$out', 4]], body: (w) => (w === 4
+      ? `(v128.store align=4 (local.get $out) (f32x4.div
         (f32x4.convert_i32x4_u (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (v128.load32_zero align=1 (local.get $src)))))
-        (local.get $d)))
-      (local.set $src (i32.add (local.get $src) (i32.const 4)))
-      (local.set $out (i32.add (local.get $out) (i32.const 16)))
-      (br $next)))
-    (local.set $end (i32.add (local.get $end) (i32.shl (i32.and (local.get $n) (i32.const 3)) (i32.const 2))))
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $out) (local.get $end)))
-      (f32.store (local.get $out) (f32.div (f32.convert_i32_u (i32.load8_u (local.get $src))) (f32.const 255)))
-      (local.set $src (i32.add (local.get $src) (i32.const 1)))
-      (local.set $out (i32.add (local.get $out) (i32.const 4)))
-      (br $next)))))
-`;
+        (local.get $d)))`
+      : '(f32.store (local.get $out) (f32.div (f32.convert_i32_u (i32.load8_u (local.get $src))) (f32.const 255)))') })}`,
+  }),
+]);
 
 /** A kernel of the module: byte offsets of its operands (inputs, then outputs), rows, columns, constants. */
 type ModuleKernel = (...args: number[]) => void;

@@ -3,16 +3,17 @@
  * of all its values, how many lie outside [lo, hi], per column Σx, Σx², Σφ'(x)², and of two tensors of
  * one shape Σa and Σa·b, in all or per column. All sums are float64.
  *
- * On the wasm backend they run as a small WebAssembly module of our own (below, in the WebAssembly
- * text format) that imports tfjs's own memory and reads the tensors in place, four floats at a time
- * with 128-bit SIMD: about a third of the time of the same loops in JavaScript, which the training
- * loop pays on some 1.6 million values a step. `initBackend` compiles it (heapmodule.ts) before the
+ * On the wasm backend they run as a small WebAssembly module of our own (below, its text generated
+ * with wat.ts's loops, as elementwise.ts's is) that imports tfjs's own memory and reads the tensors in
+ * place, four floats at a time with 128-bit SIMD: faster than the same loops in JavaScript, which the
+ * training loop pays on some 1.6 million values a step. `initBackend` compiles it (heapmodule.ts) before the
  * first step; elsewhere (the cpu backend, a native one) the same sums run as JavaScript loops, which
  * are also the reference the module is tested against.
  */
 import * as tf from '@tensorflow/tfjs';
 import { compileOnHeap, heapModulesAllowed, scratchOnHeap, tfjsWasm } from './heapmodule';
 import { WasmBackend, float32View, heapOffset } from './wasmheap';
+import { Advance, Width, fourThenOne, func, heapModule, locals, loop } from './wat';
 
 /** The derivative whose square `columnSums` adds up, read off an activation's outputs y. */
 export type Slope = 'none' | 'sigmoid' | 'tanh' | 'relu';
@@ -33,231 +34,153 @@ const SLOPE_COEFFICIENTS: Record<Slope, [number, number, number, number]> = {
   relu: [0, 0, 0, 1],
 };
 
-/** The four floats at byte offset `at`, widened to float64 as `lo` (first two) and `hi` (last two). */
-const promoteFour = (at: string, lo: string, hi: string, tmp: string) => String.raw`(local.set ${tmp} (v128.load align=4 (local.get ${at})))
-      (local.set ${lo} (f64x2.promote_low_f32x4 (local.get ${tmp})))
-      (local.set ${hi} (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get ${tmp}) (local.get ${tmp}))))`;
-
-/** Σa and Σa·b of four floats each at `a` and `b`, into $s0/$s1 and $d0/$d1 (the body both dot kernels share). */
-const addFourDot = (a: string, b: string) => String.raw`${promoteFour(a, '$lo', '$hi', '$v')}
-      ${promoteFour(b, '$blo', '$bhi', '$v')}
-      (local.set $s0 (f64x2.add (local.get $s0) (local.get $lo)))
-      (local.set $s1 (f64x2.add (local.get $s1) (local.get $hi)))
-      (local.set $d0 (f64x2.add (local.get $d0) (f64x2.mul (local.get $lo) (local.get $blo))))
-      (local.set $d1 (f64x2.add (local.get $d1) (f64x2.mul (local.get $hi) (local.get $bhi))))`;
-
 /**
- * The loop body both kernels share: the four floats at byte offset `at`, widened to float64 as
- * $lo (first two) and $hi (last two), added to the sums $s0/$s1 and their squares to $q0/$q1. (A
- * function call here would not be inlined, and costs more than the additions.)
+ * The floats at byte offset `at`, widened to float64: four as `$lo` (first two) and `$hi` (last two), or
+ * one as the low lane of `$lo`.
  */
-const addFour = (at: string) => String.raw`${promoteFour(at, '$lo', '$hi', '$v')}
-      (local.set $s0 (f64x2.add (local.get $s0) (local.get $lo)))
-      (local.set $s1 (f64x2.add (local.get $s1) (local.get $hi)))
-      (local.set $q0 (f64x2.add (local.get $q0) (f64x2.mul (local.get $lo) (local.get $lo))))
-      (local.set $q1 (f64x2.add (local.get $q1) (f64x2.mul (local.get $hi) (local.get $hi))))`;
+function widen(w: Width, at: string, lo = '$lo', hi = '$hi'): string {
+  if (w === 1) return `(local.set ${lo} (f64x2.promote_low_f32x4 (v128.load32_zero align=4 (local.get ${at}))))`;
+  return String.raw`(local.set $v (v128.load align=4 (local.get ${at})))
+      (local.set ${lo} (f64x2.promote_low_f32x4 (local.get $v)))
+      (local.set ${hi} (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))`;
+}
 
-/** φ'(x)² of the two float64 in `x` (see SLOPE_COEFFICIENTS: $a, $b, $g, $k), added to `acc`. */
-const addSlopeSq = (x: string, acc: string) => String.raw`(local.set $d (f64x2.add
-          (f64x2.add (local.get $a) (f64x2.mul (local.get ${x}) (f64x2.add (local.get $b) (f64x2.mul (local.get $g) (local.get ${x})))))
-          (v128.and (f64x2.gt (local.get ${x}) (local.get $zero)) (local.get $k))))
-        (local.set ${acc} (f64x2.add (local.get ${acc}) (f64x2.mul (local.get $d) (local.get $d))))`;
+/** The halves a pass of width `w` fills: [the widened values, the accumulators' suffix]. */
+const halves = (w: Width): Array<[string, string]> => (w === 4 ? [['lo', '0'], ['hi', '1']] : [['lo', '0']]);
+const acc = (name: string, x: string) => `(local.set ${name} (f64x2.add (local.get ${name}) ${x}))`;
+/** The two lanes of a float64 pair, added. */
+const sum2 = (v: string) => `(f64.add (f64x2.extract_lane 0 ${v}) (f64x2.extract_lane 1 ${v}))`;
+const zero = (names: string[]) => names.map((n) => `(local.set ${n} (v128.const i64x2 0 0))`).join(' ');
 
-const WAT = String.raw`(module
-  (memory (import "env" "memory") 1)
-
-  (func $sum2 (param $v v128) (result f64)
-    (f64.add (f64x2.extract_lane 0 (local.get $v)) (f64x2.extract_lane 1 (local.get $v))))
-
-  ;; Σx, Σx², Σ|x| of the $n floats at byte $p.
-  (func (export "sums") (param $p i32) (param $n i32) (result f64 f64 f64)
-    (local $end i32) (local $v v128) (local $lo v128) (local $hi v128)
-    (local $s0 v128) (local $s1 v128) (local $q0 v128) (local $q1 v128) (local $a0 v128) (local $a1 v128)
-    (local $x f64) (local $s f64) (local $q f64) (local $a f64)
-    (local.set $end (i32.add (local.get $p) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
-      ${addFour('$p')}
-      (local.set $a0 (f64x2.add (local.get $a0) (f64x2.abs (local.get $lo))))
-      (local.set $a1 (f64x2.add (local.get $a1) (f64x2.abs (local.get $hi))))
-      (local.set $p (i32.add (local.get $p) (i32.const 16)))
-      (br $next)))
-    (local.set $s (call $sum2 (f64x2.add (local.get $s0) (local.get $s1))))
-    (local.set $q (call $sum2 (f64x2.add (local.get $q0) (local.get $q1))))
-    (local.set $a (call $sum2 (f64x2.add (local.get $a0) (local.get $a1))))
-    (local.set $end (i32.add (local.get $end) (i32.shl (i32.and (local.get $n) (i32.const 3)) (i32.const 2))))
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
-      (local.set $x (f64.promote_f32 (f32.load (local.get $p))))
+/** Σx, Σx², Σ|x| (into $s, $q, $a) of one float or four (into the float64 pairs $s0/$s1, $q0/$q1, $a0/$a1). */
+function addSums(w: Width): string {
+  if (w === 1) {
+    return `(local.set $x (f64.promote_f32 (f32.load (local.get $p))))
       (local.set $s (f64.add (local.get $s) (local.get $x)))
       (local.set $q (f64.add (local.get $q) (f64.mul (local.get $x) (local.get $x))))
-      (local.set $a (f64.add (local.get $a) (f64.abs (local.get $x))))
-      (local.set $p (i32.add (local.get $p) (i32.const 4)))
-      (br $next)))
-    (local.get $s) (local.get $q) (local.get $a))
+      (local.set $a (f64.add (local.get $a) (f64.abs (local.get $x))))`;
+  }
+  return [widen(4, '$p'), ...halves(4).flatMap(([x, k]) => [acc(`$s${k}`, `(local.get $${x})`),
+    acc(`$q${k}`, `(f64x2.mul (local.get $${x}) (local.get $${x}))`), acc(`$a${k}`, `(f64x2.abs (local.get $${x}))`)])].join('\n      ');
+}
 
-  ;; How many of the $n floats at byte $p are < $lo or > $hi.
-  (func (export "countOutside") (param $p i32) (param $n i32) (param $lo f32) (param $hi f32) (result i32)
-    (local $end i32) (local $v v128) (local $l v128) (local $h v128) (local $c v128) (local $k i32) (local $x f32)
-    (local.set $l (f32x4.splat (local.get $lo)))
+/** Σa and Σa·b (into $s, $d) of one float at $a and $b, or four (into the pairs $s0/$s1, $d0/$d1). */
+function addDot(w: Width, a: string, b: string): string {
+  if (w === 1) {
+    return `(local.set $x (f64.promote_f32 (f32.load (local.get ${a}))))
+      (local.set $s (f64.add (local.get $s) (local.get $x)))
+      (local.set $d (f64.add (local.get $d) (f64.mul (local.get $x) (f64.promote_f32 (f32.load (local.get ${b}))))))`;
+  }
+  return addColumnDot(4, a, b);
+}
+
+/** Σa and Σa·b of the pass's floats at `a` and `b`, into $s0(/$s1) and $d0(/$d1). */
+function addColumnDot(w: Width, a: string, b: string): string {
+  return [widen(w, a), widen(w, b, '$blo', '$bhi'),
+    ...halves(w).map(([x, k]) => acc(`$s${k}`, `(local.get $${x})`)),
+    ...halves(w).map(([x, k]) => acc(`$d${k}`, `(f64x2.mul (local.get $${x}) (local.get $b${x}))`))].join('\n        ');
+}
+
+/**
+ * Σx, Σx² and Σφ'(x)² of the pass's floats at $at into $s0(/$s1), $q0(/$q1), $g0(/$g1); φ'(x) of the
+ * coefficients $a, $b, $g, $k (see SLOPE_COEFFICIENTS).
+ */
+function addColumnSums(w: Width): string {
+  return [widen(w, '$at'), ...halves(w).flatMap(([x, k]) => [acc(`$s${k}`, `(local.get $${x})`), acc(`$q${k}`, `(f64x2.mul (local.get $${x}) (local.get $${x}))`)]),
+    ...halves(w).map(([x, k]) => `(local.set $d (f64x2.add
+          (f64x2.add (local.get $a) (f64x2.mul (local.get $${x}) (f64x2.add (local.get $b) (f64x2.mul (local.get $g) (local.get $${x})))))
+          (v128.and (f64x2.gt (local.get $${x}) (local.get $zero)) (local.get $k))))
+        ${acc(`$g${k}`, '(f64x2.mul (local.get $d) (local.get $d))')}`)].join('\n        ');
+}
+
+/**
+ * Column $c's (or columns $c to $c + 3's) float64 sums of the accumulators `names` (each a pair
+ * name0/name1), as arrays of $cols at byte $out, one after the other: array k at $out + 8(k $cols + c).
+ */
+function storeColumns(w: Width, names: string[]): string {
+  return [`(local.set $at (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 3))))`, ...names.map((n, k) => [
+    k ? '(local.set $at (i32.add (local.get $at) (i32.shl (local.get $cols) (i32.const 3))))' : '',
+    w === 4 ? `(v128.store align=8 (local.get $at) (local.get ${n}0))\n      (v128.store offset=16 align=8 (local.get $at) (local.get ${n}1))`
+      : `(f64.store (local.get $at) (f64x2.extract_lane 0 (local.get ${n}0)))`,
+  ].filter(Boolean).join('\n      '))].join('\n      ');
+}
+
+/**
+ * Per column of [$rows, $cols] floats: four columns at a time down the rows, their sums in registers,
+ * then the last $cols mod 4 one at a time in the low lanes. `pointers` are the matrices' byte offsets
+ * (each walked by a cursor of its own: $at, $bt), `add(w)` adds a row's floats to the pairs `sums`,
+ * which are stored per column at $out.
+ */
+function perColumn(pointers: string[], sums: string[], add: (w: Width) => string): string {
+  const cursors = pointers.map((_, i) => (i ? '$bt' : '$at'));
+  return String.raw`(local.set $stride (i32.shl (local.get $cols) (i32.const 2)))
+    ${fourThenOne({ index: '$c', count: '(local.get $cols)', body: (w) => `${zero(sums.flatMap((s) => (w === 4 ? [`${s}0`, `${s}1`] : [`${s}0`])))}
+      ${pointers.map((p, i) => `(local.set ${cursors[i]} (i32.add (local.get ${p}) (i32.shl (local.get $c) (i32.const 2))))`).join(' ')}
+      (local.set $end (i32.add (local.get $at) (i32.mul (local.get $rows) (local.get $stride))))
+      ${loop('(i32.ge_u (local.get $at) (local.get $end))', add(w), cursors.map((c): Advance => [c, '$stride']))}
+      ${storeColumns(w, sums)}` })}`;
+}
+
+const pairs = (names: string) => names.split(' ').flatMap((n) => [`${n}0`, `${n}1`]);
+
+const WAT = heapModule([
+  // Σx, Σx², Σ|x| of the $n floats at byte $p.
+  func('sums', {
+    params: [['$p', 'i32'], ['$n', 'i32']], results: ['f64', 'f64', 'f64'],
+    locals: [...locals('$i'), ...locals('$v $lo $hi', 'v128'), ...locals(pairs('$s $q $a').join(' '), 'v128'), ...locals('$x $s $q $a', 'f64')],
+    body: `${fourThenOne({ index: '$i', count: '(local.get $n)', cursors: [['$p', 4]], body: addSums,
+      between: ['s', 'q', 'a'].map((n) => `(local.set $${n} ${sum2(`(f64x2.add (local.get $${n}0) (local.get $${n}1))`)})`).join('\n    ') })}
+    (local.get $s) (local.get $q) (local.get $a)`,
+  }),
+
+  // How many of the $n floats at byte $p are < $lo or > $hi.
+  func('countOutside', {
+    params: [['$p', 'i32'], ['$n', 'i32'], ['$lo', 'f32'], ['$hi', 'f32']], results: ['i32'],
+    locals: [...locals('$i $k'), ...locals('$v $l $h $c', 'v128'), ['$x', 'f32']],
+    body: `(local.set $l (f32x4.splat (local.get $lo)))
     (local.set $h (f32x4.splat (local.get $hi)))
-    (local.set $end (i32.add (local.get $p) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
-      (local.set $v (v128.load align=4 (local.get $p)))
-      ;; a true comparison is all ones, -1 as an integer
-      (local.set $c (i32x4.sub (local.get $c)
-        (v128.or (f32x4.lt (local.get $v) (local.get $l)) (f32x4.gt (local.get $v) (local.get $h)))))
-      (local.set $p (i32.add (local.get $p) (i32.const 16)))
-      (br $next)))
-    (local.set $k (i32.add
+    ${fourThenOne({ index: '$i', count: '(local.get $n)', cursors: [['$p', 4]],
+      body: (w) => (w === 4
+        // a true comparison is all ones, -1 as an integer
+        ? `(local.set $v (v128.load align=4 (local.get $p)))
+      (local.set $c (i32x4.sub (local.get $c) (v128.or (f32x4.lt (local.get $v) (local.get $l)) (f32x4.gt (local.get $v) (local.get $h)))))`
+        : `(local.set $x (f32.load (local.get $p)))
+      (local.set $k (i32.add (local.get $k) (i32.or (f32.lt (local.get $x) (local.get $lo)) (f32.gt (local.get $x) (local.get $hi)))))`),
+      between: `(local.set $k (i32.add
       (i32.add (i32x4.extract_lane 0 (local.get $c)) (i32x4.extract_lane 1 (local.get $c)))
-      (i32.add (i32x4.extract_lane 2 (local.get $c)) (i32x4.extract_lane 3 (local.get $c)))))
-    (local.set $end (i32.add (local.get $end) (i32.shl (i32.and (local.get $n) (i32.const 3)) (i32.const 2))))
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
-      (local.set $x (f32.load (local.get $p)))
-      (local.set $k (i32.add (local.get $k)
-        (i32.or (f32.lt (local.get $x) (local.get $lo)) (f32.gt (local.get $x) (local.get $hi)))))
-      (local.set $p (i32.add (local.get $p) (i32.const 4)))
-      (br $next)))
-    (local.get $k))
+      (i32.add (i32x4.extract_lane 2 (local.get $c)) (i32x4.extract_lane 3 (local.get $c)))))` })}
+    (local.get $k)`,
+  }),
 
-  ;; Per column c of the [$rows, $cols] floats at byte $p: Σx, Σx², Σφ'(x)² as float64 at byte
-  ;; $out + 8c, $out + 8($cols + c), $out + 8(2 $cols + c). Four columns at a time, down the rows,
-  ;; the sums in registers; the last $cols mod 4 columns one at a time.
-  (func (export "columnSums") (param $p i32) (param $rows i32) (param $cols i32) (param $out i32)
-      (param $alpha f64) (param $beta f64) (param $gamma f64) (param $delta f64)
-    (local $c i32) (local $at i32) (local $end i32) (local $stride i32) (local $v v128) (local $lo v128) (local $hi v128)
-    (local $s0 v128) (local $s1 v128) (local $q0 v128) (local $q1 v128) (local $g0 v128) (local $g1 v128)
-    (local $x v128) (local $d v128) (local $a v128) (local $b v128) (local $g v128) (local $k v128) (local $zero v128)
-    (local.set $a (f64x2.splat (local.get $alpha)))
+  // Per column c of the [$rows, $cols] floats at byte $p: Σx, Σx², Σφ'(x)² as float64 at byte
+  // $out + 8c, $out + 8($cols + c), $out + 8(2 $cols + c).
+  func('columnSums', {
+    params: [['$p', 'i32'], ['$rows', 'i32'], ['$cols', 'i32'], ['$out', 'i32'], ...locals('$alpha $beta $gamma $delta', 'f64')],
+    locals: [...locals('$c $at $end $stride'), ...locals(['$v $lo $hi $d $a $b $g $k $zero', ...pairs('$s $q $g')].join(' '), 'v128')],
+    body: `(local.set $a (f64x2.splat (local.get $alpha)))
     (local.set $b (f64x2.splat (local.get $beta)))
     (local.set $g (f64x2.splat (local.get $gamma)))
     (local.set $k (f64x2.splat (local.get $delta)))
-    (local.set $stride (i32.shl (local.get $cols) (i32.const 2)))
-    (block $chunks (loop $chunk
-      (br_if $chunks (i32.gt_u (i32.add (local.get $c) (i32.const 4)) (local.get $cols)))
-      (local.set $s0 (v128.const i64x2 0 0)) (local.set $s1 (v128.const i64x2 0 0))
-      (local.set $q0 (v128.const i64x2 0 0)) (local.set $q1 (v128.const i64x2 0 0))
-      (local.set $g0 (v128.const i64x2 0 0)) (local.set $g1 (v128.const i64x2 0 0))
-      (local.set $at (i32.add (local.get $p) (i32.shl (local.get $c) (i32.const 2))))
-      (local.set $end (i32.add (local.get $at) (i32.mul (local.get $rows) (local.get $stride))))
-      (block $done (loop $row
-        (br_if $done (i32.ge_u (local.get $at) (local.get $end)))
-        ${addFour('$at')}
-        ${addSlopeSq('$lo', '$g0')}
-        ${addSlopeSq('$hi', '$g1')}
-        (local.set $at (i32.add (local.get $at) (local.get $stride)))
-        (br $row)))
-      (local.set $at (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 3))))
-      (v128.store align=8 (local.get $at) (local.get $s0))
-      (v128.store offset=16 align=8 (local.get $at) (local.get $s1))
-      (local.set $at (i32.add (local.get $at) (i32.shl (local.get $cols) (i32.const 3))))
-      (v128.store align=8 (local.get $at) (local.get $q0))
-      (v128.store offset=16 align=8 (local.get $at) (local.get $q1))
-      (local.set $at (i32.add (local.get $at) (i32.shl (local.get $cols) (i32.const 3))))
-      (v128.store align=8 (local.get $at) (local.get $g0))
-      (v128.store offset=16 align=8 (local.get $at) (local.get $g1))
-      (local.set $c (i32.add (local.get $c) (i32.const 4)))
-      (br $chunk)))
-    ;; the remaining columns: the same sums in the low lane
-    (block $cols_done (loop $column
-      (br_if $cols_done (i32.ge_u (local.get $c) (local.get $cols)))
-      (local.set $s0 (v128.const i64x2 0 0)) (local.set $q0 (v128.const i64x2 0 0)) (local.set $g0 (v128.const i64x2 0 0))
-      (local.set $at (i32.add (local.get $p) (i32.shl (local.get $c) (i32.const 2))))
-      (local.set $end (i32.add (local.get $at) (i32.mul (local.get $rows) (local.get $stride))))
-      (block $done (loop $row
-        (br_if $done (i32.ge_u (local.get $at) (local.get $end)))
-        (local.set $x (f64x2.promote_low_f32x4 (v128.load32_zero align=4 (local.get $at))))
-        (local.set $s0 (f64x2.add (local.get $s0) (local.get $x)))
-        (local.set $q0 (f64x2.add (local.get $q0) (f64x2.mul (local.get $x) (local.get $x))))
-        ${addSlopeSq('$x', '$g0')}
-        (local.set $at (i32.add (local.get $at) (local.get $stride)))
-        (br $row)))
-      (local.set $at (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 3))))
-      (f64.store (local.get $at) (f64x2.extract_lane 0 (local.get $s0)))
-      (local.set $at (i32.add (local.get $at) (i32.shl (local.get $cols) (i32.const 3))))
-      (f64.store (local.get $at) (f64x2.extract_lane 0 (local.get $q0)))
-      (local.set $at (i32.add (local.get $at) (i32.shl (local.get $cols) (i32.const 3))))
-      (f64.store (local.get $at) (f64x2.extract_lane 0 (local.get $g0)))
-      (local.set $c (i32.add (local.get $c) (i32.const 1)))
-      (br $column))))
+    ${perColumn(['$p'], ['$s', '$q', '$g'], addColumnSums)}`,
+  }),
 
-  ;; Σa and Σa·b of the $n floats at bytes $a and $b.
-  (func (export "dot") (param $a i32) (param $b i32) (param $n i32) (result f64 f64)
-    (local $end i32) (local $v v128) (local $lo v128) (local $hi v128) (local $blo v128) (local $bhi v128)
-    (local $s0 v128) (local $s1 v128) (local $d0 v128) (local $d1 v128) (local $x f64) (local $s f64) (local $d f64)
-    (local.set $end (i32.add (local.get $a) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $a) (local.get $end)))
-      ${addFourDot('$a', '$b')}
-      (local.set $a (i32.add (local.get $a) (i32.const 16)))
-      (local.set $b (i32.add (local.get $b) (i32.const 16)))
-      (br $next)))
-    (local.set $s (call $sum2 (f64x2.add (local.get $s0) (local.get $s1))))
-    (local.set $d (call $sum2 (f64x2.add (local.get $d0) (local.get $d1))))
-    (local.set $end (i32.add (local.get $end) (i32.shl (i32.and (local.get $n) (i32.const 3)) (i32.const 2))))
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $a) (local.get $end)))
-      (local.set $x (f64.promote_f32 (f32.load (local.get $a))))
-      (local.set $s (f64.add (local.get $s) (local.get $x)))
-      (local.set $d (f64.add (local.get $d) (f64.mul (local.get $x) (f64.promote_f32 (f32.load (local.get $b))))))
-      (local.set $a (i32.add (local.get $a) (i32.const 4)))
-      (local.set $b (i32.add (local.get $b) (i32.const 4)))
-      (br $next)))
-    (local.get $s) (local.get $d))
+  // Σa and Σa·b of the $n floats at bytes $a and $b.
+  func('dot', {
+    params: [['$a', 'i32'], ['$b', 'i32'], ['$n', 'i32']], results: ['f64', 'f64'],
+    locals: [...locals('$i'), ...locals(['$v $lo $hi $blo $bhi', ...pairs('$s $d')].join(' '), 'v128'), ...locals('$x $s $d', 'f64')],
+    body: `${fourThenOne({ index: '$i', count: '(local.get $n)', cursors: [['$a', 4], ['$b', 4]], body: (w) => addDot(w, '$a', '$b'),
+      between: ['s', 'd'].map((n) => `(local.set $${n} ${sum2(`(f64x2.add (local.get $${n}0) (local.get $${n}1))`)})`).join('\n    ') })}
+    (local.get $s) (local.get $d)`,
+  }),
 
-  ;; Per column c of the [$rows, $cols] floats at bytes $a and $b: Σa and Σa·b as float64 at byte
-  ;; $out + 8c and $out + 8($cols + c). Four columns at a time down the rows, then one at a time.
-  (func (export "columnDots") (param $a i32) (param $b i32) (param $rows i32) (param $cols i32) (param $out i32)
-    (local $c i32) (local $at i32) (local $bt i32) (local $end i32) (local $stride i32) (local $v v128)
-    (local $lo v128) (local $hi v128) (local $blo v128) (local $bhi v128)
-    (local $s0 v128) (local $s1 v128) (local $d0 v128) (local $d1 v128) (local $x v128)
-    (local.set $stride (i32.shl (local.get $cols) (i32.const 2)))
-    (block $chunks (loop $chunk
-      (br_if $chunks (i32.gt_u (i32.add (local.get $c) (i32.const 4)) (local.get $cols)))
-      (local.set $s0 (v128.const i64x2 0 0)) (local.set $s1 (v128.const i64x2 0 0))
-      (local.set $d0 (v128.const i64x2 0 0)) (local.set $d1 (v128.const i64x2 0 0))
-      (local.set $at (i32.add (local.get $a) (i32.shl (local.get $c) (i32.const 2))))
-      (local.set $bt (i32.add (local.get $b) (i32.shl (local.get $c) (i32.const 2))))
-      (local.set $end (i32.add (local.get $at) (i32.mul (local.get $rows) (local.get $stride))))
-      (block $done (loop $row
-        (br_if $done (i32.ge_u (local.get $at) (local.get $end)))
-        ${addFourDot('$at', '$bt')}
-        (local.set $at (i32.add (local.get $at) (local.get $stride)))
-        (local.set $bt (i32.add (local.get $bt) (local.get $stride)))
-        (br $row)))
-      (local.set $at (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 3))))
-      (v128.store align=8 (local.get $at) (local.get $s0))
-      (v128.store offset=16 align=8 (local.get $at) (local.get $s1))
-      (local.set $at (i32.add (local.get $at) (i32.shl (local.get $cols) (i32.const 3))))
-      (v128.store align=8 (local.get $at) (local.get $d0))
-      (v128.store offset=16 align=8 (local.get $at) (local.get $d1))
-      (local.set $c (i32.add (local.get $c) (i32.const 4)))
-      (br $chunk)))
-    (block $cols_done (loop $column
-      (br_if $cols_done (i32.ge_u (local.get $c) (local.get $cols)))
-      (local.set $s0 (v128.const i64x2 0 0)) (local.set $d0 (v128.const i64x2 0 0))
-      (local.set $at (i32.add (local.get $a) (i32.shl (local.get $c) (i32.const 2))))
-      (local.set $bt (i32.add (local.get $b) (i32.shl (local.get $c) (i32.const 2))))
-      (local.set $end (i32.add (local.get $at) (i32.mul (local.get $rows) (local.get $stride))))
-      (block $done (loop $row
-        (br_if $done (i32.ge_u (local.get $at) (local.get $end)))
-        (local.set $x (f64x2.promote_low_f32x4 (v128.load32_zero align=4 (local.get $at))))
-        (local.set $s0 (f64x2.add (local.get $s0) (local.get $x)))
-        (local.set $d0 (f64x2.add (local.get $d0)
-          (f64x2.mul (local.get $x) (f64x2.promote_low_f32x4 (v128.load32_zero align=4 (local.get $bt))))))
-        (local.set $at (i32.add (local.get $at) (local.get $stride)))
-        (local.set $bt (i32.add (local.get $bt) (local.get $stride)))
-        (br $row)))
-      (local.set $at (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 3))))
-      (f64.store (local.get $at) (f64x2.extract_lane 0 (local.get $s0)))
-      (local.set $at (i32.add (local.get $at) (i32.shl (local.get $cols) (i32.const 3))))
-      (f64.store (local.get $at) (f64x2.extract_lane 0 (local.get $d0)))
-      (local.set $c (i32.add (local.get $c) (i32.const 1)))
-      (br $column)))))
-`;
+  // Per column c of the [$rows, $cols] floats at bytes $a and $b: Σa and Σa·b as float64 at byte
+  // $out + 8c and $out + 8($cols + c).
+  func('columnDots', {
+    params: [['$a', 'i32'], ['$b', 'i32'], ['$rows', 'i32'], ['$cols', 'i32'], ['$out', 'i32']],
+    locals: [...locals('$c $at $bt $end $stride'), ...locals(['$v $lo $hi $blo $bhi', ...pairs('$s $d')].join(' '), 'v128')],
+    body: perColumn(['$a', '$b'], ['$s', '$d'], (w) => addColumnDot(w, '$at', '$bt')),
+  }),
+]);
 
 interface Kernels {
   sums(p: number, n: number): [number, number, number];
