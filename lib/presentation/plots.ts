@@ -185,7 +185,7 @@ function wrap(text: string, width: number): string {
  * width, two one-line titles ran into each other).
  */
 export function panelTitles(titles: string[], ps: Array<{ domain: [number, number] }>): Trace[] {
-  const width = Math.max(12, Math.floor(48 / ps.length));
+  const width = Math.max(12, Math.floor(40 / ps.length));
   return titles.map((text, i) => ({
     text: wrap(text, width).split('<br>').map((line) => `<b>${line}</b>`).join('<br>'), showarrow: false, xref: 'paper', yref: 'paper',
     x: (ps[i].domain[0] + ps[i].domain[1]) / 2, y: 1.02, xanchor: 'center', yanchor: 'bottom',
@@ -448,7 +448,7 @@ export function plotActivationDistributions(runs: Runs[], which: 'first' | 'last
     data.push({
       // reversed: Plotly's Blues runs dark to pale; frequent values should be the dark ones
       type: 'heatmap', x, y: axis, z, xaxis: ps[i].x, yaxis: ps[i].y, colorscale: 'Blues', reversescale: true,
-      showscale: false, colorbar: { title: { text: 'fraction of units × images (log scale)' } },
+      showscale: false, colorbar: { title: { text: 'fraction<br>(log scale)' }, thickness: 14 },
       hovertemplate: 'value %{x:.2f}<br>%{y}<br>log10 fraction %{z:.2f}<extra></extra>',
     });
   });

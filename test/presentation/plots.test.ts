@@ -345,9 +345,9 @@ describe('plotDistributions', () => {
 describe('panelTitles', () => {
   test('wraps a title to its panel\'s share of the width and makes room above for the extra lines', () => {
     const notes = panelTitles(['the gradient that flows: RMS dL/dh', 'loss'], [{ domain: [0, 0.47] }, { domain: [0.53, 1] }]);
-    assert.equal(notes[0].text, '<b>the gradient that flows:</b><br><b>RMS dL/dh</b>');
+    assert.equal(notes[0].text, '<b>the gradient that</b><br><b>flows: RMS dL/dh</b>');
     assert.equal(notes[1].text, '<b>loss</b>');
-    for (const n of notes) for (const line of String(n.text).split('<br>')) assert.ok(line.replace(/<\/?b>/g, '').length <= 24, line);
+    for (const n of notes) for (const line of String(n.text).split('<br>')) assert.ok(line.replace(/<\/?b>/g, '').length <= 20, line);
     assert.equal(topMargin(70, notes), 86);
     assert.equal(topMargin(70, [{ text: '<b>one line</b>' }]), 70);
     assert.equal(topMargin(70, undefined), 70);
