@@ -24,11 +24,11 @@ import * as os from 'os';
 import { performance } from 'perf_hooks';
 import * as tf from '@tensorflow/tfjs';
 import { BackendName, initBackend, matMulEngine } from '../lib/runtime/backend';
-import { Split, epochBatches, loadFashionMNIST } from '../lib/training/data';
+import { Split, epochBatches, loadFashionMNIST } from '../lib/dataset/fashionmnist';
 import { writeJsonAtomic } from '../lib/runtime/files';
 import { runTrainingSteps } from '../lib/training/train';
-import { resolveSpec } from '../lib/training/experiments';
-import { buildModel } from '../lib/training/run';
+import { resolveSpec } from '../lib/spec/experiments';
+import { buildModel } from '../lib/runs/run';
 import { UsageError, parseFlags, usageText } from '../lib/cli/args';
 import { benchAll, torchSpec } from './all';
 import { benchCores } from './cores';
@@ -40,7 +40,7 @@ export const FLAGS = {
   warmup: { kind: 'whole', min: 0, help: 'untimed steps per mode first (default 5)' },
   json: { kind: 'optional-text', meta: 'FILE', help: 'also print the results as JSON, or write them to FILE' },
   profile: { kind: 'switch', help: "also print tf.profile's top kernels of one step with statistics on" },
-  'blas-threads': { kind: 'whole', min: 1, help: 'OpenBLAS threads for ours and for PyTorch, whose own pool stays at 1 (default 1)' },
+  'blas-threads': { kind: 'whole', min: 1, help: "BLAS threads for ours (OpenBLAS) and for PyTorch (OpenBLAS's pool, its own at 1; an MKL build's own pool) (default 1)" },
   all: { kind: 'switch', help: 'instead: one epoch of every experiment, ours (stats on and off) against PyTorch on one thread' },
   'both-cores': { kind: 'switch', help: 'instead: the baseline in one and two processes and with two OpenBLAS threads, ours and PyTorch (--reps: epochs per process, default 2)' },
   'torch-python': { kind: 'text', meta: 'PATH[,PATH…]', help: 'the Pythons or venvs with PyTorch to compare with, in order (default $VG_TORCH_PYTHON, else python3, /usr/bin/python3 and .venv-torch/, each that imports torch)' },
