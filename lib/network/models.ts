@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Activation, activate } from './activations';
 import { dense } from './dense';
+import './fusedcheck'; // the fused kernels' self-checks: none runs unchecked
 import { gradNorm } from './gradnorm';
 import { Init, initDense } from './init';
 import { BatchMoments, BatchNormState, batchNorm, batchNormScaleSq, createBatchNorm, wholeMoments, wholeTensorNorm } from './normalization';
@@ -21,7 +22,7 @@ export type SkipSpec = 'none' | 'study' | 'residual' | ReadonlyArray<readonly [n
 export const SKIP_NAMES = ['none', 'study', 'residual'] as const;
 
 /**
- * What a network is, every field given (training/spec.ts holds the defaults and checks the values):
+ * What a network is, every field given (spec/spec.ts holds the defaults and checks the values):
  * Flatten → `depth` × [Linear(·, width) → normalisation → activation (+ skips) (→ gradient normalisation)]
  * → Linear(width, classes).
  */
@@ -225,7 +226,7 @@ export class MLP {
   }
 }
 
-/** Builds the MLP a config describes (training/spec.ts resolves one from a run spec). */
+/** Builds the MLP a config describes (spec/spec.ts resolves one from a run spec). */
 export function buildMLP(options: MLPConfig): MLP {
   return new MLP(options);
 }

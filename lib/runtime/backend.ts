@@ -4,11 +4,13 @@
  * Order: the native TensorFlow binding (`tfjs-node-native`, an optional dependency that only
  * installs where its binary download works), then WebAssembly (shipped inside its npm package,
  * so it always works offline), then the pure-JavaScript `cpu` backend.
- * `VG_BACKEND=wasm|cpu|tensorflow` forces one. On wasm, matrix products go to OpenBLAS where the
- * optional `nblas` package built (fastmatmul.ts), a clone shares its input's data (identity.ts), the
- * statistics' and normalisations' sums run in a WebAssembly module of our own (reductions.ts), and
- * element-wise steps (activation backwards, optimizer steps, BatchNorm's, a batch's byte / 255) run
- * fused in another (elementwise.ts).
+ * `VG_BACKEND=wasm|cpu|tensorflow` forces one. On wasm, the speed layer in kernels/: matrix products go
+ * to OpenBLAS where the optional `nblas` package built (fastmatmul.ts; `VG_NATIVE_MATMUL=0` turns it
+ * off), a clone shares its input's data (identity.ts), the statistics' and normalisations' sums run in
+ * a WebAssembly module of our own (reductions.ts; `VG_REDUCTIONS=0` turns it off), and element-wise
+ * steps (activation backwards, optimizer steps, BatchNorm's, a batch's byte / 255) run fused in
+ * another, each after checking itself against the formula it replaces (elementwise.ts;
+ * `VG_FUSED_KERNELS=0` turns them off). Each switch leaves the others on.
  */
 import * as tf from '@tensorflow/tfjs';
 import { enableNativeMatMul, nativeMatMulActive } from './kernels/fastmatmul';

@@ -56,6 +56,19 @@ describe('initBackend', () => {
     assert.equal(startWith({ VG_BACKEND: 'wasm', VG_NATIVE_MATMUL: '0' }).out, 'wasm stock');
   });
 
+  it('turns the reductions (VG_REDUCTIONS=0) and the fused kernels (VG_FUSED_KERNELS=0) off each on its own', () => {
+    const active = (env: Record<string, string>) => {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', "require('./lib/network/models'); require('./lib/runtime/backend').initBackend().then(() => " +
+        "console.log(require('./lib/runtime/kernels/elementwise').fusedKernelsActive(), require('./lib/runtime/kernels/reductions').heapKernelsActive()))"],
+      { cwd: root, encoding: 'utf8', env: { ...process.env, VG_BACKEND: 'wasm', ...env } });
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout.trim();
+    };
+    assert.equal(active({}), 'true true', 'both by default');
+    assert.equal(active({ VG_REDUCTIONS: '0' }), 'true false', 'VG_REDUCTIONS=0: the JavaScript sums, the fused kernels still on');
+    assert.equal(active({ VG_FUSED_KERNELS: '0' }), 'false true', 'VG_FUSED_KERNELS=0: the formulas\' tfjs ops, the sums still in WebAssembly');
+  });
+
   it('refuses an unknown VG_BACKEND, listing the known ones', () => {
     const r = startWith({ VG_BACKEND: 'webgpu' });
     assert.equal(r.status, 3, r.out);

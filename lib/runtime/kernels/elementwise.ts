@@ -11,62 +11,26 @@
  * - a batch's pixels byte / 255: a float32 copy of the bytes uploaded, then divided on the backend.
  *
  * Each does the very float32 operations of the tfjs ops it replaces, in the same order, so the results
- * are bit-identical (tested against them). A small WebAssembly module of our own (heapmodule.ts),
- * 128-bit SIMD. Where it is not active (another backend, `VG_HEAP_KERNELS=0`) the functions return
- * null and the caller runs the tfjs ops, which stay the reference.
+ * are bit-identical (tested against them). A small WebAssembly module of our own (heapmodule.ts, its
+ * text generated with wat.ts), 128-bit SIMD. Where it is not active (another backend,
+ * `VG_FUSED_KERNELS=0`, which leaves reductions.ts's sums on) the functions return null and the
+ * caller runs the tfjs ops, which stay the reference.
  *
  * The formulas live, as plain tfjs ops, in the files the notebooks show and invite the reader to edit
- * (network/activations.ts, network/optimizers.ts, network/normalization.ts). A fused kernel runs only
- * while its file is exactly as the kernel was tested against (`FORMULA_FILES`, SHA-256 of the file):
- * an edited formula then runs as written, only slower.
+ * (network/activations.ts, network/optimizers.ts, network/normalization.ts). A fused kernel checks
+ * itself by behaviour: a check registered for it (`registerFusedCheck`, network/fusedcheck.ts) runs
+ * the real function that calls it on probe tensors (NaN, ±0, ±Inf, subnormals, odd column counts,
+ * sizes not a multiple of four) once with every kernel off and once with this kernel on, once per
+ * process when the module is compiled, and the kernel runs only if the two agree bit for bit. An
+ * edited formula therefore runs as written (only slower, and `editedFormulaFiles` names it), while
+ * comments and functions no kernel replaces do not matter. A kernel with no check registered never runs
+ * (a batch's byte / 255, whose formula is no learner's to edit and whose every byte value the tests
+ * check, needs none).
  */
-import { createHash } from 'crypto';
-import * as fs from 'fs';
-import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { compileOnHeap, heapModulesAllowed, scratchOnHeap, tfjsWasm } from './heapmodule';
-import { projectRoot } from '../paths';
 import { WasmBackend, heapOffset } from './wasmheap';
 import { Width, fourThenOne, func, heapModule, locals, loop } from './wat';
-
-/**
- * The library files whose tfjs ops the fused kernels replace, each with its SHA-256 (line endings as LF)
- * when its kernels were last checked bit for bit against those ops. test/runtime/kernels/elementwise.test.ts
- * fails when a file changes, until its kernels are checked again and the hash updated.
- */
-export const FORMULA_FILES: Readonly<Record<string, string>> = {
-  'network/activations.ts': '02a32f0e90d6f6222e95debc6aac811964ca1d37ab0f609bd4f299de26dee27f',
-  'network/optimizers.ts': 'ff7435bcf7096621e3648074fca617a2cc95c643a0dc77661dce77c7d60b6a46',
-  'network/normalization.ts': 'f4d37dc2b3789e4e7e074afe3c350271be1d4ec074b7b0d3e90065e40510ae8a',
-};
-
-/** SHA-256 of `lib/<file>` under `root`, line endings as LF (a checkout with CRLF hashes the same). */
-export function formulaFileHash(file: string, root = projectRoot()): string {
-  const text = fs.readFileSync(path.join(root, 'lib', file), 'utf8').replace(/\r\n/g, '\n');
-  return createHash('sha256').update(text).digest('hex');
-}
-
-const unchanged = new Map<string, boolean>();
-
-/**
- * Whether `lib/<file>`, which holds a fused kernel's tfjs ops, is the version the kernel was tested
- * against (read once per process). When it is not, says once on stderr that the ops run as written.
- */
-export function formulaUnchanged(file: string): boolean {
-  let same = unchanged.get(file);
-  if (same === undefined) {
-    same = formulaFileHash(file) === FORMULA_FILES[file];
-    unchanged.set(file, same);
-    if (!same) console.error(`lib/${file} differs from the version its fused kernels were tested against: its tfjs ops run as written (slower)`);
-  }
-  return same;
-}
-
-/** `lib/…` files that differ from what their fused kernels were tested against, where the kernels run at all. */
-export function editedFormulaFiles(): string[] {
-  if (!fusedKernelsActive()) return [];
-  return Object.keys(FORMULA_FILES).filter((file) => formulaFileHash(file) !== FORMULA_FILES[file]).map((file) => `lib/${file}`);
-}
 
 /** How a kernel body reads and writes at the loop's position, four floats at a time or one. */
 interface Lanes {
@@ -202,7 +166,7 @@ function heapKernel(name: Exclude<keyof Kernels, 'unitBytes'>, names: readonly s
   };
 }
 
-const KERNELS: Record<string, ReturnType<typeof heapKernel>> = {
+const KERNELS = {
   VgSigmoidBackward: heapKernel('sigmoidBackward', ['dy', 'y'], 1),
   VgReluBackward: heapKernel('reluBackward', ['dy', 'x'], 1),
   VgSgdStep: heapKernel('sgd', ['w', 'g'], 2),
@@ -212,20 +176,122 @@ const KERNELS: Record<string, ReturnType<typeof heapKernel>> = {
   VgBatchNormBackward: heapKernel('batchNormBackward', ['dy', 'x', 'a', 'b', 'c'], 1),
 };
 
-/** Compiles the module and registers its kernels with the wasm backend (once; `initBackend` calls it). */
+/** The fused kernels a formula can be replaced by (tfjs kernel names). */
+export type FusedKernel = keyof typeof KERNELS;
+export const FUSED_KERNELS = Object.keys(KERNELS) as FusedKernel[];
+
+/** How a fused kernel checks itself against the formula it replaces (see the file's comment). */
+export interface FusedCheck {
+  kernel: FusedKernel;
+  /** The formula, as the setup line names it when the kernel stands aside: file and function. */
+  formula: { file: string; what: string };
+  /**
+   * Runs the real function whose formula the kernel replaces, on probe tensors (`probeTensor`), and
+   * returns its results; called inside `tf.tidy`, twice: with every kernel off, then with this one on.
+   */
+  run(): tf.Tensor[];
+}
+
+const checks = new Map<FusedKernel, FusedCheck>();
+/** Each checked kernel's verdict: true where it agreed with its formula bit for bit. */
+const verdicts = new Map<FusedKernel, boolean>();
+/** While a check runs: the one kernel allowed (null: none), and whether it ran. */
+let checking: { only: FusedKernel | null; ran: boolean } | undefined;
+
+/** The float32 bit patterns of the tensors, shapes and dtypes included, as one comparable string. */
+function bitsOf(ts: tf.Tensor[]): string {
+  return ts.map((t) => `${t.dtype}[${t.shape}]:${Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer)).join(',')}`).join(';');
+}
+
+/**
+ * Runs `check` with every kernel off and with its own on; the kernel stays on only if both agree bit for
+ * bit. `references` keeps the all-off results of a run shared by several kernels (BatchNorm's three).
+ */
+function runCheck(check: FusedCheck, references = new Map<FusedCheck['run'], string>()): void {
+  const once = (only: FusedKernel | null) => {
+    checking = { only, ran: false };
+    try {
+      return { bits: tf.tidy(() => bitsOf(check.run())), ran: checking.ran };
+    } finally {
+      checking = undefined;
+    }
+  };
+  let same: boolean;
+  try {
+    const formula = references.get(check.run) ?? once(null).bits;
+    references.set(check.run, formula);
+    const fused = once(check.kernel);
+    same = fused.ran && formula === fused.bits;
+  } catch (e) {
+    // A formula that fails on the probes fails the same way in training, where the error is the learner's to see.
+    same = false;
+    console.error(`the check of ${check.kernel} against ${check.formula.file} (${check.formula.what}) failed: ${(e as Error).message}`);
+  }
+  verdicts.set(check.kernel, same);
+  if (!same) console.error(`${check.formula.file}: ${check.formula.what} does not compute what its fused kernel does: it runs as written (slower)`);
+}
+
+/**
+ * Registers how `check.kernel` checks itself (network/fusedcheck.ts does, for every kernel). The check
+ * runs when the module is compiled, or at once if it already is.
+ */
+export function registerFusedCheck(check: FusedCheck): void {
+  checks.set(check.kernel, check);
+  verdicts.delete(check.kernel);
+  if (fusedKernelsActive()) runCheck(check);
+}
+
+/**
+ * The formulas, by file, whose fused kernels stood aside because they compute something else (an
+ * edit): e.g. `lib/network/activations.ts (the sigmoid's gradient)`. Empty where no kernel runs at all.
+ */
+export function editedFormulaFiles(): string[] {
+  if (!fusedKernelsActive()) return [];
+  const byFile = new Map<string, string[]>();
+  for (const [kernel, ok] of verdicts) {
+    const { file, what } = (checks.get(kernel) as FusedCheck).formula;
+    if (!ok) byFile.set(file, [...(byFile.get(file) ?? []), what]);
+  }
+  return [...byFile].map(([file, whats]) => `${file} (${whats.join(', ')})`);
+}
+
+/** Whether `kernel` runs: checked and bit-identical to its formula (tests ask). */
+export function fusedKernelOn(kernel: FusedKernel): boolean {
+  return fusedKernelsActive() && verdicts.get(kernel) === true;
+}
+
+/**
+ * Compiles the module, registers its kernels with the wasm backend and runs the registered checks
+ * (once; `initBackend` calls it). `VG_FUSED_KERNELS=0` keeps every formula's tfjs ops.
+ */
 export async function enableFusedKernels(): Promise<boolean> {
   if (kernels) return true;
-  if (!heapModulesAllowed()) return false;
+  if (!heapModulesAllowed('VG_FUSED_KERNELS')) return false;
   kernels = await compileOnHeap<Kernels>('elementwise.wat', WAT);
   for (const [kernelName, kernelFunc] of Object.entries(KERNELS)) {
     if (!tf.getKernel(kernelName, 'wasm')) tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc });
   }
+  const references = new Map<FusedCheck['run'], string>();
+  for (const check of checks.values()) runCheck(check, references);
   return true;
 }
 
-/** True while the fused kernels run (the wasm backend is active and the module compiled). */
+/** True while the fused kernels can run (the wasm backend is active and the module compiled). */
 export function fusedKernelsActive(): boolean {
   return kernels !== null && tf.getBackend() === 'wasm';
+}
+
+/**
+ * `shape`'s float32 probe values, deterministic for `seed`: ordinary values of about `scale`, with NaN,
+ * ±0, ±Inf, subnormals, the largest float and values near 1 mixed in, for the kernels' self-checks.
+ */
+export function probeTensor(shape: number[], scale: number, seed: number): tf.Tensor {
+  const special = [NaN, 0, -0, Infinity, -Infinity, 1e-40, -3e-42, 3.4e38, 1 - 2 ** -24, 1e-30];
+  let r = seed * 2654435761 >>> 0;
+  const next = () => ((r = (Math.imul(r, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const values = Float32Array.from({ length: tf.util.sizeFromShape(shape) }, (_, i) =>
+    (i % 3 === 1 ? special[(i + seed) % special.length] : (next() * 2 - 1) * scale));
+  return tf.tensor(values, shape);
 }
 
 const allFloat32 = (ts: tf.Tensor[]) => ts.every((t) => t.dtype === 'float32');
@@ -234,30 +300,32 @@ const sameShape = (ts: tf.Tensor[]) => ts.every((t) => tf.util.arraysEqual(t.sha
 const perColumn = (x: tf.Tensor, cols: tf.Tensor[]) => x.rank >= 1 && cols.every((c) => c.size === x.shape[x.rank - 1] && c.rank <= 2 && c.size === c.shape[c.rank - 1]);
 
 /**
- * Runs kernel `kernelName` where it applies: fused kernels active, `lib/<file>` as tested, float32
- * operands whose matrices share a shape and whose per-column vectors fit it. Otherwise null.
+ * Runs `kernel` where it applies: it passed its check (or is the one a check runs), float32 operands
+ * whose matrices share a shape and whose per-column vectors fit it. Otherwise null.
  */
-function runFused(file: string, kernelName: string, matrices: Record<string, tf.Tensor>, columns: Record<string, tf.Tensor> = {}, constants: number[] = []): tf.Tensor[] | null {
+function runFused(kernel: FusedKernel, matrices: Record<string, tf.Tensor>, columns: Record<string, tf.Tensor> = {}, constants: number[] = []): tf.Tensor[] | null {
   const m = Object.values(matrices);
   const c = Object.values(columns);
-  if (!fusedKernelsActive() || !allFloat32([...m, ...c]) || !sameShape(m) || !perColumn(m[0], c) || !formulaUnchanged(file)) return null;
-  const out = tf.engine().runKernel(kernelName, { ...matrices, ...columns } as unknown as tf.NamedTensorMap, { constants } as unknown as tf.NamedAttrMap);
+  const allowed = checking ? checking.only === kernel : verdicts.get(kernel) === true;
+  if (!allowed || !fusedKernelsActive() || !allFloat32([...m, ...c]) || !sameShape(m) || !perColumn(m[0], c)) return null;
+  if (checking) checking.ran = true;
+  const out = tf.engine().runKernel(kernel, { ...matrices, ...columns } as unknown as tf.NamedTensorMap, { constants } as unknown as tf.NamedAttrMap);
   return Array.isArray(out) ? out : [out as tf.Tensor];
 }
 
 /** dy · (y · (1 − y)), the sigmoid's backward from its output y (network/activations.ts), in one pass; null where not fused. */
 export function fusedSigmoidBackward(dy: tf.Tensor, y: tf.Tensor): tf.Tensor | null {
-  return runFused('network/activations.ts', 'VgSigmoidBackward', { dy, y }, {}, [1])?.[0] ?? null;
+  return runFused('VgSigmoidBackward', { dy, y }, {}, [1])?.[0] ?? null;
 }
 
 /** dy · step(x), ReLU's backward from its input x (network/activations.ts), in one pass; null where not fused. */
 export function fusedReluBackward(dy: tf.Tensor, x: tf.Tensor): tf.Tensor | null {
-  return runFused('network/activations.ts', 'VgReluBackward', { dy, x }, {}, [1])?.[0] ?? null;
+  return runFused('VgReluBackward', { dy, x }, {}, [1])?.[0] ?? null;
 }
 
 /** SGD's step (network/optimizers.ts) in one pass: Δ = g · lr and W − Δ; null where not fused. */
 export function fusedSgdStep(w: tf.Tensor, g: tf.Tensor, lr: number): { w: tf.Tensor; delta: tf.Tensor } | null {
-  const out = runFused('network/optimizers.ts', 'VgSgdStep', { w, g }, {}, [lr]);
+  const out = runFused('VgSgdStep', { w, g }, {}, [lr]);
   return out && { w: out[0], delta: out[1] };
 }
 
@@ -278,23 +346,23 @@ export interface AdamStepScalars {
 export function fusedAdamStep(w: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, s: AdamStepScalars):
     { w: tf.Tensor; m: tf.Tensor; v: tf.Tensor; delta: tf.Tensor } | null {
   // As tfjs makes them: each scalar rounded to float32 once, 1 − β computed in float64 first.
-  const out = runFused('network/optimizers.ts', 'VgAdamStep', { w, g, m, v }, {}, [s.beta1, 1 - s.beta1, s.beta2, 1 - s.beta2, s.c1, s.c2, s.epsilon, s.lr]);
+  const out = runFused('VgAdamStep', { w, g, m, v }, {}, [s.beta1, 1 - s.beta1, s.beta2, 1 - s.beta2, s.c1, s.c2, s.epsilon, s.lr]);
   return out && { w: out[0], m: out[1], v: out[2], delta: out[3] };
 }
 
 /** (x − a) · b with a and b per column (BatchNorm's x̂, network/normalization.ts) in one pass; null where not fused. */
 export function fusedSubMul(x: tf.Tensor, a: tf.Tensor, b: tf.Tensor): tf.Tensor | null {
-  return runFused('network/normalization.ts', 'VgSubMul', { x }, { a, b })?.[0] ?? null;
+  return runFused('VgSubMul', { x }, { a, b })?.[0] ?? null;
 }
 
 /** x · a + b with a and b per column (BatchNorm's γ x̂ + β) in one pass; null where not fused. */
 export function fusedMulAdd(x: tf.Tensor, a: tf.Tensor, b: tf.Tensor): tf.Tensor | null {
-  return runFused('network/normalization.ts', 'VgMulAdd', { x }, { a, b })?.[0] ?? null;
+  return runFused('VgMulAdd', { x }, { a, b })?.[0] ?? null;
 }
 
 /** ((dy − a) − x · b) · c with a, b and c per column (BatchNorm's dx) in one pass; null where not fused. */
 export function fusedBatchNormBackward(dy: tf.Tensor, x: tf.Tensor, a: tf.Tensor, b: tf.Tensor, c: tf.Tensor): tf.Tensor | null {
-  return runFused('network/normalization.ts', 'VgBatchNormBackward', { dy, x }, { a, b, c })?.[0] ?? null;
+  return runFused('VgBatchNormBackward', { dy, x }, { a, b, c })?.[0] ?? null;
 }
 
 /** float32(byte) / 255 for every byte, as a float32 tensor of `shape`; null where the fused kernels are not active. */

@@ -2,8 +2,9 @@
  * WebAssembly modules of our own that run on tfjs's wasm heap: written in the WebAssembly text format,
  * compiled at start-up with wabt (the WebAssembly Binary Toolkit, an npm package), and instantiated
  * against the wasm backend's own memory, so that they read and write tensors where they lie, with no
- * copy. reductions.ts (the statistics' sums) and elementwise.ts (fused element-wise kernels) use it.
- * `VG_HEAP_KERNELS=0` turns them all off (the JavaScript loops and plain tfjs ops then run instead).
+ * copy. reductions.ts (the statistics' sums) and elementwise.ts (fused element-wise kernels) use it,
+ * each with its own off switch: `VG_REDUCTIONS=0` (the JavaScript loops then sum) and
+ * `VG_FUSED_KERNELS=0` (the formulas' tfjs ops then run).
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -24,9 +25,9 @@ const wasmApi = (globalThis as unknown as {
   WebAssembly: { Module: new (bytes: Uint8Array) => object; Instance: new (module: object, imports: object) => { exports: unknown } };
 }).WebAssembly;
 
-/** True where our modules may run: the wasm backend is active and `VG_HEAP_KERNELS` is not 0. */
-export function heapModulesAllowed(): boolean {
-  return tf.getBackend() === 'wasm' && process.env.VG_HEAP_KERNELS !== '0';
+/** True where the module `offSwitch` turns off may run: the wasm backend is active and that variable is not 0. */
+export function heapModulesAllowed(offSwitch: 'VG_REDUCTIONS' | 'VG_FUSED_KERNELS'): boolean {
+  return tf.getBackend() === 'wasm' && process.env[offSwitch] !== '0';
 }
 
 /** The wasm backend's Emscripten module (the backend must be active). */

@@ -7,8 +7,8 @@
  * with wat.ts's loops, as elementwise.ts's is) that imports tfjs's own memory and reads the tensors in
  * place, four floats at a time with 128-bit SIMD: faster than the same loops in JavaScript, which the
  * training loop pays on some 1.6 million values a step. `initBackend` compiles it (heapmodule.ts) before the
- * first step; elsewhere (the cpu backend, a native one) the same sums run as JavaScript loops, which
- * are also the reference the module is tested against.
+ * first step; elsewhere (the cpu backend, a native one, `VG_REDUCTIONS=0`) the same sums run as
+ * JavaScript loops, which are also the reference the module is tested against.
  */
 import * as tf from '@tensorflow/tfjs';
 import { compileOnHeap, heapModulesAllowed, scratchOnHeap, tfjsWasm } from './heapmodule';
@@ -194,11 +194,12 @@ let kernels: Kernels | null = null;
 
 /**
  * Compiles the module against the wasm backend's memory (once; `initBackend` calls it). Returns false,
- * leaving the JavaScript loops in place, where the backend is not wasm or `VG_HEAP_KERNELS=0`.
+ * leaving the JavaScript loops in place, where the backend is not wasm or `VG_REDUCTIONS=0` (which
+ * leaves elementwise.ts's fused kernels on).
  */
 export async function enableHeapKernels(): Promise<boolean> {
   if (kernels) return true;
-  if (!heapModulesAllowed()) return false;
+  if (!heapModulesAllowed('VG_REDUCTIONS')) return false;
   kernels = await compileOnHeap<Kernels>('reductions.wat', WAT);
   return true;
 }

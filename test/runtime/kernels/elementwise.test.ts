@@ -4,8 +4,9 @@
  * plain ops give (same operations, same order, IEEE float32). Sizes that are not multiples of four (the
  * module's tails), every byte value, a heap that grows between calls, the fallbacks elsewhere; the
  * optimizers' real `apply` with the kernels against the same code on the cpu backend, where nothing is
- * fused (its float32 results are IEEE's too); and the guard: a copy of the project whose formula file a
- * learner edited runs the edited ops.
+ * fused (its float32 results are IEEE's too); and the self-checks: every kernel passes its own on the
+ * shipped formulas, and in a copy of the project a learner's edited formula runs as written, its kernel
+ * alone standing aside and named, while an edited comment or an edit elsewhere changes nothing.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'child_process';
@@ -15,9 +16,10 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { createOptimizer, OptimizerSpec } from '../../../lib/network/optimizers';
 import { initBackend } from '../../../lib/runtime/backend';
+import '../../../lib/network/fusedcheck';
 import {
-  FORMULA_FILES, formulaFileHash, fusedBatchNormBackward, fusedKernelsActive, fusedMulAdd, fusedReluBackward, fusedSigmoidBackward, fusedSubMul,
-  fusedUnitBytes,
+  FUSED_KERNELS, editedFormulaFiles, fusedBatchNormBackward, fusedKernelOn, fusedKernelsActive, fusedMulAdd, fusedReluBackward, fusedSigmoidBackward,
+  fusedSubMul, fusedUnitBytes,
 } from '../../../lib/runtime/kernels/elementwise';
 import { PROJECT_ROOT, f32, makeTmpDir, randn, rng } from '../../helpers';
 
@@ -160,51 +162,79 @@ describe('fused element-wise kernels', () => {
     }
   });
 
-  it('each fused kernel\'s formula file is the one it was tested against', () => {
-    for (const [file, sha256] of Object.entries(FORMULA_FILES)) {
-      assert.equal(formulaFileHash(file), sha256,
-        `lib/${file} changed. If its tfjs ops are still what their fused kernels compute (the bit-identity tests above pass), ` +
-        `set FORMULA_FILES['${file}'] in lib/runtime/kernels/elementwise.ts to '${formulaFileHash(file)}'`);
-    }
+  it('every fused kernel passes its self-check against the formulas as shipped', () => {
+    assert.deepEqual(FUSED_KERNELS.filter((k) => !fusedKernelOn(k)), [], 'kernels that stood aside');
+    assert.deepEqual(editedFormulaFiles(), [], 'what the setup cell would name');
   });
 
-  it('a learner who edits the sigmoid\'s gradient gets the edited gradient, with a notice', () => {
-    // A copy of the project (its lib/, package.json, the installed packages) with the formula changed.
+  /** A copy of the project (its lib/, package.json, the installed packages) with `edits` made to lib/network/ files. */
+  function copyWithEdits(edits: Array<{ file: string; from: string; to: string }>): string {
     const root = makeTmpDir('vg-formula-');
     fs.cpSync(path.join(PROJECT_ROOT, 'lib'), path.join(root, 'lib'), { recursive: true });
     fs.copyFileSync(path.join(PROJECT_ROOT, 'package.json'), path.join(root, 'package.json'));
     fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(root, 'node_modules'));
-    const file = path.join(root, 'lib', 'network', 'activations.ts');
-    const text = fs.readFileSync(file, 'utf8');
-    const formula = 'tf.mul(dy, tf.mul(y, tf.sub(tf.onesLike(y), y)))';
-    assert.ok(text.includes(formula), 'the formula as this test knows it');
+    for (const { file, from, to } of edits) {
+      const at = path.join(root, 'lib', 'network', file);
+      const text = fs.readFileSync(at, 'utf8');
+      assert.ok(text.includes(from), `${file} holds ${from}, as this test knows it`);
+      fs.writeFileSync(at, text.replace(from, to));
+    }
+    return root;
+  }
+
+  /** In the copy at `root`: which kernels are on, what the setup cell names, a sigmoid gradient and an SGD step, and which kernels computed them. */
+  function runIn(root: string) {
     const script = `
       const tf = require('@tensorflow/tfjs');
+      require('./lib/network/models'); // as training loads the network, with the kernels' checks
       require('./lib/runtime/backend').initBackend().then(async (backend) => {
         const { sigmoid } = require('./lib/network/activations');
+        const { createOptimizer } = require('./lib/network/optimizers');
+        const el = require('./lib/runtime/kernels/elementwise');
         const x = tf.tensor1d([-2, 0, 0.5, 3]);
-        let grad;
-        const info = await tf.profile(() => { grad = Array.from(tf.grad((z) => sigmoid(z))(x).dataSync()); });
-        const edited = require('./lib/runtime/kernels/elementwise').editedFormulaFiles();
-        console.log(JSON.stringify({ backend, grad, edited, fused: info.kernels.some((k) => k.name === 'VgSigmoidBackward') }));
+        let grad, step;
+        const info = await tf.profile(() => {
+          grad = Array.from(tf.grad((z) => sigmoid(z))(x).dataSync());
+          const w = tf.variable(tf.tensor1d([1, 2, 3]));
+          step = Array.from(createOptimizer({ kind: 'sgd', lr: 0.5 }).apply([w], [tf.tensor1d([1, 1, 1])])[0].dataSync());
+        });
+        console.log(JSON.stringify({ backend, grad, step, edited: el.editedFormulaFiles(), on: el.FUSED_KERNELS.filter((k) => el.fusedKernelOn(k)), ran: info.kernels.map((k) => k.name) }));
       });`;
-    const run = () => {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: root, encoding: 'utf8', timeout: 120_000 });
-      assert.equal(r.status, 0, r.stderr);
-      return { ...(JSON.parse(r.stdout.trim().split('\n').pop() as string) as { backend: string; grad: number[]; edited: string[]; fused: boolean }), stderr: r.stderr };
-    };
-    const asShipped = run();
-    assert.equal(asShipped.backend, 'wasm');
-    assert.ok(asShipped.fused, 'the unedited copy runs the fused kernel');
-    assert.deepEqual(asShipped.edited, []);
-    const sig = (z: number) => 1 / (1 + Math.exp(-z));
-    asShipped.grad.forEach((g, i) => assert.ok(Math.abs(g - sig([-2, 0, 0.5, 3][i]) * (1 - sig([-2, 0, 0.5, 3][i]))) < 1e-6));
-    fs.writeFileSync(file, text.replace(formula, 'tf.mul(dy, tf.onesLike(y))'));
-    const edited = run();
-    assert.ok(!edited.fused, 'the edited copy does not run the fused kernel');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop() as string) as { backend: string; grad: number[]; step: number[]; edited: string[]; on: string[]; ran: string[] };
+    return { ...out, stderr: r.stderr };
+  }
+
+  it('a learner who edits the sigmoid\'s gradient and SGD\'s step gets the edited results, those two kernels aside and named, the others on', () => {
+    const root = copyWithEdits([
+      { file: 'activations.ts', from: 'tf.mul(dy, tf.mul(y, tf.sub(tf.onesLike(y), y)))', to: 'tf.mul(dy, tf.onesLike(y))' },
+      { file: 'optimizers.ts', from: 'const delta = tf.mul(g, this.lr);', to: 'const delta = tf.mul(tf.mul(g, this.lr), 2);' },
+    ]);
+    const edited = runIn(root);
+    assert.equal(edited.backend, 'wasm');
     assert.deepEqual(edited.grad, [1, 1, 1, 1], 'the edited gradient (dy · 1) is the one computed');
-    assert.deepEqual(edited.edited, ['lib/network/activations.ts'], 'what the setup cell names');
-    assert.match(edited.stderr, /lib\/network\/activations\.ts differs from the version its fused kernels were tested against: its tfjs ops run as written/);
+    assert.deepEqual(edited.step, [1, 1, 1], 'the edited step (2 · lr · g) is the one applied');
+    assert.ok(!edited.ran.includes('VgSigmoidBackward') && !edited.ran.includes('VgSgdStep'), `the two kernels stand aside (${edited.ran})`);
+    assert.deepEqual(edited.on, FUSED_KERNELS.filter((k) => k !== 'VgSigmoidBackward' && k !== 'VgSgdStep'), 'every other kernel stays on');
+    assert.deepEqual(edited.edited, ["lib/network/activations.ts (the sigmoid's gradient)", "lib/network/optimizers.ts (SGD's step)"], 'what the setup cell names');
+    assert.match(edited.stderr, /lib\/network\/activations\.ts: the sigmoid's gradient does not compute what its fused kernel does: it runs as written/);
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it('an edited comment, or an edit to a function no kernel replaces, keeps every kernel on', () => {
+    const root = copyWithEdits([
+      { file: 'activations.ts', from: ' * Activation functions and what "saturated" means for each.', to: ' * Activation functions (a learner\'s note) and what "saturated" means.' },
+      { file: 'activations.ts', from: "return 'ReLU output exactly 0';", to: "return 'a ReLU output of exactly 0';" },
+      { file: 'normalization.ts', from: 'const y = tf.div(tf.sub(xs as tf.Tensor, mean), std);', to: 'const y = tf.mul(tf.sub(xs as tf.Tensor, mean), 1 / std);' },
+    ]);
+    const run = runIn(root);
+    assert.deepEqual(run.on, FUSED_KERNELS, 'every kernel on');
+    assert.deepEqual(run.edited, []);
+    assert.ok(run.ran.includes('VgSigmoidBackward') && run.ran.includes('VgSgdStep'), `the fused kernels ran (${run.ran})`);
+    const sig = (z: number) => 1 / (1 + Math.exp(-z));
+    run.grad.forEach((g, i) => assert.ok(Math.abs(g - sig([-2, 0, 0.5, 3][i]) * (1 - sig([-2, 0, 0.5, 3][i]))) < 1e-6));
+    assert.deepEqual(run.step, [0.5, 0.5, 0.5]);
     fs.rmSync(root, { recursive: true, force: true });
   });
 
