@@ -8,11 +8,11 @@
  * experiment is timed as one plain epoch of its full network (a stage's epoch costs at most that).
  */
 import { performance } from 'perf_hooks';
-import { FashionMNIST, loadFashionMNIST } from '../lib/training/data';
-import { EXPERIMENT_IDS, resolveSpec } from '../lib/training/experiments';
+import { FashionMNIST, loadFashionMNIST } from '../lib/dataset/fashionmnist';
+import { EXPERIMENT_IDS, resolveSpec } from '../lib/spec/experiments';
 import { skipPairs } from '../lib/network/models';
-import { buildModel } from '../lib/training/run';
-import { RunSpec } from '../lib/training/spec';
+import { buildModel } from '../lib/runs/run';
+import { RunSpec } from '../lib/spec/spec';
 import { plainPlan, runTrainingSteps, trainWithStats } from '../lib/training/train';
 import { TorchBuild, runTorchScript, torchEnv } from './torch';
 

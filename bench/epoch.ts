@@ -7,9 +7,9 @@
  */
 import { performance } from 'perf_hooks';
 import { initBackend } from '../lib/runtime/backend';
-import { loadFashionMNIST } from '../lib/training/data';
-import { resolveSpec } from '../lib/training/experiments';
-import { buildModel } from '../lib/training/run';
+import { loadFashionMNIST } from '../lib/dataset/fashionmnist';
+import { resolveSpec } from '../lib/spec/experiments';
+import { buildModel } from '../lib/runs/run';
 import { plainPlan, runTrainingSteps, trainWithStats } from '../lib/training/train';
 
 async function main(id: string, epochs: number): Promise<void> {

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """One epoch of any of the project's run specs in PyTorch, timed as the reference for `npm run bench -- --all`.
 
-Reads a resolved run spec (JSON, as lib/training/spec.ts resolves it, with the skip pairs resolved)
+Reads a resolved run spec (JSON, as lib/spec/spec.ts resolves it, with the skip pairs resolved)
 and builds the same network: per hidden layer Linear -> [BatchNorm1d | whole-tensor (x - mean) / std]
 -> activation -> [+ an earlier layer's output] -> [gradient normalisation], then Linear(width, 10);
 CrossEntropyLoss; SGD or Adam. It trains epochs over 54,000 training images in shuffled batches

@@ -1,12 +1,14 @@
 /**
  * Everything the notebooks use, under one import: `import * as vg from './lib/index';`.
- * The library's layers, each importing only those below it:
- *   presentation/  figures, tables, conclusions, notebook display, the reports' index page
- *   training/      data, presets, run specs and experiments, the measuring training loop, seeds,
- *                  the run store, mean-field theory and the measurements at initialisation
+ * The library's folders, each importing only those below it:
+ *   presentation/  figures, tables, conclusions, notebook display, the reports' index page (cli/ beside it)
+ *   theory/        mean-field maps, the headline ratios, the init-scale and depth sweeps, Jacobian spectra
+ *   runs/          one run and its History, several seeds (RunSet), worker processes, the run store
+ *   training/      the measuring training loop, the layer-wise schedule, per-layer statistics
+ *   spec/          run specs, their defaults and checks, the named experiments, the presets
  *   network/       init, activations, dense, normalisation, taps, models, loss, optimizers
- *   runtime/       backend choice, the BLAS matMul, wasm heap access, paths, files, worker processes
- * (cli/ is the command line's entry point, beside presentation.)
+ *   dataset/       FashionMNIST: reading the IDX files, the seeded split, batches
+ *   runtime/       backend choice, paths, files, signals, worker processes; kernels/: the speed layer
  */
 export * from './runtime/backend';
 
@@ -20,21 +22,21 @@ export * from './network/normalization';
 export * from './network/optimizers';
 export * from './network/taps';
 
-export * from './training/data';
-export * from './training/experiments';
+export * from './dataset/fashionmnist';
+export * from './spec/experiments';
 export * from './training/layerwise';
-export * from './training/presets';
-export * from './training/ratios';
-export * from './training/run';
-export * from './training/spec';
+export * from './spec/presets';
+export * from './theory/ratios';
+export * from './runs/run';
+export * from './spec/spec';
 export * from './training/stats';
 export * from './training/train';
-export * from './training/seeds';
-export * from './training/parallel';
-export * from './training/store';
-export * from './training/meanfield';
-export * from './training/sweeps';
-export * from './training/jacobian';
+export * from './runs/seeds';
+export * from './runs/parallel';
+export * from './runs/store';
+export * from './theory/meanfield';
+export * from './theory/sweeps';
+export * from './theory/jacobian';
 
 export * from './presentation/conclusions';
 export * from './presentation/display';

@@ -16,10 +16,10 @@ import { initBackend } from '../lib/runtime/backend';
 import { writeFileAtomic, writeJsonAtomic } from '../lib/runtime/files';
 import { StopListener, exitStatus, listenForStop } from '../lib/runtime/signals';
 import { workerCount } from '../lib/runtime/workers';
-import { findDataDir } from '../lib/training/data';
+import { findDataDir } from '../lib/dataset/fashionmnist';
 import { readSummaries } from '../lib/presentation/notebook';
 import { reportsDir } from '../lib/runtime/paths';
-import { PRESET_NAMES, envSeed, getPreset } from '../lib/training/presets';
+import { PRESET_NAMES, envSeed, getPreset } from '../lib/spec/presets';
 import { NotebookReport, indexHtml } from '../lib/presentation/indexpage';
 import { minuteStamp } from '../lib/presentation/html';
 // eslint-disable-next-line @typescript-eslint/no-var-requires

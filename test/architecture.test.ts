@@ -1,7 +1,8 @@
 /**
- * The library's layers: every import in lib/ points down (cli and presentation → training → network →
- * runtime), never up or sideways between the two top layers, and no file imports itself back through
- * others. test/ mirrors lib/: each concept's tests sit in the folder (and subfolder) of its file.
+ * The library's layers: every import in lib/ points down (cli and presentation → theory → runs →
+ * training → spec → network and dataset → runtime), never up or sideways between two folders of one
+ * rank, and no file imports itself back through others. test/ mirrors lib/: each concept's tests sit
+ * in the folder (and subfolder) of its file.
  */
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -11,7 +12,7 @@ import { PROJECT_ROOT } from './helpers';
 
 const LIB = path.join(PROJECT_ROOT, 'lib');
 /** Rank of each layer; a file may import files of a lower rank, or of its own folder. */
-const RANK: Record<string, number> = { runtime: 0, network: 1, training: 2, presentation: 3, cli: 3 };
+const RANK: Record<string, number> = { runtime: 0, network: 1, dataset: 1, spec: 2, training: 3, runs: 4, theory: 5, presentation: 6, cli: 6 };
 
 function libFiles(): string[] {
   return fs.readdirSync(LIB, { recursive: true, encoding: 'utf8' })
@@ -35,7 +36,7 @@ const layerOf = (file: string) => (file.includes('/') ? file.split('/')[0] : '')
 describe('lib/ layers', () => {
   test('every file lives in a layer folder (only index.ts at the top)', () => {
     const loose = libFiles().filter((f) => !(layerOf(f) in RANK) && f !== 'index.ts');
-    assert.deepEqual(loose, [], `files outside runtime/, network/, training/, presentation/, cli/: ${loose.join(', ')}`);
+    assert.deepEqual(loose, [], `files outside the layer folders (${Object.keys(RANK).join(', ')}): ${loose.join(', ')}`);
   });
 
   test('imports point downward only', () => {
@@ -67,9 +68,9 @@ describe('lib/ layers', () => {
 
   test('the scanner finds every form of import', () => {
     // Guards the regex above: an upward import written any of these ways would be seen.
-    const src = "import type { RunSpec } from '../training/spec';\nimport './side';\n" +
+    const src = "import type { RunSpec } from '../spec/spec';\nimport './side';\n" +
       "const a = require('../runtime/files');\nconst b = import('../presentation/plots');\n";
-    assert.deepEqual(importsIn('network/x.ts', src), ['training/spec.ts', 'network/side.ts', 'runtime/files.ts', 'presentation/plots.ts']);
+    assert.deepEqual(importsIn('network/x.ts', src), ['spec/spec.ts', 'network/side.ts', 'runtime/files.ts', 'presentation/plots.ts']);
   });
 });
 

@@ -8,11 +8,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import type { FashionMNIST, Split } from '../lib/training/data';
-import type { History } from '../lib/training/run';
-import type { RunSet } from '../lib/training/seeds';
+import type { FashionMNIST, Split } from '../lib/dataset/fashionmnist';
+import type { History } from '../lib/runs/run';
+import type { RunSet } from '../lib/runs/seeds';
 import type { MLPConfig } from '../lib/network/models';
-import type { RunSpec } from '../lib/training/spec';
+import type { RunSpec } from '../lib/spec/spec';
 import type { LayerMetric, LayerStats } from '../lib/training/stats';
 import type { EpochRecord } from '../lib/training/train';
 

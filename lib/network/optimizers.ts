@@ -13,7 +13,7 @@ export interface SGDSpec {
 
 /**
  * Adam, Kingma & Ba 2015: m ← β₁m + (1-β₁)g, v ← β₂v + (1-β₂)g², W ← W - lr · m̂ / (√v̂ + ε)
- * with m̂ = m / (1-β₁ᵗ), v̂ = v / (1-β₂ᵗ). (training/spec.ts gives PyTorch's defaults: β₁ 0.9, β₂ 0.999, ε 1e-8.)
+ * with m̂ = m / (1-β₁ᵗ), v̂ = v / (1-β₂ᵗ). (spec/spec.ts gives PyTorch's defaults: β₁ 0.9, β₂ 0.999, ε 1e-8.)
  */
 export interface AdamSpec {
   kind: 'adam';
@@ -23,7 +23,7 @@ export interface AdamSpec {
   epsilon: number;
 }
 
-/** An optimizer with every hyper-parameter given (training/spec.ts resolves and checks them). */
+/** An optimizer with every hyper-parameter given (spec/spec.ts resolves and checks them). */
 export type OptimizerSpec = SGDSpec | AdamSpec;
 export const OPTIMIZER_KINDS = ['sgd', 'adam'] as const;
 

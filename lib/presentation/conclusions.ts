@@ -10,12 +10,12 @@
  * the signal reach the output (the spread of a unit's output across images, last hidden layer over layer
  * 1), and did the network learn.
  */
-import { History, specKey } from '../training/run';
-import { Runs, seedRuns, spreadOf } from '../training/seeds';
+import { History, specKey } from '../runs/run';
+import { Runs, seedRuns, spreadOf } from '../runs/seeds';
 import { superscript } from './html';
 import { isBaseline } from './plots';
 import { EpochRecord } from '../training/train';
-import { gradientRatio, isHidden, log10, signalRatio, weightGradientRatio } from '../training/ratios';
+import { gradientRatio, isHidden, log10, signalRatio, weightGradientRatio } from '../theory/ratios';
 
 export interface RunSummary {
   experiment: string;

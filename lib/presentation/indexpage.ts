@@ -8,7 +8,7 @@ import { RunSetSummary, RunSummary } from './conclusions';
 import { escapeHtml, escapeScript } from './html';
 import { BASELINE_COLOR, Figure, REMEDY_COLOR, Trace, figureHtml, seedCountText, seedErrorBars } from './plots';
 import { frameHtml, resultsFrame } from './tables';
-import { spreadOf } from '../training/seeds';
+import { spreadOf } from '../runs/seeds';
 
 export interface NotebookReport {
   /** e.g. '02-better-activation' */

@@ -8,19 +8,19 @@ import * as path from 'path';
 import { BackendName, initBackend } from '../runtime/backend';
 import { editedFormulaFiles } from '../runtime/kernels/elementwise';
 import { RunSetSummary, summarizeRuns } from './conclusions';
-import { FashionMNIST, loadFashionMNIST } from '../training/data';
+import { FashionMNIST, loadFashionMNIST } from '../dataset/fashionmnist';
 import { loadPlotly, progressBar, showHtml } from './display';
 import { escapeHtml, minuteStamp } from './html';
 import { frameHtml, resultsFrame } from './tables';
-import { EXPERIMENT_IDS, resolveSpec } from '../training/experiments';
-import { History, buildModel } from '../training/run';
-import { runSeeds } from '../training/parallel';
-import { RunSet, Runs, seedList } from '../training/seeds';
-import { RunSpecInput, checkInput } from '../training/spec';
+import { EXPERIMENT_IDS, resolveSpec } from '../spec/experiments';
+import { History, buildModel } from '../runs/run';
+import { runSeeds } from '../runs/parallel';
+import { RunSet, Runs, seedList } from '../runs/seeds';
+import { RunSpecInput, checkInput } from '../spec/spec';
 import { writeJsonAtomic } from '../runtime/files';
 import { takeOverInterrupt } from '../runtime/signals';
 import { reportsDir } from '../runtime/paths';
-import { Preset, PresetName, envSeed, getPreset } from '../training/presets';
+import { Preset, PresetName, envSeed, getPreset } from '../spec/presets';
 
 export interface NotebookContext {
   backend: BackendName;

@@ -4,7 +4,7 @@
  * Every figure is titled, its axes labelled, magnitudes spanning decades on log axes. A run of
  * several seeds is drawn as the mean over its seeds with a band from their minimum to their maximum.
  */
-import { EpochSpread, LayerSpread, Runs, Spread, seedRuns, summarizeSeeds } from '../training/seeds';
+import { EpochSpread, LayerSpread, Runs, Spread, seedRuns, summarizeSeeds } from '../runs/seeds';
 import { LayerMetric, LayerStats, histogram } from '../training/stats';
 import { escapeScript } from './html';
 

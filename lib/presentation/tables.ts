@@ -1,7 +1,7 @@
 /** Results tables: a danfojs DataFrame of run summaries, and its rendering as an HTML table. */
 import { DataFrame } from 'danfojs-node';
 import { RunSetSummary, RunSummary, summarizeRuns } from './conclusions';
-import { Runs, spreadOf } from '../training/seeds';
+import { Runs, spreadOf } from '../runs/seeds';
 import { escapeHtml } from './html';
 
 /**

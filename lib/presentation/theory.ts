@@ -1,11 +1,11 @@
 /**
  * The problem before any remedy, at initialisation: figures of the measurements and of mean-field
- * theory beside them (training/sweeps.ts, meanfield.ts, jacobian.ts), and the sentences that state
+ * theory beside them (theory/sweeps.ts, meanfield.ts, jacobian.ts), and the sentences that state
  * what they show, computed from the numbers.
  */
-import { DepthSeries, InitMeasurement, InitScaleSweep, geometricMean, hiddenGradFactors, leastSquaresSlope } from '../training/sweeps';
-import { JacobianSpectrum } from '../training/jacobian';
-import { RunSpec } from '../training/spec';
+import { DepthSeries, InitMeasurement, InitScaleSweep, geometricMean, hiddenGradFactors, leastSquaresSlope } from '../theory/sweeps';
+import { JacobianSpectrum } from '../theory/jacobian';
+import { RunSpec } from '../spec/spec';
 import { histogram } from '../training/stats';
 import { superscript } from './html';
 import { BASELINE_COLOR, Figure, LEGEND_BELOW, ROOM_FOR_AXES, Trace, chainedPrediction, isBaseline, panelTitles, topMargin } from './plots';

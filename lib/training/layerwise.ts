@@ -10,9 +10,9 @@
  * optimizer, as in the study. Unlike the study (whose `require_grad` typo froze nothing), frozen layers
  * here really stay unchanged.
  */
-import { FashionMNIST } from './data';
+import { FashionMNIST } from '../dataset/fashionmnist';
 import { MLP, hiddenName } from '../network/models';
-import { LayerwiseSchedule, RunSpec, Schedule, Stage } from './spec';
+import { LayerwiseSchedule, RunSpec, Schedule, Stage } from '../spec/spec';
 import { TrainHooks, TrainResult, histogramEpochs, trainWithStats } from './train';
 
 /** Hidden layers in use and frozen layer names of a stage. */

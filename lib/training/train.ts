@@ -4,12 +4,12 @@
  * callbacks. Every step runs inside `tf.tidy`; the tensor count stays flat across epochs.
  */
 import * as tf from '@tensorflow/tfjs';
-import { FashionMNIST, IMAGE_SIZE, Split, epochBatches, gatherBytes } from './data';
+import { FashionMNIST, IMAGE_SIZE, Split, epochBatches, gatherBytes } from '../dataset/fashionmnist';
 import { crossEntropy } from '../network/loss';
 import { DenseLayer, MLP } from '../network/models';
 import { BatchMoments, updateRunningStats } from '../network/normalization';
 import { OptimizerSpec, createOptimizer, describeOptimizer } from '../network/optimizers';
-import { RunSpec, totalEpochs } from './spec';
+import { RunSpec, totalEpochs } from '../spec/spec';
 import { EpochAccumulator, LayerHistograms, LayerStats, StepRecorder } from './stats';
 import { fusedUnitBytes } from '../runtime/kernels/elementwise';
 import { sums } from '../runtime/kernels/reductions';

@@ -11,7 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { test } from 'node:test';
 import { promisify } from 'util';
-import { findDataDir } from '../../lib/training/data';
+import { findDataDir } from '../../lib/dataset/fashionmnist';
 import { projectRoot } from '../../lib/runtime/paths';
 import { TorchNotFound, findTorchBuilds } from '../../bench/torch';
 

@@ -5,8 +5,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { BACKEND_ORDER, initBackend } from '../../lib/runtime/backend';
 import { USAGE, UsageError, epochLine, parseCli } from '../../lib/cli/experiment';
-import { EXPERIMENT_IDS } from '../../lib/training/experiments';
-import { PRESET_NAMES } from '../../lib/training/presets';
+import { EXPERIMENT_IDS } from '../../lib/spec/experiments';
+import { PRESET_NAMES } from '../../lib/spec/presets';
 import { LAYER_METRICS } from '../../lib/training/stats';
 import { PROJECT_ROOT, REAL_DATA_DIR, fakeLayer, hasRealData, makeTmpDir } from '../helpers';
 

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../lib/runtime/backend';
 import { MLP, MLPConfig, buildMLP } from '../../lib/network/models';
-import { checkSpec } from '../../lib/training/spec';
+import { checkSpec } from '../../lib/spec/spec';
 import { STUDY_MODEL, assertClose, f32, matmul, mean, mlpConfig, randn, sigmoid, studySpec, variance } from '../helpers';
 
 before(async () => {

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../lib/runtime/backend';
 import { AdamSpec, createOptimizer, describeOptimizer } from '../../lib/network/optimizers';
-import { OPTIMIZER_DEFAULTS } from '../../lib/training/spec';
+import { OPTIMIZER_DEFAULTS } from '../../lib/spec/spec';
 import { assertClose, f32, randn } from '../helpers';
 
 before(async () => {

@@ -7,7 +7,7 @@ import {
   pow10,
   summarizeRun,
 } from '../../lib/presentation/conclusions';
-import { History } from '../../lib/training/run';
+import { History } from '../../lib/runs/run';
 import { assertClose, fakeHistory, fakeLayer, fakeRunSet } from '../helpers';
 
 const LAYERS = ['hidden1', 'hidden2', 'hidden3', 'output'];

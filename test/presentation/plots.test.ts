@@ -22,7 +22,7 @@ import {
   stageStarts,
   topMargin,
 } from '../../lib/presentation/plots';
-import { History } from '../../lib/training/run';
+import { History } from '../../lib/runs/run';
 
 import { assertClose, fakeHistory, fakeLayer, fakeRunSet } from '../helpers';
 

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { chainedPrediction, plotGradientFlowAtInit } from '../../lib/presentation/plots';
-import { History } from '../../lib/training/run';
+import { History } from '../../lib/runs/run';
 import { assertClose, fakeHistory, fakeLayer, fakeRunSet } from '../helpers';
 
 /** A run whose layers at initialisation have the given RMS dL/dh and predicted factors. */

@@ -9,8 +9,8 @@ import {
   describeDepthSweep, describeInitScaleSweep, describeJacobianSpectra, describeSignalAndGradient, plotDepthSweep, plotInitScaleSweep,
   plotJacobianSpectra, plotSignalAndGradient,
 } from '../../lib/presentation/theory';
-import { JacobianSpectrum } from '../../lib/training/jacobian';
-import { DepthSeries, InitMeasurement, InitScaleSweep } from '../../lib/training/sweeps';
+import { JacobianSpectrum } from '../../lib/theory/jacobian';
+import { DepthSeries, InitMeasurement, InitScaleSweep } from '../../lib/theory/sweeps';
 import { assertClose, fakeLayer, studySpec } from '../helpers';
 
 const BASELINE = studySpec();

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../lib/runtime/backend';
 import { stageLayers, stagesMarkdown, trainLayerwise } from '../../lib/training/layerwise';
 import { MLP, ModelSpec, buildMLP } from '../../lib/network/models';
-import { LayerwiseSchedule, OPTIMIZER_DEFAULTS, RunSpec, STUDY_BLOCKS, STUDY_STAGES } from '../../lib/training/spec';
+import { LayerwiseSchedule, OPTIMIZER_DEFAULTS, RunSpec, STUDY_BLOCKS, STUDY_STAGES } from '../../lib/spec/spec';
 import { trainWithStats } from '../../lib/training/train';
 import { mlpConfig, studySpec, syntheticData } from '../helpers';
 

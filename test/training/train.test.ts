@@ -2,10 +2,10 @@ import { before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../lib/runtime/backend';
-import { FashionMNIST, Split, gatherBatch, loadFashionMNIST } from '../../lib/training/data';
+import { FashionMNIST, Split, gatherBatch, loadFashionMNIST } from '../../lib/dataset/fashionmnist';
 import { MLP, MLPConfig, ModelSpec, buildMLP } from '../../lib/network/models';
 import { OptimizerSpec } from '../../lib/network/optimizers';
-import { OPTIMIZER_DEFAULTS, RunSpec } from '../../lib/training/spec';
+import { OPTIMIZER_DEFAULTS, RunSpec } from '../../lib/spec/spec';
 import { LAYER_METRICS, LayerStats } from '../../lib/training/stats';
 import { EpochRecord, Progress, TrainPlan, batchTensors, countHits, trainWithStats } from '../../lib/training/train';
 import {

@@ -62,7 +62,7 @@ import { crossEntropy } from '../../lib/network/loss';
 import { MLP, Normalization, Probe, buildMLP } from '../../lib/network/models';
 import { OptimizerSpec } from '../../lib/network/optimizers';
 import { gradientTap } from '../../lib/network/taps';
-import { IMAGE_SIZE, Split, gatherBatch } from '../../lib/training/data';
+import { IMAGE_SIZE, Split, gatherBatch } from '../../lib/dataset/fashionmnist';
 import { runTrainingSteps } from '../../lib/training/train';
 
 before(async () => {

@@ -8,9 +8,9 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../lib/runtime/backend';
 import { disableSharedIdentity, enableSharedIdentity } from '../../../lib/runtime/kernels/identity';
 import { buildMLP } from '../../../lib/network/models';
-import { Split } from '../../../lib/training/data';
+import { Split } from '../../../lib/dataset/fashionmnist';
 import { runTrainingSteps } from '../../../lib/training/train';
-import { OPTIMIZER_DEFAULTS } from '../../../lib/training/spec';
+import { OPTIMIZER_DEFAULTS } from '../../../lib/spec/spec';
 import { IMAGE_PIXELS, mlpConfig } from '../../helpers';
 
 before(async () => {

@@ -5,11 +5,11 @@
 import * as crypto from 'crypto';
 import { BackendName, initBackend } from '../runtime/backend';
 import { MLP, buildMLP } from '../network/models';
-import { FashionMNIST, IMAGE_SIZE, NUM_CLASSES, loadFashionMNIST } from './data';
-import { trainLayerwise } from './layerwise';
-import { RunSpec, totalEpochs } from './spec';
-import { LayerStats } from './stats';
-import { EpochRecord, Progress, StopInfo, TrainResult, measureAtInit, plainPlan, trainWithStats } from './train';
+import { FashionMNIST, IMAGE_SIZE, NUM_CLASSES, loadFashionMNIST } from '../dataset/fashionmnist';
+import { trainLayerwise } from '../training/layerwise';
+import { RunSpec, totalEpochs } from '../spec/spec';
+import { LayerStats } from '../training/stats';
+import { EpochRecord, Progress, StopInfo, TrainResult, measureAtInit, plainPlan, trainWithStats } from '../training/train';
 
 /** A run's full record: what the CLI writes with --json and what the notebooks plot. */
 export interface History {

@@ -9,12 +9,12 @@ import { initBackend } from '../runtime/backend';
 import { describeFileError } from '../runtime/files';
 import { currentLibVersion, libVersion } from '../runtime/version';
 import { runInWorkers, workerCount } from '../runtime/workers';
-import { FashionMNIST, dataIdentity, findDataDir } from './data';
+import { FashionMNIST, dataIdentity, findDataDir } from '../dataset/fashionmnist';
 import { History, runExperiment } from './run';
 import { RunSet } from './seeds';
-import { RunSpec } from './spec';
+import { RunSpec } from '../spec/spec';
 import { readStored, storeDir, writeStored } from './store';
-import { Progress } from './train';
+import { Progress } from '../training/train';
 import type { SeedJob, SeedReport, SeedResult } from './worker';
 
 export interface SeedRunOptions {
@@ -98,7 +98,7 @@ export async function runSeeds(spec: RunSpec, seeds: number[], options: SeedRunO
     }
   } else if (missing.length > 0) {
     const trained = await runInWorkers<SeedJob, SeedResult, SeedReport>(
-      'lib/training/worker.ts',
+      'lib/runs/worker.ts',
       missing.map(({ s }) => ({ spec: s, stats, checkpoints: options.onCheckpoint !== undefined })),
       {
         size,

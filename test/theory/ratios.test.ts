@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { gradientRatio, signalRatio, weightGradientRatio } from '../../lib/training/ratios';
+import { gradientRatio, signalRatio, weightGradientRatio } from '../../lib/theory/ratios';
 import { assertClose, fakeEpoch, fakeLayer } from '../helpers';
 
 describe('gradientRatio, signalRatio, weightGradientRatio', () => {

@@ -7,9 +7,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { initBackend } from '../../lib/runtime/backend';
-import { loadFashionMNIST } from '../../lib/training/data';
-import { resolveSpec } from '../../lib/training/experiments';
-import { runSeeds } from '../../lib/training/parallel';
+import { loadFashionMNIST } from '../../lib/dataset/fashionmnist';
+import { resolveSpec } from '../../lib/spec/experiments';
+import { runSeeds } from '../../lib/runs/parallel';
 import { makeTmpDir, hasRealData, REAL_DATA_DIR } from '../helpers';
 
 describe('runSeeds', { skip: hasRealData ? false : `${REAL_DATA_DIR} is absent` }, () => {

@@ -4,8 +4,8 @@
  * The gradient that flows is RMS dL/dh; the weight gradient dL/dW = hᵀ·δ also carries the layer's input
  * h, so it mixes the forward signal in and stays secondary.
  */
-import { EpochRecord } from './train';
-import { LayerStats } from './stats';
+import { EpochRecord } from '../training/train';
+import { LayerStats } from '../training/stats';
 
 export const log10 = (x: number | null | undefined): number | null => (x !== null && x !== undefined && x > 0 ? Math.log10(x) : null);
 export const isHidden = (l: LayerStats): boolean => /^hidden\d+$/.test(l.name);

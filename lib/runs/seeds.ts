@@ -5,8 +5,8 @@
  * whether a run learns, so every figure and verdict is drawn from all of a run's seeds.
  */
 import { History } from './run';
-import { RunSpec } from './spec';
-import { LAYER_METRICS, LayerMetric, LayerStats } from './stats';
+import { RunSpec } from '../spec/spec';
+import { LAYER_METRICS, LayerMetric, LayerStats } from '../training/stats';
 
 /** Every seed of one run spec, in seed order. */
 export interface RunSet {

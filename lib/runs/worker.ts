@@ -2,8 +2,8 @@
 import { libVersion } from '../runtime/version';
 import { serveJobs } from '../runtime/workers';
 import { History, runExperiment } from './run';
-import { RunSpec } from './spec';
-import { Progress } from './train';
+import { RunSpec } from '../spec/spec';
+import { Progress } from '../training/train';
 
 export interface SeedJob {
   spec: RunSpec;

@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import {
   GAUSS_HERMITE_MAX_STD, chi, criticalWeightStd, fixedPointVariance, gaussHermite, gaussianExpectation, meanFieldProfile,
   meanFieldSaturation, nextVariance,
-} from '../../lib/training/meanfield';
+} from '../../lib/theory/meanfield';
 import { assertClose, mean, randn, sigmoid } from '../helpers';
 
 const sigmoidSlope = (z: number) => sigmoid(z) * (1 - sigmoid(z));

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { resolveSpec } from '../../lib/training/experiments';
-import { PRESETS, getPreset } from '../../lib/training/presets';
+import { resolveSpec } from '../../lib/spec/experiments';
+import { PRESETS, getPreset } from '../../lib/spec/presets';
 
 describe('presets', () => {
   test('VG_PRESET picks the default preset', () => {

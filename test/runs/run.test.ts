@@ -2,9 +2,9 @@ import { before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../lib/runtime/backend';
-import { FashionMNIST, loadFashionMNIST } from '../../lib/training/data';
-import { EXPERIMENT_IDS, resolveSpec } from '../../lib/training/experiments';
-import { buildModel, runExperiment } from '../../lib/training/run';
+import { FashionMNIST, loadFashionMNIST } from '../../lib/dataset/fashionmnist';
+import { EXPERIMENT_IDS, resolveSpec } from '../../lib/spec/experiments';
+import { buildModel, runExperiment } from '../../lib/runs/run';
 import { REAL_DATA_DIR, hasRealData } from '../helpers';
 
 before(async () => {

@@ -5,13 +5,13 @@
  * `buildModel` and measured by `measureAtInit` on one fixed batch (the split's first `batchSize`
  * images), exactly as a run's `atInit` is, then disposed.
  */
-import { Split, gatherBatch } from './data';
-import { resolveSpec } from './experiments';
+import { Split, gatherBatch } from '../dataset/fashionmnist';
+import { resolveSpec } from '../spec/experiments';
 import { criticalWeightStd, meanFieldProfile } from './meanfield';
-import { buildModel } from './run';
-import { RunSpec, RunSpecInput } from './spec';
-import { LayerStats } from './stats';
-import { measureAtInit } from './train';
+import { buildModel } from '../runs/run';
+import { RunSpec, RunSpecInput } from '../spec/spec';
+import { LayerStats } from '../training/stats';
+import { measureAtInit } from '../training/train';
 
 /** Where networks are measured: the data and the seed of the initial weights (a notebook's `ctx` is one). */
 export interface InitContext {

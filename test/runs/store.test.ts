@@ -5,9 +5,9 @@ import * as os from 'os';
 import * as fs from 'fs';
 import * as path from 'path';
 import { initBackend } from '../../lib/runtime/backend';
-import { resolveSpec } from '../../lib/training/experiments';
-import { runSeeds } from '../../lib/training/parallel';
-import { runKey } from '../../lib/training/store';
+import { resolveSpec } from '../../lib/spec/experiments';
+import { runSeeds } from '../../lib/runs/parallel';
+import { runKey } from '../../lib/runs/store';
 import { PROJECT_ROOT, REAL_DATA_DIR, hasRealData, makeTmpDir } from '../helpers';
 
 describe('runKey', () => {
@@ -45,8 +45,8 @@ describe('the run store after an edit to lib/ in an open session', { skip: hasRe
     // edits ReLU (its output x3) and trains ReLU's seeds in workers, reverts the edit, trains again.
     const script = `
       const fs = require('fs');
-      const { runSeeds } = require('./lib/training/parallel');
-      const { resolveSpec } = require('./lib/training/experiments');
+      const { runSeeds } = require('./lib/runs/parallel');
+      const { resolveSpec } = require('./lib/spec/experiments');
       const file = 'lib/network/activations.ts';
       const text = fs.readFileSync(file, 'utf8');
       const edit = () => fs.writeFileSync(file, text.replace('value: tf.relu(z as tf.Tensor)', 'value: tf.mul(tf.relu(z as tf.Tensor), 3)'));

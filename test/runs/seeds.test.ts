@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { seedList, spreadOf, summarizeSeeds } from '../../lib/training/seeds';
+import { seedList, spreadOf, summarizeSeeds } from '../../lib/runs/seeds';
 import { assertClose, fakeHistory, fakeRunSet } from '../helpers';
 
 describe('spreadOf', () => {

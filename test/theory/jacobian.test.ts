@@ -11,7 +11,7 @@ import { Matrix } from 'ml-matrix';
 import { initBackend } from '../../lib/runtime/backend';
 import { Activation } from '../../lib/network/activations';
 import { MLP, Normalization, buildMLP } from '../../lib/network/models';
-import { hiddenJacobians, jacobianSpectra, singularValues } from '../../lib/training/jacobian';
+import { hiddenJacobians, jacobianSpectra, singularValues } from '../../lib/theory/jacobian';
 import { assertClose, mlpConfig, randn, sigmoid, syntheticData } from '../helpers';
 
 before(async () => {

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { initBackend } from '../../lib/runtime/backend';
-import { epochBatches, gatherBatch, loadFashionMNIST, parseIdx, readIdx } from '../../lib/training/data';
+import { epochBatches, gatherBatch, loadFashionMNIST, parseIdx, readIdx } from '../../lib/dataset/fashionmnist';
 import {
   IMAGE_PIXELS, REAL_DATA_DIR, TinyDataset, hasRealData, idxBytes, imageId, makeTmpDir, writeTinyDataset,
 } from '../helpers';

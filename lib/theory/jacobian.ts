@@ -24,9 +24,9 @@ import { Matrix, SVD } from 'ml-matrix';
 import { Activation } from '../network/activations';
 import { MLP, Probe } from '../network/models';
 import { COMPARED_NETWORKS, InitContext, InitMeasurement, hiddenGradFactors, specAtInit } from './sweeps';
-import { RunSpecInput } from './spec';
-import { buildModel } from './run';
-import { batchTensors, measureAtInit } from './train';
+import { RunSpecInput } from '../spec/spec';
+import { buildModel } from '../runs/run';
+import { batchTensors, measureAtInit } from '../training/train';
 
 /** φ' from the activation's output. */
 function slopeFromOutput(kind: Activation, y: number): number {

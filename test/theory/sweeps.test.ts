@@ -7,10 +7,10 @@ import { before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../lib/runtime/backend';
-import { criticalWeightStd } from '../../lib/training/meanfield';
+import { criticalWeightStd } from '../../lib/theory/meanfield';
 import {
   crossingOfOne, geometricMean, hiddenGradFactors, leastSquaresSlope, logSpace, meanSquaredNorm, measureInit, sweepDepth, sweepInitScale,
-} from '../../lib/training/sweeps';
+} from '../../lib/theory/sweeps';
 import { assertClose, fakeLayer, syntheticData } from '../helpers';
 
 before(async () => {

@@ -13,8 +13,8 @@ import { describeFileError, writeJsonAtomic } from '../runtime/files';
 import { projectRoot } from '../runtime/paths';
 import { libVersion } from '../runtime/version';
 import { History, specKey } from './run';
-import { RunSpec, totalEpochs } from './spec';
-import { LAYER_METRICS } from './stats';
+import { RunSpec, totalEpochs } from '../spec/spec';
+import { LAYER_METRICS } from '../training/stats';
 
 export function storeDir(): string {
   return process.env.VG_STORE_DIR ? path.resolve(process.env.VG_STORE_DIR) : path.join(projectRoot(), '.cache', 'runs');

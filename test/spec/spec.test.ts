@@ -4,9 +4,9 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { run } from '../../lib/presentation/notebook';
-import { EXPERIMENT_IDS, resolveSpec } from '../../lib/training/experiments';
-import { PRESET_NAMES } from '../../lib/training/presets';
-import { SpecError, WASM_HEAP_LIMIT, checkSpec, describeChanges, memoryEstimate, mergeSpec, totalEpochs } from '../../lib/training/spec';
+import { EXPERIMENT_IDS, resolveSpec } from '../../lib/spec/experiments';
+import { PRESET_NAMES } from '../../lib/spec/presets';
+import { SpecError, WASM_HEAP_LIMIT, checkSpec, describeChanges, memoryEstimate, mergeSpec, totalEpochs } from '../../lib/spec/spec';
 import { PROJECT_ROOT, STUDY_MODEL, studySpec } from '../helpers';
 
 /** The problems `checkSpec` finds in the study spec with `changes` applied ([] when it passes). */
@@ -135,7 +135,7 @@ describe('the memory a network needs', () => {
     const script = `
       const tf = require('@tensorflow/tfjs');
       require('./lib/runtime/backend').initBackend().then(async (backend) => {
-        await require('./lib/training/run').runExperiment(${JSON.stringify(spec)}, {});
+        await require('./lib/runs/run').runExperiment(${JSON.stringify(spec)}, {});
         console.log(JSON.stringify({ backend, heap: tf.backend().wasm.HEAPU8.length }));
       });`;
     const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 280_000 });

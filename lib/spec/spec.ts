@@ -19,7 +19,7 @@ import { ACTIVATIONS, Activation } from '../network/activations';
 import { INIT_KINDS, Init } from '../network/init';
 import { ModelSpec, NORMALIZATIONS, Normalization, SKIP_NAMES, SkipSpec, skipPairs } from '../network/models';
 import { AdamSpec, OPTIMIZER_KINDS, OptimizerSpec, SGDSpec } from '../network/optimizers';
-import { IMAGE_SIZE, NUM_CLASSES } from './data';
+import { IMAGE_SIZE, NUM_CLASSES } from '../dataset/fashionmnist';
 
 /** One stage of layer-wise training. */
 export interface Stage {

@@ -1,8 +1,8 @@
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { EXPERIMENTS, EXPERIMENT_IDS, getExperiment, resolveSpec } from '../../lib/training/experiments';
-import { PRESETS } from '../../lib/training/presets';
-import { SpecError, totalEpochs } from '../../lib/training/spec';
+import { EXPERIMENTS, EXPERIMENT_IDS, getExperiment, resolveSpec } from '../../lib/spec/experiments';
+import { PRESETS } from '../../lib/spec/presets';
+import { SpecError, totalEpochs } from '../../lib/spec/spec';
 import { STUDY_MODEL } from '../helpers';
 
 describe('the experiments table', () => {
