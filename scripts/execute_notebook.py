@@ -174,7 +174,7 @@ def main():
         if state["index"] is None:
             # No cell ran: whatever stopped the kernel's start (it died, never answered, or its command
             # is missing), the notebook can simply be run again.
-            problem, code = f"{type(e).__name__}: {e}", KERNEL_DID_NOT_START
+            problem, code = f"{type(e).__name__}: {(str(e).splitlines() or [''])[0]}", KERNEL_DID_NOT_START
         elif isinstance(e, CellExecutionError):
             problem, code = "failed", 1
         elif isinstance(e, (DeadKernelError, AssertionError)):
@@ -205,7 +205,7 @@ def main():
         return 0
 
     if not save_or_say(nb, args.notebook, failed_path(args.out_ipynb), failed_path(args.out_html)):
-        return code
+        return 1 if code == KERNEL_DID_NOT_START else code  # a second start would meet the same disk
     index = state["index"]
     if index is None:
         if state["signal"] is not None:
@@ -214,11 +214,11 @@ def main():
             why = f"the kernel did not start ({problem})"
         sys.stderr.write(f"{args.notebook}: {why}; no cell ran\nthe notebook, not executed, is in {failed_path(args.out_html)}\n")
         return code
-    cell = nb.cells[index] if index is not None else None
+    cell = nb.cells[index]
     code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     number = code_cells.index(index) + 1 if index in code_cells else "?"
-    first_line = cell.source.strip().splitlines()[0] if cell is not None and cell.source.strip() else ""
-    text = f"\n{cell_error_text(cell)}" if cell is not None and code == 1 and problem == "failed" else ""
+    first_line = cell.source.strip().splitlines()[0] if cell.source.strip() else ""
+    text = f"\n{cell_error_text(cell)}" if code == 1 and problem == "failed" else ""
     sys.stderr.write(
         f"{args.notebook}: code cell {number} {problem} ({first_line}){text}\n"
         f"the partly executed notebook is in {failed_path(args.out_html)}\n"
