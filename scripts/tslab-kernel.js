@@ -23,6 +23,7 @@
 //    that at the output socket while a cell runs, so at shutdown, with the socket closed, logging
 //    threw again, and the tfjs wasm glue (which rethrows unhandled rejections) killed the kernel with
 //    its own stack trace in place of the cell's error.
+// 5. JupyterLab's history requests get an empty history (below) instead of a warning in a cell.
 // `scripts/setup.sh` registers this file as the kernel's binary; its arguments are tslab's.
 'use strict';
 const fs = require('fs');
@@ -121,5 +122,28 @@ zmq.Publisher = class extends Publisher {
 };
 zmq.Router = boundFirst(zmq.Router);
 zmq.Reply = boundFirst(zmq.Reply);
+
+// JupyterLab asks a kernel for its input history (history_request) when a notebook opens and as cells
+// are added; tslab knows no such request and warns "unknown msg_type: history_request" on stderr, which
+// tslab shows in whichever cell runs then. The messaging spec lets a kernel answer with an empty history.
+// tslab's message class is not exported: it is taken from the kernel_info request, always the first.
+const { ZmqServer } = require(path.join(tslabDir, 'dist', 'jupyter.js'));
+let Message;
+const handleKernelInfo = ZmqServer.prototype.handleKernelInfo;
+ZmqServer.prototype.handleKernelInfo = function (sock, msg) {
+  Message = msg.constructor;
+  return handleKernelInfo.call(this, sock, msg);
+};
+const handleShellMessage = ZmqServer.prototype.handleShellMessage;
+ZmqServer.prototype.handleShellMessage = async function (sock, ...frames) {
+  const msg = Message && Message.fromRaw(this.connInfo.key, frames);
+  if (!msg || msg.header.msg_type !== 'history_request') return handleShellMessage.call(this, sock, ...frames);
+  this.publishStatus('busy', msg);
+  const reply = msg.createReply();
+  reply.header.msg_type = 'history_reply';
+  reply.content = { status: 'ok', history: [] };
+  reply.signAndSend(this.connInfo.key, sock);
+  this.publishStatus('idle', msg);
+};
 
 require(path.join(tslabDir, 'dist', 'main.js')).main();

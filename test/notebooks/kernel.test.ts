@@ -50,6 +50,29 @@ function plainTslab(): string {
   return plain;
 }
 
+function historyRequest(jupyterPath: string, name: string): { reply: { type: string; status: string; history: unknown[] } | null; streams: string[] } {
+  const out = path.join(tmp, `history-${name}.json`);
+  const r = spawnSync(findPython(), [path.join(__dirname, 'history_request.py'), 'tslab', out], {
+    cwd: tmp, env: { ...process.env, JUPYTER_PATH: jupyterPath }, encoding: 'utf8', timeout: 3 * 60 * 1000,
+  });
+  assert.equal(r.status, 0, r.stderr.slice(-3000));
+  return JSON.parse(fs.readFileSync(out, 'utf8'));
+}
+
+describe('tslab kernel > the history request JupyterLab sends', () => {
+  it('is answered with an empty history, and no warning reaches a cell', () => {
+    const res = historyRequest(kernelDir, 'ours');
+    assert.deepEqual(res.reply, { type: 'history_reply', status: 'ok', history: [] });
+    assert.deepEqual(res.streams.filter((t) => /unknown msg_type/.test(t)), []);
+  });
+
+  it('goes unanswered by tslab as published, which warns about it', () => {
+    const res = historyRequest(plainTslab(), 'plain');
+    // If this fails, tslab answers history requests itself and the launcher's answer can go.
+    assert.equal(res.reply, null);
+  });
+});
+
 describe('tslab kernel > a cell with many outputs', () => {
   it('is registered as scripts/tslab-kernel.js', () => {
     const spec = JSON.parse(fs.readFileSync(path.join(kernelDir, 'kernels', 'tslab', 'kernel.json'), 'utf8')) as { argv: string[] };
