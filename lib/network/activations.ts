@@ -15,8 +15,9 @@ export const SATURATION_MARGIN = 0.01;
 /**
  * σ(z) with tfjs's own gradient dy · y · (1 - y), as three tfjs ops, 1 - y taken against a tensor of
  * ones rather than the scalar 1 (a scalar on the left takes a slow generic broadcast on wasm). On the
- * wasm backend, while this file is as tested, the same float32 operations run fused in one pass on
- * the heap (runtime/elementwise.ts): bit-identical results.
+ * wasm backend the same float32 operations run fused in one pass on the heap
+ * (runtime/kernels/elementwise.ts), once a check at start has found it gives this formula's very bits
+ * (network/fusedcheck.ts).
  */
 export const sigmoid = tf.customGrad((z, save) => {
   const y = tf.sigmoid(z as tf.Tensor);
@@ -29,8 +30,8 @@ export const sigmoid = tf.customGrad((z, save) => {
 
 /**
  * ReLU, max(0, z), with tfjs's own gradient written out: dy · step(z), 1 where z > 0 and 0 elsewhere,
- * so a unit whose input is negative passes no gradient back. On the wasm backend, while this file is
- * as tested, fused into one pass (runtime/elementwise.ts): bit-identical results.
+ * so a unit whose input is negative passes no gradient back. On the wasm backend, fused into one pass
+ * (runtime/kernels/elementwise.ts) once checked at start to give this formula's very bits.
  */
 export const relu = tf.customGrad((z, save) => {
   (save as tf.GradSaveFunc)([z as tf.Tensor]);

@@ -39,9 +39,9 @@ function row(values: ArrayLike<number>): tf.Tensor2D {
  *   forward:  x̂ = (x − μ_B) / √(σ²_B + ε),  y = γ x̂ + β;
  *   backward: dβ = Σ dy,  dγ = Σ dy·x̂,  dx = γ/√(σ²_B + ε) · (dy − mean(dy) − x̂ · mean(dy·x̂)),
  * sums and means over the batch, per feature. The per-feature numbers are plain float64 arithmetic on
- * sums read in one pass over the batch (runtime/reductions.ts); the element-wise steps are tfjs ops,
- * which on the wasm backend, while this file is as tested, run fused into one pass each
- * (runtime/elementwise.ts: the same float32 operations, bit-identical).
+ * sums read in one pass over the batch (runtime/kernels/reductions.ts); the element-wise steps are tfjs
+ * ops, which on the wasm backend run fused into one pass each (runtime/kernels/elementwise.ts), once
+ * checked at start to give these formulas' very bits (network/fusedcheck.ts).
  */
 function batchNormTrain(x: tf.Tensor2D, gamma: tf.Tensor, beta: tf.Tensor, moments: BatchMoments): tf.Tensor2D {
   const n = x.shape[0];

@@ -51,7 +51,7 @@ class SGD implements Optimizer {
 
   apply(variables: tf.Variable[], grads: tf.Tensor[]): tf.Tensor[] {
     return variables.map((v, i) => {
-      // On wasm, `step`'s float32 operations fused into one pass (bit-identical), while this file is as tested.
+      // On wasm, `step`'s float32 operations fused into one pass, once checked at start to give its very bits.
       const next = fusedSgdStep(v, grads[i], this.lr) ?? this.step(v, grads[i]);
       v.assign(next.w);
       return next.delta;
@@ -96,7 +96,7 @@ class Adam implements Optimizer {
     return variables.map((variable, i) => {
       const m = this.slot(this.m, variable);
       const v = this.slot(this.v, variable);
-      // On wasm, `step`'s float32 operations fused into one pass (bit-identical), while this file is as tested.
+      // On wasm, `step`'s float32 operations fused into one pass, once checked at start to give its very bits.
       const next = fusedAdamStep(variable, grads[i], m, v, { lr, beta1, beta2, epsilon, c1, c2 }) ?? this.step(variable, grads[i], m, v, c1, c2);
       m.assign(next.m);
       v.assign(next.v);

@@ -1,6 +1,6 @@
 /**
  * Per-layer statistics of a training step, each read in one pass over the tensor where it lives (the
- * wasm heap, see runtime/reductions.ts) and summed over the epoch in plain numbers: no tfjs op per
+ * wasm heap, see runtime/kernels/reductions.ts) and summed over the epoch in plain numbers: no tfjs op per
  * statistic.
  * What is measured, for every layer (input to output, output last):
  *
@@ -142,7 +142,7 @@ function fromSums(n: number, sum: number, sumSq: number, sumAbs: number, saturat
 
 /**
  * [mean, std, mean |x|, ‖x‖₂, saturated fraction, RMS] over every element of `x`, from one pass over
- * the data where it lives (runtime/reductions.ts), summed in float64: six statistics for the price of
+ * the data where it lives (runtime/kernels/reductions.ts), summed in float64: six statistics for the price of
  * reading the tensor once, instead of some fifteen tfjs reductions and comparisons. The saturated
  * fraction follows `saturationFraction`'s rule for `kind` (NaN without a kind). Population std, as
  * `tf.moments`.

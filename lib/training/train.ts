@@ -115,7 +115,7 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 /**
  * A mini-batch as tensors, the same values as `gatherBatch`'s (byte / 255 in float32, correctly
  * rounded as its lookup table is): on the wasm backend the bytes are copied to the heap and divided
- * there in one pass (runtime/elementwise.ts); elsewhere they become floats by the typed array's own
+ * there in one pass (runtime/kernels/elementwise.ts); elsewhere they become floats by the typed array's own
  * conversion and are divided on the backend.
  */
 export function batchTensors(split: Split, indices: ArrayLike<number>): { x: tf.Tensor2D; y: tf.Tensor1D; labels: Int32Array } {
