@@ -2,6 +2,7 @@
  * Weight initialisations. Every one is seeded, so two models built with the same seed are identical.
  */
 import * as tf from '@tensorflow/tfjs';
+import { deriveSeed } from '../runtime/random';
 
 export type Init =
   /** PyTorch's `nn.Linear` default: W and b ~ U(-1/sqrt(fan_in), +1/sqrt(fan_in)). The study's "original model". */
@@ -41,7 +42,7 @@ export function initDense(
       const bound = 1 / Math.sqrt(fanIn);
       return {
         kernel: tf.randomUniform([fanIn, fanOut], -bound, bound, 'float32', seed),
-        bias: tf.randomUniform([fanOut], -bound, bound, 'float32', seed + 1),
+        bias: tf.randomUniform([fanOut], -bound, bound, 'float32', deriveSeed(seed, 'bias')),
       };
     }
     case 'normal':

@@ -3,6 +3,7 @@
  * can be measured: Flatten → `depth` × [Linear(·, width) → (normalisation) → activation] → Linear(width, 10).
  */
 import * as tf from '@tensorflow/tfjs';
+import { deriveSeed } from '../runtime/random';
 import { Activation, activate } from './activations';
 import { dense } from './dense';
 import './fusedcheck'; // the fused kernels' self-checks: none runs unchecked
@@ -124,11 +125,11 @@ export class MLP {
     this.prefix = `mlp${++modelCount}`;
     const { depth, width, inputSize, init, seed, normalization } = this.options;
     for (let i = 1; i <= depth; i++) {
-      const layer = this.makeDense(hiddenName(i), i === 1 ? inputSize : width, width, init, seed * 1000 + 10 * i);
+      const layer = this.makeDense(hiddenName(i), i === 1 ? inputSize : width, width, init, deriveSeed(seed, 'hidden', i));
       if (normalization === 'batchnorm') layer.bn = createBatchNorm(width, `${this.prefix}/${layer.name}/bn`);
       this.hidden.push(layer);
     }
-    this.output = this.makeDense('output', width, this.options.classes, init, seed * 1000 + 10 * (depth + 1));
+    this.output = this.makeDense('output', width, this.options.classes, init, deriveSeed(seed, 'output'));
   }
 
   private makeDense(name: string, fanIn: number, fanOut: number, init: Init, seed: number): DenseLayer {

@@ -13,6 +13,7 @@
 import { FashionMNIST } from '../dataset/fashionmnist';
 import { MLP, hiddenName } from '../network/models';
 import { LayerwiseSchedule, RunSpec, Schedule, Stage } from '../spec/spec';
+import { deriveSeed } from '../runtime/random';
 import { TrainHooks, TrainResult, histogramEpochs, trainWithStats } from './train';
 
 /** Hidden layers in use and frozen layer names of a stage. */
@@ -28,7 +29,7 @@ export async function trainLayerwise(model: MLP, data: FashionMNIST, spec: RunSp
   const result: TrainResult = { epochs: [] };
   for (let i = 0; i < stages.length; i++) {
     const { activeDepth, frozen } = stageLayers(stages[i], blocks);
-    model.replaceOutput({ kind: 'torch-default' }, spec.seed * 1000 + 900 + i);
+    model.replaceOutput({ kind: 'torch-default' }, deriveSeed(spec.seed, 'layerwise-output', i));
     const part = await trainWithStats(model, data, {
       spec,
       epochs: stageEpochs,

@@ -83,6 +83,17 @@ describe('MLP structure', () => {
     [a, b, c].forEach((m) => m.dispose());
   });
 
+  test('a 200-layer network\'s layers, and two seeds\' networks, all start with distinct weights', () => {
+    // per-layer seeds were seed·1000 + 10·i: from layer 100 on they met the next seed's layers
+    const deep = (seed: number) => buildMLP(mlpConfig({ depth: 200, width: 4, inputSize: 4, seed }));
+    const first = (m: MLP) => m.layers.map((l) => Array.from(l.kernel.dataSync().slice(0, 4)).join(','));
+    const [a, b] = [deep(0), deep(1)];
+    const all = [...first(a), ...first(b)];
+    assert.equal(all.length, 2 * 201);
+    assert.equal(new Set(all).size, all.length, 'two layers started with the same weights');
+    [a, b].forEach((m) => m.dispose());
+  });
+
   test('dispose frees every tensor the model made, BatchNorm included', () => {
     const before = tf.memory().numTensors;
     for (const normalization of ['none', 'batchnorm'] as const) {
