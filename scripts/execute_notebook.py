@@ -72,7 +72,9 @@ def save(nb, out_ipynb, out_html):
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     NotebookNotary().sign(nb)
     replace_atomically(out_ipynb, lambda tmp: nbformat.write(nb, tmp))
-    html, _ = HTMLExporter().from_notebook_node(nb)
+    # nbconvert 7's lab template loads require.js and MathJax from a CDN; ours (scripts/nbconvert/offline) loads nothing.
+    exporter = HTMLExporter(extra_template_basedirs=[os.path.join(os.path.dirname(os.path.abspath(__file__)), "nbconvert")], template_name="offline")
+    html, _ = exporter.from_notebook_node(nb)
     # A link to a sibling notebook ("see 00-the-problem.ipynb") points at its report in the HTML.
     html = re.sub(r'href="(\d\d-[\w.-]+)\.ipynb(#[^"]*)?"', r'href="\1.html\2"', html)
 

@@ -61,7 +61,9 @@ describe('notebooks as committed', () => {
   it('are each described in the README, with how to open them in JupyterLab and trust them', () => {
     const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
     for (const f of notebooks) assert.ok(readme.includes(f.replace('.ipynb', '')), `README does not describe ${f}`);
-    assert.match(readme, /jupyter lab/);
+    assert.match(readme, /npm run lab/);
+    assert.match(readme, /npm run notebook/);
+    assert.match(readme, /Trust Notebook/);
     assert.match(readme, /jupyter trust/);
   });
 });
