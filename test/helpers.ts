@@ -4,6 +4,7 @@
  * Nothing here calls the library code it helps to test, except for its types and IMAGE_SIZE.
  */
 import * as assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -170,6 +171,25 @@ export function idxBytes(dims: number[], data: ArrayLike<number>, magic = 0x0800
 
 export function makeTmpDir(prefix = 'vg-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/**
+ * A run store of its own for the suite this is called in: VG_STORE_DIR points at a fresh temp folder
+ * (`store.dir`) before its tests and is restored, the folder removed, after them.
+ */
+export function useTempStore(): { dir: string } {
+  const saved = process.env.VG_STORE_DIR;
+  const store = { dir: '' };
+  before(() => {
+    store.dir = makeTmpDir('vg-store-');
+    process.env.VG_STORE_DIR = store.dir;
+  });
+  after(() => {
+    if (saved === undefined) delete process.env.VG_STORE_DIR;
+    else process.env.VG_STORE_DIR = saved;
+    fs.rmSync(store.dir, { recursive: true, force: true });
+  });
+  return store;
 }
 
 export interface TinyDataset {

@@ -2,7 +2,7 @@
  * Runs over several seeds: in worker processes, from the run store, and the same numbers whichever
  * way a seed was trained.
  */
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -10,21 +10,11 @@ import { initBackend } from '../../lib/runtime/backend';
 import { loadFashionMNIST } from '../../lib/dataset/fashionmnist';
 import { resolveSpec } from '../../lib/spec/experiments';
 import { runSeeds } from '../../lib/runs/parallel';
-import { makeTmpDir, hasRealData, REAL_DATA_DIR } from '../helpers';
+import { hasRealData, REAL_DATA_DIR, useTempStore } from '../helpers';
 
 describe('runSeeds', { skip: hasRealData ? false : `${REAL_DATA_DIR} is absent` }, () => {
-  const saved = process.env.VG_STORE_DIR;
-  let dir = '';
-  before(async () => {
-    await initBackend();
-    dir = makeTmpDir('vg-store-');
-    process.env.VG_STORE_DIR = dir;
-  });
-  after(() => {
-    if (saved === undefined) delete process.env.VG_STORE_DIR;
-    else process.env.VG_STORE_DIR = saved;
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const store = useTempStore();
+  before(() => initBackend());
   const spec = resolveSpec({ from: 'relu', schedule: { epochs: 2 }, limit: 600 }, { preset: 'smoke' });
   const numbers = (h: { epochs: Array<{ valLoss: number; layers: Array<{ activationGradRms: number | null }> }> }) =>
     h.epochs.map((e) => [e.valLoss, ...e.layers.map((l) => l.activationGradRms)]);
@@ -37,7 +27,7 @@ describe('runSeeds', { skip: hasRealData ? false : `${REAL_DATA_DIR} is absent` 
     assert.deepEqual(set.storedAt, [null, null, null]);
     assert.deepEqual([...progressed].sort(), [0, 1, 2], 'every seed reported progress');
     assert.notDeepEqual(numbers(set.runs[0]), numbers(set.runs[1]), 'different seeds, different runs');
-    assert.equal(fs.readdirSync(dir).filter((f) => f.endsWith('.json')).length, 3, 'one store entry per seed');
+    assert.equal(fs.readdirSync(store.dir).filter((f) => f.endsWith('.json')).length, 3, 'one store entry per seed');
   });
 
   test('a seed trained in a worker is the same run as trained in this process', async () => {
@@ -69,9 +59,9 @@ describe('runSeeds', { skip: hasRealData ? false : `${REAL_DATA_DIR} is absent` 
   });
 
   test('a corrupt store entry is named on stderr, set aside and trained again', async () => {
-    const [entry] = fs.readdirSync(dir).filter((f) => f.includes('seed1-') && f.endsWith('.json') && fs.readFileSync(path.join(dir, f), 'utf8').includes('"lr": 0.001'));
+    const [entry] = fs.readdirSync(store.dir).filter((f) => f.includes('seed1-') && f.endsWith('.json') && fs.readFileSync(path.join(store.dir, f), 'utf8').includes('"lr": 0.001'));
     assert.ok(entry, 'the seed-1 entry of the first test');
-    fs.writeFileSync(path.join(dir, entry), '{"storedAt": "2026-01-01T00:00:00Z", "history": {');
+    fs.writeFileSync(path.join(store.dir, entry), '{"storedAt": "2026-01-01T00:00:00Z", "history": {');
     const messages: string[] = [];
     const original = console.error;
     console.error = (m: string) => messages.push(m);
@@ -82,14 +72,14 @@ describe('runSeeds', { skip: hasRealData ? false : `${REAL_DATA_DIR} is absent` 
       console.error = original;
     }
     assert.match(messages.join('\n'), new RegExp(`run store: .*${entry} is corrupt .*training the run again`));
-    assert.ok(fs.existsSync(path.join(dir, `${entry}.corrupt`)));
-    assert.doesNotThrow(() => JSON.parse(fs.readFileSync(path.join(dir, entry), 'utf8')), 'rewritten whole');
+    assert.ok(fs.existsSync(path.join(store.dir, `${entry}.corrupt`)));
+    assert.doesNotThrow(() => JSON.parse(fs.readFileSync(path.join(store.dir, entry), 'utf8')), 'rewritten whole');
   });
 
   test('an interrupted run is not stored', async () => {
-    const before = fs.readdirSync(dir).length;
+    const before = fs.readdirSync(store.dir).length;
     const set = await runSeeds({ ...spec, seed: 77 }, [77], { workers: 1, shouldStop: () => true });
     assert.equal(set.runs[0].stopped?.reason, 'interrupted');
-    assert.equal(fs.readdirSync(dir).length, before);
+    assert.equal(fs.readdirSync(store.dir).length, before);
   });
 });

@@ -1,4 +1,4 @@
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'child_process';
 import * as os from 'os';
@@ -8,7 +8,7 @@ import { initBackend } from '../../lib/runtime/backend';
 import { resolveSpec } from '../../lib/spec/experiments';
 import { runSeeds } from '../../lib/runs/parallel';
 import { runKey } from '../../lib/runs/store';
-import { PROJECT_ROOT, REAL_DATA_DIR, hasRealData, makeTmpDir } from '../helpers';
+import { PROJECT_ROOT, REAL_DATA_DIR, hasRealData, makeTmpDir, useTempStore } from '../helpers';
 
 describe('runKey', () => {
   const spec = resolveSpec('relu', { preset: 'smoke' });
@@ -94,24 +94,14 @@ describe('the run store after an edit to lib/ in an open session', { skip: hasRe
 });
 
 describe('a store entry is checked against its key before use', { skip: hasRealData ? false : `${REAL_DATA_DIR} is absent` }, () => {
-  const saved = process.env.VG_STORE_DIR;
-  let dir = '';
-  before(async () => {
-    await initBackend();
-    dir = makeTmpDir('vg-store-');
-    process.env.VG_STORE_DIR = dir;
-  });
-  after(() => {
-    if (saved === undefined) delete process.env.VG_STORE_DIR;
-    else process.env.VG_STORE_DIR = saved;
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const store = useTempStore();
+  before(() => initBackend());
   const baseline = resolveSpec({ from: 'baseline', schedule: { epochs: 2 }, limit: 200 }, { preset: 'smoke' });
   const relu = resolveSpec({ from: 'relu', schedule: { epochs: 2 }, limit: 200 }, { preset: 'smoke' });
   const entry = (experiment: string) => {
-    const found = fs.readdirSync(dir).filter((f) => f.startsWith(`${experiment}-seed0-`) && f.endsWith('.json'));
+    const found = fs.readdirSync(store.dir).filter((f) => f.startsWith(`${experiment}-seed0-`) && f.endsWith('.json'));
     assert.equal(found.length, 1, `one entry of ${experiment}`);
-    return path.join(dir, found[0]);
+    return path.join(store.dir, found[0]);
   };
   type Stored = { history: { epochs: Array<Record<string, unknown>> } };
   const edit = (file: string, change: (e: Stored) => void) => {
