@@ -149,24 +149,6 @@ export async function menu(page: Page, top: string, item: string): Promise<void>
   }).first().click();
 }
 
-/** Waits until every code cell has run (an execution count) and the kernel has stayed idle for 2 s. */
-export async function waitForAllRun(page: Page, seconds: number): Promise<CellState[]> {
-  const deadline = Date.now() + seconds * 1000;
-  let idleSince = 0;
-  for (;;) {
-    const state = await cells(page);
-    const done = state.filter((c) => c.type === 'code').every((c) => c.executionCount !== null);
-    if (done && (await kernelStatus(page)) === 'idle') {
-      idleSince ||= Date.now();
-      if (Date.now() - idleSince > 2000) return state;
-    } else {
-      idleSince = 0;
-    }
-    if (Date.now() > deadline) throw new Error(`cells still running after ${seconds} s`);
-    await page.waitForTimeout(500);
-  }
-}
-
 /** Waits until the kernel has been idle for 2 s. */
 export async function waitForIdle(page: Page, seconds: number): Promise<void> {
   const deadline = Date.now() + seconds * 1000;
@@ -181,6 +163,17 @@ export async function waitForIdle(page: Page, seconds: number): Promise<void> {
     await page.waitForTimeout(300);
   }
   throw new Error(`the kernel was still busy after ${seconds} s`);
+}
+
+/** Waits until every code cell has run (an execution count) and then the kernel has stayed idle for 2 s. */
+export async function waitForAllRun(page: Page, seconds: number): Promise<CellState[]> {
+  const deadline = Date.now() + seconds * 1000;
+  while (!(await cells(page)).filter((c) => c.type === 'code').every((c) => c.executionCount !== null)) {
+    if (Date.now() > deadline) throw new Error(`cells still running after ${seconds} s`);
+    await page.waitForTimeout(500);
+  }
+  await waitForIdle(page, Math.max(1, (deadline - Date.now()) / 1000));
+  return cells(page);
 }
 
 export interface Drawn {
