@@ -326,6 +326,44 @@ export class StepRecorder implements Probe {
   }
 }
 
+/** The metrics kept for every step of the first epochs (`StepSeries`): the gradient that flows and the update:data ratio. */
+export const STEP_METRICS = ['activationGradRms', 'updateRatio'] as const;
+export type StepMetric = (typeof STEP_METRICS)[number];
+
+/** Significant digits a step value keeps: what a figure shows (plots.ts keeps 4 too), a third of a float64's bytes in JSON. */
+export const STEP_DIGITS = 4;
+
+/**
+ * Every step of one epoch, as columns of numbers (a few hundred steps × layers stay small in the run
+ * store): the step's training loss and, per layer (the run's `layerNames` order), each of
+ * `STEP_METRICS`, null where not measured. Values rounded to `STEP_DIGITS` significant digits.
+ */
+export type StepSeries = { loss: Array<number | null> } & Record<StepMetric, Array<Array<number | null>>>;
+
+const stepValue = (x: number): number | null => (Number.isFinite(x) ? Number(x.toPrecision(STEP_DIGITS)) : null);
+
+/** Collects an epoch's `StepSeries` from the step vectors `StepRecorder.vector()` gives and the steps' losses. */
+export class StepSeriesRecorder {
+  private readonly series: StepSeries;
+
+  constructor(private readonly layers: number) {
+    this.series = { loss: [], activationGradRms: [], updateRatio: [] };
+    for (const m of STEP_METRICS) this.series[m] = Array.from({ length: layers }, () => []);
+  }
+
+  add(step: ArrayLike<number>, loss: number): void {
+    this.series.loss.push(stepValue(loss));
+    for (const m of STEP_METRICS) {
+      const k = LAYER_METRICS.indexOf(m);
+      for (let li = 0; li < this.layers; li++) this.series[m][li].push(stepValue(step[li * LAYER_METRICS.length + k]));
+    }
+  }
+
+  read(): StepSeries {
+    return this.series;
+  }
+}
+
 /** Sums step vectors over an epoch; `read()` averages them, counting NaN as "not measured". */
 export class EpochAccumulator {
   private sum: Float64Array | undefined;

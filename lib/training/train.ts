@@ -10,7 +10,7 @@ import { DenseLayer, MLP } from '../network/models';
 import { BatchMoments, updateRunningStats } from '../network/normalization';
 import { OptimizerSpec, createOptimizer, describeOptimizer } from '../network/optimizers';
 import { RunSpec, totalEpochs } from '../spec/spec';
-import { EpochAccumulator, LayerHistograms, LayerStats, StepRecorder } from './stats';
+import { EpochAccumulator, LayerHistograms, LayerStats, StepRecorder, StepSeries, StepSeriesRecorder } from './stats';
 import { fusedUnitBytes } from '../runtime/kernels/elementwise';
 import { sums } from '../runtime/kernels/reductions';
 import { float32View } from '../runtime/kernels/wasmheap';
@@ -30,7 +30,16 @@ export interface EpochRecord {
   stage?: number;
   /** Histograms from the epoch's first batch, when asked for this epoch. */
   histograms?: Record<string, LayerHistograms>;
+  /** Every step of the epoch, for the first `STEP_EPOCHS` epochs (numbered as in the records) with statistics on. */
+  steps?: StepSeries;
 }
+
+/**
+ * The epochs whose every step is kept (`EpochRecord.steps`): the first two, where Adam's plateau and
+ * BatchNorm's instant start show and an epoch's mean hides them. Epochs are numbered as in the records,
+ * so a layer-wise run keeps them in its first stage(s).
+ */
+export const STEP_EPOCHS = 2;
 
 /** Why a run ended early. */
 export interface StopInfo {
@@ -215,16 +224,17 @@ function loopStep(
   stats: boolean,
   withHistograms: boolean,
   accumulator: EpochAccumulator,
-): { loss: number; hits: number; histograms?: Record<string, LayerHistograms> } {
+): { loss: number; hits: number; vector?: Float64Array; histograms?: Record<string, LayerHistograms> } {
   const recorder = stats ? new StepRecorder(model.layerNames, model.options.activation, withHistograms) : undefined;
+  let vector: Float64Array | undefined;
   const [loss, hits] = tf.tidy(() => {
     const { x, y, labels } = batchTensors(split, indices);
     const out = trainStep(model, x, y, labels, trainable, optimizer, activeDepth, recorder);
-    if (recorder) accumulator.add(recorder.vector());
+    if (recorder) accumulator.add((vector = recorder.vector()));
     return [out.loss.dataSync()[0], out.hits];
   });
   const histograms = recorder && withHistograms ? Object.fromEntries(recorder.histograms) : undefined;
-  return histograms ? { loss, hits, histograms } : { loss, hits };
+  return { loss, hits, ...(vector ? { vector } : {}), ...(histograms ? { histograms } : {}) };
 }
 
 /**
@@ -286,11 +296,13 @@ export async function trainWithStats(model: MLP, data: FashionMNIST, plan: Train
       let lossSum = 0;
       let hitSum = 0;
       let histograms: Record<string, LayerHistograms> | undefined;
+      const steps = stats && epoch <= STEP_EPOCHS ? new StepSeriesRecorder(model.layerNames.length) : undefined;
       for (let s = 0; s < batches.length; s++) {
         const withHistograms = s === 0 && histogramEpochs.includes(epoch);
         const step = loopStep(model, data.train, batches[s], trainable, optimizer, activeDepth, stats, withHistograms, accumulator);
         const { loss, hits } = step;
         if (step.histograms) histograms = step.histograms;
+        if (steps && step.vector) steps.add(step.vector, loss);
         if (!Number.isFinite(loss)) {
           result.stopped = {
             reason: 'non-finite-loss',
@@ -327,6 +339,7 @@ export async function trainWithStats(model: MLP, data: FashionMNIST, plan: Train
         layers,
         ...(stage !== undefined ? { stage } : {}),
         ...(histograms ? { histograms } : {}),
+        ...(steps ? { steps: steps.read() } : {}),
       };
       result.epochs.push(record);
       hooks.onProgress?.({

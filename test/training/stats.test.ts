@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../lib/runtime/backend';
 import { activate, saturationFraction } from '../../lib/network/activations';
-import { EpochAccumulator, LAYER_METRICS, StepRecorder, activationPass, columnSpread, histogram, summarize } from '../../lib/training/stats';
+import { EpochAccumulator, LAYER_METRICS, STEP_DIGITS, StepRecorder, StepSeriesRecorder, activationPass, columnSpread, histogram, summarize } from '../../lib/training/stats';
 import { assertClose, f32, mean, randn, std } from '../helpers';
 
 before(async () => {
@@ -77,6 +77,30 @@ describe('StepRecorder and EpochAccumulator', () => {
     // read() resets: the next epoch starts from nothing
     acc.add(Array.from({ length: width }, (_, i) => 10 * i));
     assert.equal(acc.read(['hidden1', 'output'])[0][LAYER_METRICS[1]], 10);
+  });
+});
+
+describe('StepSeriesRecorder: every step as columns', () => {
+  test('picks RMS dL/dh and the update ratio of each layer from the step vectors, rounded, NaN as null', () => {
+    const M = LAYER_METRICS.length;
+    const rms = LAYER_METRICS.indexOf('activationGradRms');
+    const ratio = LAYER_METRICS.indexOf('updateRatio');
+    // two layers, two steps; every other entry a value that must not be picked
+    const vector = (values: { rms: [number, number]; ratio: [number, number] }) => {
+      const v = new Float64Array(2 * M).fill(-1);
+      values.rms.forEach((x, li) => (v[li * M + rms] = x));
+      values.ratio.forEach((x, li) => (v[li * M + ratio] = x));
+      return v;
+    };
+    const rec = new StepSeriesRecorder(2);
+    rec.add(vector({ rms: [1.234567e-9, 0.000123456], ratio: [NaN, 2.5e-3] }), 2.302585093);
+    rec.add(vector({ rms: [9.87654321, Infinity], ratio: [1e-4, 7.77777e-3] }), NaN);
+    assert.equal(STEP_DIGITS, 4);
+    assert.deepEqual(rec.read(), {
+      loss: [2.303, null],
+      activationGradRms: [[1.235e-9, 9.877], [0.0001235, null]],
+      updateRatio: [[null, 0.0001], [0.0025, 0.007778]],
+    });
   });
 });
 

@@ -2,12 +2,12 @@ import { before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../lib/runtime/backend';
-import { FashionMNIST, Split, gatherBatch, loadFashionMNIST } from '../../lib/dataset/fashionmnist';
+import { FashionMNIST, Split, epochBatches, gatherBatch, loadFashionMNIST } from '../../lib/dataset/fashionmnist';
 import { MLP, MLPConfig, ModelSpec, buildMLP } from '../../lib/network/models';
 import { OptimizerSpec } from '../../lib/network/optimizers';
 import { OPTIMIZER_DEFAULTS, RunSpec } from '../../lib/spec/spec';
-import { LAYER_METRICS, LayerStats } from '../../lib/training/stats';
-import { EpochRecord, Progress, TrainPlan, batchTensors, countHits, trainWithStats } from '../../lib/training/train';
+import { LAYER_METRICS, LayerStats, STEP_METRICS } from '../../lib/training/stats';
+import { EpochRecord, Progress, STEP_EPOCHS, TrainPlan, batchTensors, countHits, trainWithStats } from '../../lib/training/train';
 import {
   IMAGE_PIXELS, REAL_DATA_DIR, assertClose, countCorrect, f32, hasRealData, matmul, mean, meanCrossEntropy, mlpConfig, randn, sigmoid,
   studySpec, syntheticData, withoutSeconds,
@@ -152,6 +152,52 @@ describe('trainWithStats: what it records', () => {
       }
       model.dispose();
     }
+  });
+
+  test('every step of epochs 1 and 2: its loss and each layer\'s RMS dL/dh and update ratio, whose means are the epoch\'s', async () => {
+    const batchSize = 100;
+    const data = syntheticData(300, 50); // 3 steps an epoch
+    const model = buildMLP(mlpConfig(SMALL));
+    const w0 = snapshot(model);
+    const { epochs } = await trainWithStats(model, data, plan(model, 3, { batchSize }, { frozen: ['hidden2'] }));
+    assert.equal(STEP_EPOCHS, 2);
+    assert.deepEqual(epochs.map((e) => e.steps !== undefined), [true, true, false], 'steps kept for epochs 1 and 2 only');
+    for (const e of epochs.slice(0, 2)) {
+      const steps = e.steps!;
+      assert.equal(steps.loss.length, 3);
+      assertClose(mean(steps.loss as number[]), e.trainLoss, { rtol: 1e-3, msg: `epoch ${e.epoch}: the steps' mean loss is the epoch's` });
+      for (const m of STEP_METRICS) {
+        assert.equal(steps[m].length, e.layers.length);
+        e.layers.forEach((l, li) => {
+          if (l.name === 'hidden2' && m === 'updateRatio') {
+            assert.deepEqual(steps[m][li], [null, null, null], 'a frozen layer has no update');
+            assert.equal(l[m], null);
+          } else {
+            assertClose(mean(steps[m][li] as number[]), l[m] as number, { rtol: 1e-3, msg: `epoch ${e.epoch}, ${l.name}.${m}: the steps' mean is the epoch's` });
+          }
+        });
+      }
+    }
+    // the first step, from the initial weights in float64: its loss, and RMS dL/dlogits = RMS((softmax − onehot) / batch)
+    const { x, y } = splitArrays(data.train);
+    const first = Array.from(epochBatches(data.train.n, batchSize, 'shuffle:0:1')[0]);
+    const xb = first.flatMap((i) => x.slice(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS));
+    const yb = first.map((i) => y[i]);
+    const logits = logits64(w0, 3, 16, xb, batchSize);
+    assertClose(epochs[0].steps!.loss[0] as number, meanCrossEntropy(logits, yb, 10), { rtol: 5e-4, msg: 'first step loss' });
+    let sq = 0;
+    for (let i = 0; i < batchSize; i++) {
+      const row = logits.slice(i * 10, (i + 1) * 10);
+      const max = Math.max(...row);
+      const total = row.reduce((a, v) => a + Math.exp(v - max), 0);
+      row.forEach((v, c) => (sq += ((Math.exp(v - max) / total - Number(c === yb[i])) / batchSize) ** 2));
+    }
+    assertClose(epochs[0].steps!.activationGradRms[3][0] as number, Math.sqrt(sq / (batchSize * 10)), { rtol: 5e-4, msg: 'first step RMS dL/dlogits' });
+    model.dispose();
+    const off = buildMLP(mlpConfig(SMALL));
+    const quiet = await trainWithStats(off, data, plan(off, 1, { batchSize }), { stats: false });
+    assert.equal(quiet.epochs[0].steps, undefined, 'no steps without statistics');
+    off.dispose();
   });
 
   test('one step measured against an independent computation (SGD: updateRatio = lr·std(g)/std(W))', async () => {
@@ -376,6 +422,7 @@ describe('trainWithStats: tensor memory', () => {
         },
       });
       assert.equal(counts.length, 3);
+      // epochs 1 and 2 keep every step's numbers (EpochRecord.steps), epoch 3 does not: no tensor either way
       assert.equal(counts[1], counts[0], `epoch 2 holds ${counts[1]} tensors, epoch 1 ${counts[0]}`);
       assert.equal(counts[2], counts[1]);
       model.dispose();
