@@ -45,3 +45,4 @@ export * from './presentation/plots';
 export * from './presentation/source';
 export * from './presentation/tables';
 export * from './presentation/theory';
+export * from './presentation/steps';
