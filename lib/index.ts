@@ -34,11 +34,16 @@ export * from './training/train';
 export * from './runs/seeds';
 export * from './runs/parallel';
 export * from './runs/store';
+export * from './runs/study';
 export * from './theory/meanfield';
 export * from './theory/sweeps';
 export * from './theory/jacobian';
 
 export * from './presentation/conclusions';
+export * from './presentation/format';
+export * from './presentation/lengths';
+export * from './presentation/summary';
+export * from './presentation/verdicts';
 export * from './presentation/display';
 export * from './presentation/notebook';
 export * from './presentation/plots';

@@ -4,7 +4,10 @@
  * each run as the mean over its seeds with their spread.
  */
 import * as fs from 'fs';
-import { RunSetSummary, RunSummary } from './conclusions';
+import { RunSetSummary, RunSummary } from './summary';
+import { JudgedRunSet } from './verdicts';
+import { overSeeds, pct } from './format';
+import { EXPERIMENT_IDS, getExperiment } from '../spec/experiments';
 import { escapeHtml, escapeScript } from './html';
 import { BASELINE_COLOR, Figure, REMEDY_COLOR, Trace, figureHtml, seedCountText, seedErrorBars } from './plots';
 import { frameHtml, resultsFrame } from './tables';
@@ -23,12 +26,13 @@ export interface NotebookReport {
   date?: string;
   /** The latest job's run of this notebook, when it failed (the linked report is then an earlier one, if any). */
   failure?: { date: string; message: string; href: string };
-  runs: RunSetSummary[];
+  /** What the notebook saved (`saveSummary`): with verdicts and study-length twins since they exist. */
+  runs: Array<RunSetSummary & Partial<JudgedRunSet>>;
 }
 
 /** Every distinct run of the summaries, by spec (the baseline appears in each notebook: kept once). */
-export function distinctRuns(reports: NotebookReport[]): RunSetSummary[] {
-  const seen = new Map<string, RunSetSummary>();
+export function distinctRuns(reports: NotebookReport[]): Array<RunSetSummary & Partial<JudgedRunSet>> {
+  const seen = new Map<string, RunSetSummary & Partial<JudgedRunSet>>();
   for (const r of reports) for (const s of r.runs) if (!seen.has(s.key)) seen.set(s.key, s);
   return [...seen.values()];
 }
@@ -73,6 +77,33 @@ export function plotRemedySummary(runs: RunSetSummary[]): Figure {
   };
 }
 
+/**
+ * One row per remedy: the factor of the gradient it acts on, its validation accuracy at the run's own
+ * length and at the study's (with where those came from), and the verdict at both lengths.
+ */
+export function remedyTableHtml(runs: Array<RunSetSummary & Partial<JudgedRunSet>>): string {
+  const acc = (perSeed: RunSummary[] | undefined) => (perSeed ? escapeHtml(overSeeds(perSeed.map((s) => s.finalValAcc), pct)) : '—');
+  const epochsOf = (perSeed: RunSummary[] | undefined) => (perSeed ? new Set(perSeed.map((s) => s.epochs)) : new Set<number>());
+  const epochsText = (perSeed: RunSummary[] | undefined) => [...epochsOf(perSeed)].join(', ');
+  const factor = (r: RunSetSummary) => (EXPERIMENT_IDS.includes(r.experiment) && (r.changes ?? []).length === 0 ? getExperiment(r.experiment).factor : '—');
+  const sources = [...new Set(runs.map((r) => r.study?.provenance).filter((p): p is string => !!p))];
+  const cell = (text: string, style = '') => `<td style="padding:4px 8px;vertical-align:top;${style}">${text}</td>`;
+  const rows = runs.map((r) => `<tr>${[
+    cell(escapeHtml(r.label)),
+    cell(escapeHtml(factor(r))),
+    cell(`${acc(r.perSeed)}<br><small>${escapeHtml(epochsText(r.perSeed))} epochs</small>`, 'text-align:right'),
+    cell(r.study ? `${acc(r.study.perSeed)}<br><small>${escapeHtml(epochsText(r.study.perSeed))} epochs</small>` : '—', 'text-align:right'),
+    cell(r.verdict ? `<b>${escapeHtml(r.verdict.outcome)}</b> — ${escapeHtml(r.verdict.summary)}<br><small>${escapeHtml(r.verdict.reason)}</small>` : r.baseline ? 'the reference' : '—'),
+  ].join('')}</tr>`).join('\n');
+  const head = ['remedy', 'factor of the gradient it changes', 'final val acc, this job', 'final val acc, study length', 'verdict']
+    .map((h) => `<th style="text-align:left;padding:4px 8px;border-bottom:1px solid #999">${h}</th>`).join('');
+  const note = `Learned means at least 50 % validation accuracy (chance is 10 %). <i>works</i>: learns within this job's length in every seed; ` +
+    '<i>slow</i>: not within it, but by the study\'s length in every seed; <i>does not work</i>: not by the study\'s length; <i>inconclusive</i>: the seeds disagree. ' +
+    `Each number is the mean over seeds, with their range where it differs.${sources.length ? ` ${escapeHtml(sources.join('; '))}.` : ''}`;
+  return `<table class="vg-remedies" style="border-collapse:collapse;font-size:14px"><caption style="text-align:left;font-weight:bold">Every remedy at both lengths</caption>` +
+    `<thead><tr>${head}</tr></thead><tbody>\n${rows}\n</tbody></table><p style="font-size:13px">${note}</p>`;
+}
+
 export interface IndexMeta {
   preset: string;
   backend: string;
@@ -102,7 +133,7 @@ export function indexHtml(reports: NotebookReport[], meta: IndexMeta, plotlyFile
   const seeds = seedCountText(runs.map((r) => r.perSeed.length));
   const body = runs.length
     ? `<p>Every run over <b>${seeds} seed${seeds === '1' ? '' : 's'}</b>${seeds === '1' ? '' : ': bars show the mean over seeds, whiskers their min–max; the table, mean ± sd'}.</p>\n` +
-      `${figureHtml(plotRemedySummary(runs))}\n${frameHtml(resultsFrame(runs), 'Every run (the baseline once)')}`
+      `${remedyTableHtml(runs)}\n${figureHtml(plotRemedySummary(runs))}\n${frameHtml(resultsFrame(runs), 'Every run (the baseline once)')}`
     : '<p>No notebook produced results.</p>';
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Vanishing gradients: reports</title>

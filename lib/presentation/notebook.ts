@@ -7,7 +7,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { BackendName, initBackend } from '../runtime/backend';
 import { editedFormulaFiles } from '../runtime/kernels/elementwise';
-import { RunSetSummary, summarizeRuns } from './conclusions';
+import { judgeRuns } from './conclusions';
+import { RunSetSummary } from './summary';
+import { JudgedRunSet } from './verdicts';
+import { StudyRuns } from '../runs/study';
 import { FashionMNIST, loadFashionMNIST } from '../dataset/fashionmnist';
 import { loadPlotly, progressBar, showHtml } from './display';
 import { escapeHtml, minuteStamp } from './html';
@@ -116,17 +119,20 @@ export function initialWeights(input: string | RunSpecInput, layer = 'hidden2'):
   }
 }
 
-/** Writes a notebook's run summaries for its preset's index page (<reports>/summary/<notebook>.json). */
-export function saveSummary(notebook: string, runs: Runs[]): void {
+/**
+ * Writes a notebook's run summaries, with each run's study-length twin and verdict (`study` from
+ * `studyRuns()`), for its preset's index page (<reports>/summary/<notebook>.json).
+ */
+export function saveSummary(notebook: string, runs: Runs[], study?: StudyRuns): void {
   const preset = context?.preset.name ?? getPreset().name;
-  writeJsonAtomic(path.join(reportsDir(preset), 'summary', `${notebook}.json`), { notebook, runs: runs.map(summarizeRuns) });
+  writeJsonAtomic(path.join(reportsDir(preset), 'summary', `${notebook}.json`), { notebook, runs: runs.map((r) => judgeRuns(r, study)) });
 }
 
 /** Reads the summaries written by `saveSummary` (by default the preset of `VG_PRESET`), in notebook order. */
-export function readSummaries(dir = path.join(reportsDir(getPreset().name), 'summary')): Array<{ notebook: string; runs: RunSetSummary[] }> {
+export function readSummaries(dir = path.join(reportsDir(getPreset().name), 'summary')): Array<{ notebook: string; runs: Array<RunSetSummary & Partial<JudgedRunSet>> }> {
   if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()
-    .map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { notebook: string; runs: RunSetSummary[] });
+    .map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { notebook: string; runs: Array<RunSetSummary & Partial<JudgedRunSet>> });
 }
 
 /** Shows the results table (danfojs DataFrame rendered as HTML) of some runs. */

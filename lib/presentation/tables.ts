@@ -1,6 +1,6 @@
 /** Results tables: a danfojs DataFrame of run summaries, and its rendering as an HTML table. */
 import { DataFrame } from 'danfojs-node';
-import { RunSetSummary, RunSummary, summarizeRuns } from './conclusions';
+import { RunSetSummary, RunSummary, summarizeRuns } from './summary';
 import { Runs, spreadOf } from '../runs/seeds';
 import { escapeHtml } from './html';
 

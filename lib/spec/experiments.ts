@@ -14,6 +14,11 @@ export interface Experiment {
   label: string;
   /** One sentence: what changes against the baseline. */
   remedy: string;
+  /**
+   * Which factor of the backpropagated gradient the remedy acts on (00-the-problem writes the product
+   * out: weights' scale × the activation's slope per layer, the step the optimizer takes from it, …).
+   */
+  factor: string;
   /** What the experiment changes against the defaults of spec.ts (model, optimizer, schedule). */
   spec: Pick<RunSpecInput, 'model' | 'optimizer' | 'schedule'>;
 }
@@ -22,54 +27,54 @@ const STD_005 = { kind: 'normal', std: 0.05 } as const;
 
 export const EXPERIMENTS: readonly Experiment[] = [
   {
-    id: 'baseline', label: 'baseline (sigmoid)',
+    id: 'baseline', factor: 'none (the reference)', label: 'baseline (sigmoid)',
     remedy: "The study's original model: 7 sigmoid layers, PyTorch's default init, SGD lr 1e-2.",
     spec: { optimizer: { kind: 'sgd', lr: 1e-2 } },
   },
   {
-    id: 'weight-std-1', label: 'weights N(0, 1)',
+    id: 'weight-std-1', factor: 'init scale', label: 'weights N(0, 1)',
     remedy: 'Larger initial weights: every Linear layer drawn from N(0, 1), biases 0.',
     spec: { model: { init: { kind: 'normal', std: 1 } }, optimizer: { kind: 'sgd', lr: 1e-2 } },
   },
   {
-    id: 'weight-std-10', label: 'weights N(0, 10²)',
+    id: 'weight-std-10', factor: 'init scale', label: 'weights N(0, 10²)',
     remedy: 'Much larger initial weights: N(0, 10²), biases 0.',
     spec: { model: { init: { kind: 'normal', std: 10 } }, optimizer: { kind: 'sgd', lr: 1e-2 } },
   },
   {
-    id: 'relu', label: 'ReLU',
+    id: 'relu', factor: 'slope φ′', label: 'ReLU',
     remedy: 'ReLU instead of sigmoid, weights N(0, 0.05²), SGD lr 1e-3 (the study\'s settings).',
     spec: { model: { activation: 'relu', init: STD_005 }, optimizer: { kind: 'sgd', lr: 1e-3 } },
   },
   {
     // Not in the study: the baseline network unchanged, only the optimizer swapped, at Adam's
     // customary lr 1e-3, so that the optimizer's own effect is seen without other changes.
-    id: 'adam', label: 'Adam',
+    id: 'adam', factor: 'step size', label: 'Adam',
     remedy: 'The baseline network unchanged, trained with Adam (lr 1e-3, β 0.9/0.999, ε 1e-8) instead of SGD.',
     spec: { optimizer: { kind: 'adam', lr: 1e-3 } },
   },
   {
-    id: 'batchnorm', label: 'BatchNorm',
+    id: 'batchnorm', factor: 'normalisation scale', label: 'BatchNorm',
     remedy: 'BatchNorm between every Linear and its sigmoid, weights N(0, 0.05²), Adam lr 1e-3 (the study\'s settings).',
     spec: { model: { normalization: 'batchnorm', init: STD_005 }, optimizer: { kind: 'adam', lr: 1e-3 } },
   },
   {
-    id: 'custom-norm', label: 'whole-tensor norm',
+    id: 'custom-norm', factor: 'normalisation scale', label: 'whole-tensor norm',
     remedy: "The study's custom normalisation (x - mean) / std over the whole batch tensor, weights N(0, 0.05²), SGD lr 1e-2.",
     spec: { model: { normalization: 'whole-tensor', init: STD_005 }, optimizer: { kind: 'sgd', lr: 1e-2 } },
   },
   {
-    id: 'skip', label: 'skip connections',
+    id: 'skip', factor: 'path length', label: 'skip connections',
     remedy: "The study's skip connections (h1 added to layer 3's output, h4 to layer 7's), weights N(0, 0.05²), SGD lr 1e-2.",
     spec: { model: { skip: 'study', init: STD_005 }, optimizer: { kind: 'sgd', lr: 1e-2 } },
   },
   {
-    id: 'layerwise', label: 'layer-wise training',
+    id: 'layerwise', factor: 'schedule', label: 'layer-wise training',
     remedy: 'The network grown and trained block by block in seven stages, weights N(0, 0.05²), SGD lr 1e-2.',
     spec: { model: { init: STD_005 }, optimizer: { kind: 'sgd', lr: 1e-2 }, schedule: { kind: 'layerwise' } },
   },
   {
-    id: 'grad-norm', label: 'gradient normalisation',
+    id: 'grad-norm', factor: 'backward rescaling', label: 'gradient normalisation',
     remedy: 'A gradient-normalisation layer after every sigmoid, weights N(0, 0.05²), SGD lr 1e-3.',
     spec: { model: { gradNorm: true, init: STD_005 }, optimizer: { kind: 'sgd', lr: 1e-3 } },
   },

@@ -2,20 +2,21 @@ import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { RunSetSummary, RunSummary, summarizeRuns } from '../../lib/presentation/conclusions';
+import { RunSetSummary, RunSummary, summarizeRuns } from '../../lib/presentation/summary';
+import { judgeRuns } from '../../lib/presentation/conclusions';
 import { readSummaries, saveSummary } from '../../lib/presentation/notebook';
-import { NotebookReport, distinctRuns, indexHtml, plotRemedySummary } from '../../lib/presentation/indexpage';
+import { NotebookReport, distinctRuns, indexHtml, remedyTableHtml, plotRemedySummary } from '../../lib/presentation/indexpage';
 import { assertClose, fakeHistory, fakeRunSet, makeTmpDir } from '../helpers';
 
 const summary = (experiment: string, label: string, finalValAcc: number, gradientRatioInit: number | null, seconds = 10): RunSummary => ({
-  experiment, label, key: `key-of-${label}`, seed: 0, baseline: experiment === 'baseline', epochs: 5, finalValAcc, bestValAcc: finalValAcc, bestEpoch: 5,
+  experiment, label, key: `key-of-${label}`, seed: 0, baseline: experiment === 'baseline', epochs: 5, finalValAcc, bestValAcc: finalValAcc, bestEpoch: 5, firstLearnedEpoch: null,
   gradientRatioInit, gradientRatioLast: gradientRatioInit === null ? null : gradientRatioInit / 2, depthLast: 7, signalRatioInit: null, signalRatioLast: null,
   weightGradRatioFirst: null, weightGradRatioLast: null, saturationFirst: 0, updateRatioLast: -3, seconds, backend: 'cpu',
 });
 
 /** One run spec over the seeds 0, 1, … of the given summaries. */
 const set = (...perSeed: RunSummary[]): RunSetSummary => ({
-  experiment: perSeed[0].experiment, label: perSeed[0].label, key: perSeed[0].key, baseline: perSeed[0].baseline,
+  experiment: perSeed[0].experiment, label: perSeed[0].label, key: perSeed[0].key, baseline: perSeed[0].baseline, changes: [],
   seeds: perSeed.map((_, i) => i), perSeed: perSeed.map((p, i) => ({ ...p, seed: i })),
 });
 
@@ -137,7 +138,8 @@ describe('indexHtml', () => {
     assert.deepEqual(payload.data[0].y, [0.1, 0.8, 0.5], 'final accuracies of the distinct runs');
     assert.deepEqual(payload.data[1].y, [-6.2, -0.7, null]);
     assert.deepEqual(payload.data[2].y, [-3.1, -0.35, null]);
-    const table = html.slice(html.indexOf('<table class="vg-table"'), html.indexOf('</table>'));
+    const start = html.indexOf('<table class="vg-table"');
+    const table = html.slice(start, html.indexOf('</table>', start));
     assert.ok(table.length > 0, 'a results table');
     assert.equal(count(table, '<tr>'), 1 + 3, 'header + 3 distinct runs');
     for (const label of ['baseline (sigmoid)', 'ReLU', 'Adam']) assert.ok(table.includes(`>${label}</td>`), `a row for ${label}`);
@@ -207,7 +209,7 @@ describe('saveSummary and readSummaries', () => {
     const read = readSummaries();
     assert.deepEqual(read.map((s) => s.notebook), ['01-weight-increasing', '02-better-activation']);
     assert.deepEqual(read.map((s) => s.runs.map((r) => [r.experiment, r.perSeed.map((p) => p.finalValAcc)])), [[['baseline', [0.2]]], [['baseline', [0.2]], ['relu', [0.75]]]]);
-    assert.deepEqual(read[1].runs, [summarizeRuns(a), summarizeRuns(b)], 'whole summaries survive the round trip');
+    assert.deepEqual(read[1].runs, [judgeRuns(a), judgeRuns(b)], 'whole summaries, verdicts included, survive the round trip');
     assert.deepEqual(readSummaries(path.join(dir, 'summary')), read, 'an explicit dir reads the same');
   });
 
@@ -218,5 +220,28 @@ describe('saveSummary and readSummaries', () => {
     assert.equal(read.runs.length, 1);
     assert.deepEqual(read.runs[0].seeds, [0, 1, 2]);
     assertClose(read.runs[0].perSeed.map((p) => p.finalValAcc), [0.7, 0.8, 0.9], { rtol: 1e-12, msg: 'each seed\'s accuracy' });
+  });
+});
+
+describe('remedyTableHtml', () => {
+  const judged = (experiment: string, label: string, live: number[], long: number[] | null, changes: string[] = []) => {
+    const perSeed = live.map((a, i) => ({ ...summary(experiment, label, a, -5), seed: i, epochs: 10 }));
+    const study = long ? { provenance: '100 epochs: from the study runs of 2026-12-04', perSeed: long.map((a, i) => ({ ...summary(experiment, label, a, -5), seed: i, epochs: 100 })) } : null;
+    const verdict = { outcome: 'slow' as const, summary: 'Not within 10 epochs, but by 100 in all 3 seeds.', reason: 'It takes 40 epochs.', epochs: 10, studyEpochs: 100 };
+    return { ...set(...perSeed), changes, study, verdict };
+  };
+
+  test('a row per remedy: the factor it changes, both lengths over seeds, the verdict; where the 100 epochs come from', () => {
+    const html = remedyTableHtml([judged('custom-norm', 'whole-tensor norm', [0.1040, 0.1041, 0.1039], [0.83, 0.85, 0.84]), judged('relu', 'ReLU, He init', [0.6, 0.7, 0.8], null, ['He init'])]);
+    const rows = html.split('<tr>').slice(2);
+    assert.equal(rows.length, 2);
+    assert.match(rows[0], /whole-tensor norm<\/td><td[^>]*>normalisation scale<\/td>/, 'the factor from the experiment registry');
+    assert.match(rows[0], />10\.4 %<br><small>10 epochs<\/small>/, 'no range where the seeds print the same');
+    assert.match(rows[0], />84\.0 % \(83\.0 % to 85\.0 %\)<br><small>100 epochs<\/small>/);
+    assert.match(rows[0], /<b>slow<\/b> — Not within 10 epochs, but by 100 in all 3 seeds\.<br><small>It takes 40 epochs\.<\/small>/);
+    assert.match(rows[1], /ReLU, He init<\/td><td[^>]*>—<\/td>/, 'a derived spec changes no single named factor');
+    assert.match(rows[1], /<td[^>]*>—<\/td><td[^>]*><b>slow/, 'no study run: a dash');
+    assert.match(html, /100 epochs: from the study runs of 2026-12-04\./);
+    assert.match(html, /Learned means at least 50 % validation accuracy/);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { DataFrame } from 'danfojs-node';
-import { RunSetSummary, RunSummary } from '../../lib/presentation/conclusions';
+import { RunSetSummary, RunSummary } from '../../lib/presentation/summary';
 import { frameHtml, resultsFrame } from '../../lib/presentation/tables';
 import { fakeHistory, fakeLayer, fakeRunSet } from '../helpers';
 
@@ -53,11 +53,11 @@ describe('resultsFrame', () => {
 
   test('accepts run summaries as well as histories, in the given order', () => {
     const summary: RunSummary = {
-      experiment: 'relu', label: 'ReLU', key: 'k', seed: 0, baseline: false, epochs: 20, finalValAcc: 0.81249, bestValAcc: 0.8125, bestEpoch: 19,
+      experiment: 'relu', label: 'ReLU', key: 'k', seed: 0, baseline: false, epochs: 20, finalValAcc: 0.81249, bestValAcc: 0.8125, bestEpoch: 19, firstLearnedEpoch: 3,
       gradientRatioInit: -1.234, gradientRatioLast: null, depthLast: 7, signalRatioInit: 0, signalRatioLast: 0.04, weightGradRatioFirst: -0.5,
       weightGradRatioLast: null, saturationFirst: 0, updateRatioLast: -3, seconds: 99.96, backend: 'wasm',
     };
-    const set: RunSetSummary = { experiment: 'relu', label: 'ReLU', key: 'k', baseline: false, seeds: [0], perSeed: [summary] };
+    const set: RunSetSummary = { experiment: 'relu', label: 'ReLU', key: 'k', baseline: false, changes: [], seeds: [0], perSeed: [summary] };
     const df = resultsFrame([set, baseline()]);
     const values = df.values as unknown[][];
     assert.equal(values.length, 2);
