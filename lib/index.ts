@@ -51,3 +51,4 @@ export * from './presentation/source';
 export * from './presentation/tables';
 export * from './presentation/theory';
 export * from './presentation/steps';
+export * from './presentation/histograms';
