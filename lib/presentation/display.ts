@@ -70,12 +70,33 @@ export function loadPlotly(): boolean {
 export function showFigure(figure: Figure): void {
   if (!writer()) return;
   if (!plotlySent) loadPlotly();
-  const title = typeof figure.layout.title === 'string' ? figure.layout.title : figure.layout.title?.text ?? 'figure';
   displayBundle({
     'application/vnd.plotly.v1+json': figureJson(figure),
     'text/html': figureHtml(figure),
-    'text/plain': `[Plotly figure: ${title.replace(/<[^>]+>/g, '')}]`,
+    'text/plain': `[Plotly figure: ${figureTitle(figure)}]`,
   });
+}
+
+const figureTitle = (figure: Figure) =>
+  (typeof figure.layout.title === 'string' ? figure.layout.title : figure.layout.title?.text ?? 'figure').replace(/<br>.*$/, '').replace(/<[^>]+>/g, '');
+
+/**
+ * Figures behind a fold (`<details>`), closed until the reader opens it: the views a notebook keeps for
+ * the curious, so that its main figures stay few. Each figure is drawn when the fold first opens (Plotly
+ * cannot size a plot inside a closed fold); the fold's text lists what it holds.
+ */
+export function showFolded(summary: string, figures: Figure[]): void {
+  if (!writer()) return;
+  if (!plotlySent) loadPlotly();
+  const id = `vg-fold-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  const titles = figures.map(figureTitle);
+  // Each figure's own script draws it at once; in a closed fold it is redrawn at its real width on opening.
+  const html = `<details id="${id}" class="vg-fold"><summary><b>${escapeHtml(summary)}</b>: ${escapeHtml(titles.join('; '))}</summary>\n` +
+    `${figures.map(figureHtml).join('\n')}\n</details>\n<script type="text/javascript">(function () {\n` +
+    `  var d = document.getElementById(${JSON.stringify(id)});\n` +
+    `  if (d) d.addEventListener('toggle', function () { if (d.open && window.Plotly) d.querySelectorAll('.js-plotly-plot').forEach(function (el) { window.Plotly.Plots.resize(el); }); });\n` +
+    `})();</script>`;
+  displayBundle({ 'text/html': html, 'text/plain': `${summary} (folded): ${titles.join('; ')}` });
 }
 
 /** Progress callbacks of one run: `(p, i)` for the seed at position i; `stored(i, at)` for a seed read from the run store. */

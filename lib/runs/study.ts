@@ -182,7 +182,7 @@ export function readStudyFile(file = studyFilePath()): StudyFile {
 
 /** The study-length runs of every experiment, and where they came from. */
 export interface StudyRuns {
-  /** 'store': trained here with this library; 'file': the committed file's. */
+  /** 'store': trained here with this library; 'file': the committed file's (no sets when it is missing). */
   source: 'store' | 'file';
   /** When they were trained (ISO 8601): the file's date, or the latest run's in the store. */
   date: string;
@@ -224,6 +224,10 @@ export async function studyRuns(): Promise<StudyRuns> {
   if (fromStore.size === EXPERIMENT_IDS.length) {
     const date = [...fromStore.values()].flatMap((s) => s.storedAt as string[]).sort().pop() as string;
     return { source: 'store', date, provenance: `100 epochs: from your study runs of ${date.slice(0, 10)} (run store)`, sets: fromStore };
+  }
+  if (!fs.existsSync(studyFilePath())) {
+    // The notebooks still run, judged at their own length only, and say why.
+    return { source: 'file', date: '', provenance: `no study runs (${path.relative(projectRoot(), studyFilePath())} is missing: \`npm run study-runs\` writes it)`, sets: new Map() };
   }
   const file = readStudyFile();
   const sets = new Map<string, RunSet>();

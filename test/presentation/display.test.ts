@@ -95,6 +95,21 @@ describe('in a kernel (stubbed writer)', () => {
     assert.equal(calls.filter(isPlotlyBundle).length, 1, 'the bundle is sent once');
   });
 
+  test('showFolded: one closed <details> holding every figure, listed in its summary and in the text form', () => {
+    const d = freshDisplay();
+    const calls = stubWriter();
+    const second: Figure = { data: [], layout: { title: { text: 'Saturation<br><sup>per layer</sup>' } } };
+    d.showFolded('More views', [figure(), second]);
+    assert.equal(calls.length, 2, 'the plotly bundle first, then the fold');
+    const html = String(calls[1].msg.data['text/html']);
+    assert.match(html, /^<details id="vg-fold-[^"]+" class="vg-fold"><summary><b>More views<\/b>: Gradient flow; Saturation<\/summary>/);
+    assert.ok(!/<details[^>]* open/.test(html), 'closed until the reader opens it');
+    assert.equal(html.match(/class="vg-figure"/g)?.length, 2, 'both figures inside');
+    assert.ok(html.indexOf('</details>') > html.lastIndexOf('class="vg-figure"'), 'the figures are inside the fold');
+    assert.match(html, /addEventListener\('toggle'.*Plotly\.Plots\.resize/, 'redrawn at its real width when opened');
+    assert.equal(calls[1].msg.data['text/plain'], 'More views (folded): Gradient flow; Saturation');
+  });
+
   test('after the setup cell\'s loadPlotly, figures do not send the bundle again', () => {
     const d = freshDisplay();
     const calls = stubWriter();
