@@ -52,3 +52,4 @@ export * from './presentation/tables';
 export * from './presentation/theory';
 export * from './presentation/steps';
 export * from './presentation/histograms';
+export * from './presentation/slopes';
