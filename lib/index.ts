@@ -1,7 +1,7 @@
 /**
  * Everything the notebooks use, under one import: `import * as vg from './lib/index';`.
  * The library's folders, each importing only those below it:
- *   presentation/  figures, tables, conclusions, notebook display, the reports' index page (cli/ beside it)
+ *   presentation/  figures (plots.ts shared, figures/ by subject), tables, conclusions, notebook display, the reports' index page (cli/ beside it)
  *   theory/        mean-field maps, the headline ratios, the init-scale and depth sweeps, Jacobian spectra
  *   runs/          one run and its History, several seeds (RunSet), worker processes, the run store
  *   training/      the measuring training loop, the layer-wise schedule, per-layer statistics
@@ -47,6 +47,11 @@ export * from './presentation/verdicts';
 export * from './presentation/display';
 export * from './presentation/notebook';
 export * from './presentation/plots';
+export * from './presentation/figures/curves';
+export * from './presentation/figures/distributions';
+export * from './presentation/figures/flow';
+export * from './presentation/figures/units';
+export * from './presentation/figures/updates';
 export * from './presentation/source';
 export * from './presentation/tables';
 export * from './presentation/theory';

@@ -1,0 +1,40 @@
+/** Learning curves and the layer-wise stages. */
+import { describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { plotLearningCurves, stageStarts } from '../../../lib/presentation/figures/curves';
+import { fakeHistory } from '../../helpers';
+import { LAYERS, title, baseline, relu } from '../plots.fixtures';
+
+describe('learning curves and stages', () => {
+  const layerwise = () => fakeHistory('layerwise', 6, LAYERS, { epoch: (e) => ({ stage: Math.ceil(e / 2) }) });
+
+  test('stageStarts: the epoch at which each stage begins; none for a plain run', () => {
+    assert.deepEqual(stageStarts(layerwise()), [{ epoch: 1, stage: 1 }, { epoch: 3, stage: 2 }, { epoch: 5, stage: 3 }]);
+    assert.deepEqual(stageStarts(baseline()), []);
+  });
+
+  test('four traces per run: train/validation loss and accuracy', () => {
+    const fig = plotLearningCurves([baseline(), relu()]);
+    assert.equal(fig.data.length, 8);
+    const b = baseline().epochs;
+    assert.deepEqual(fig.data.slice(0, 4).map((t) => t.y), [
+      b.map((e) => e.trainLoss), b.map((e) => e.valLoss), b.map((e) => e.trainAcc), b.map((e) => e.valAcc),
+    ]);
+    assert.deepEqual(fig.data.slice(0, 4).map((t) => [t.xaxis, (t.line as { dash: string }).dash]), [
+      ['x', 'dash'], ['x', 'solid'], ['x2', 'dash'], ['x2', 'solid'],
+    ]);
+    assert.deepEqual(fig.data[4].x, [1, 2, 3]);
+    assert.deepEqual(fig.layout.shapes, [], 'no stage boundaries without layer-wise runs');
+    assert.equal(title(fig, 'yaxis'), 'cross-entropy loss');
+    assert.equal(title(fig, 'yaxis2'), 'accuracy');
+  });
+
+  test('dotted boundaries between layer-wise stages, in both panels: (stages - 1) × 2', () => {
+    const fig = plotLearningCurves([baseline(), layerwise()]);
+    assert.equal(fig.data.length, 8);
+    const shapes = fig.layout.shapes as Array<Record<string, unknown>>;
+    assert.equal(shapes.length, (3 - 1) * 2);
+    assert.deepEqual(shapes.map((s) => [s.xref, s.x0, s.x1]), [['x', 2.5, 2.5], ['x2', 2.5, 2.5], ['x', 4.5, 4.5], ['x2', 4.5, 4.5]]);
+    assert.ok(shapes.every((s) => (s.line as { dash: string }).dash === 'dot'), 'boundaries are dotted');
+  });
+});
