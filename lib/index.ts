@@ -58,3 +58,4 @@ export * from './presentation/theory';
 export * from './presentation/steps';
 export * from './presentation/histograms';
 export * from './presentation/slopes';
+export * from './presentation/explore';

@@ -13,10 +13,10 @@ import { BASELINE_COLOR, Figure, LEGEND_BELOW, ROOM_FOR_AXES, Trace, chainedPred
 /** After the baseline's grey, Plotly's palette (as plots.ts colours runs). */
 const NETWORK_COLORS = ['#1f77b4', '#2ca02c', '#9467bd', '#ff7f0e'];
 /** Mean-field theory's curves. */
-const THEORY_COLOR = '#d62728';
+export const THEORY_COLOR = '#d62728';
 
 /** One colour per network: the unchanged baseline grey, the others the palette in turn. */
-function networkColors(specs: RunSpec[]): string[] {
+export function networkColors(specs: RunSpec[]): string[] {
   let k = 0;
   return specs.map((spec) => (isBaseline({ config: spec }) ? BASELINE_COLOR : NETWORK_COLORS[k++ % NETWORK_COLORS.length]));
 }
