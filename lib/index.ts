@@ -59,3 +59,4 @@ export * from './presentation/steps';
 export * from './presentation/histograms';
 export * from './presentation/slopes';
 export * from './presentation/explore';
+export * from './presentation/yardstick';
