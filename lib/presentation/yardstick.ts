@@ -5,11 +5,11 @@
  */
 import { Runs, Spread, seedRuns, summarizeSeeds } from '../runs/seeds';
 
-/** "84 %", or "84 % (82–85 % over 3 seeds)" where seeds differ. */
+/** "84 %", or "84 % (82–85 % over 3 seeds)" where the seeds differ by a point or more. */
 function accuracy(s: Spread | null): string {
   if (s === null) return 'n/a';
   const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
-  return s.n > 1 ? `${pct(s.mean)} (${(s.min * 100).toFixed(0)}–${pct(s.max)} over ${s.n} seeds)` : pct(s.mean);
+  return s.n > 1 && pct(s.min) !== pct(s.max) ? `${pct(s.mean)} (${(s.min * 100).toFixed(0)}–${pct(s.max)} over ${s.n} seeds)` : pct(s.mean);
 }
 
 /** The hidden layers of a run's network. */

@@ -16,6 +16,8 @@ describe('describeYardstick', () => {
     assert.match(text, /With 1 hidden layer and everything else the same \(SGD at 0\.01, .*3 seeds\)/);
     assert.match(text, /reaches 71 % \(70–72 % over 3 seeds\) validation accuracy after epoch 1 and 91 % \(90–92 % over 3 seeds\) after epoch 3/);
     assert.match(text, /with 2 hidden layers, 10 % and 10 %/);
+    const alike = describeYardstick(deep(0.1), shallow((e, seed) => 0.9 + 0.001 * seed));
+    assert.match(alike, /reaches 90 % validation accuracy after epoch 1/, 'seeds within a point: no range');
     assert.match(text, /do learn FashionMNIST within 3 epochs/);
   });
 
