@@ -9,7 +9,7 @@ import { meanFieldProfile } from '../theory/meanfield';
 import { COMPARED_NETWORKS, InitContext, logSpace, meanSquaredNorm, measureInit, specAtInit } from '../theory/sweeps';
 import { RunSpec, RunSpecInput } from '../spec/spec';
 import { LayerStats } from '../training/stats';
-import { BASELINE_COLOR, Figure, LEGEND_BELOW, ROOM_FOR_AXES, Trace, chainedPrediction, panelTitles, topMargin } from './plots';
+import { BASELINE_COLOR, Figure, LEGEND_BELOW, PREDICTION_MARKER, ROOM_FOR_AXES, Trace, chainedPrediction, panelTitles, topMargin } from './plots';
 import { THEORY_COLOR, networkColors } from './theory';
 
 /** One position of a slider: its label, the traces it shows, the title it gives the figure and any other layout it sets. */
@@ -156,7 +156,7 @@ export function plotInitScaleSlider(e: InitScaleExplorer, start = 0.05): Figure 
       traces: [
         { type: 'scatter', mode: 'lines+markers', name: 'signal spread, measured', x: hidden, y: signal, line: { color: BASELINE_COLOR }, xaxis: 'x', yaxis: 'y' },
         { type: 'scatter', mode: 'lines+markers', name: 'RMS dL/dh, measured', x: names, y: measured, line: { color: BASELINE_COLOR }, xaxis: 'x2', yaxis: 'y2' },
-        { type: 'scatter', mode: 'lines+markers', name: "predicted from the network's weights and slopes", x: names, y: predicted, line: { color: 'black', dash: 'dash' }, marker: { symbol: 'diamond-open', size: 9 }, xaxis: 'x2', yaxis: 'y2' },
+        { type: 'scatter', mode: 'lines+markers', name: "predicted from the network's weights and slopes", x: names, y: predicted, line: { color: BASELINE_COLOR, dash: 'dash' }, marker: PREDICTION_MARKER, xaxis: 'x2', yaxis: 'y2' },
         { type: 'scatter', mode: 'lines', name: 'mean-field theory (σ<sub>w</sub> and mean ‖x‖² only)', x: names, y: theory, line: { color: THEORY_COLOR, width: 2 }, xaxis: 'x2', yaxis: 'y2' },
       ],
     };
@@ -221,7 +221,7 @@ export function plotDepthSlider(e: DepthExplorer, start = 7): Figure {
       return [
         { type: 'scatter', mode: 'lines+markers', name: `${label}, signal`, legendgroup: `${i}s`, x, y: hidden.map((l) => l.signalSpread), line: { color: colors[i] }, marker: { size: 5 }, xaxis: 'x', yaxis: 'y' },
         { type: 'scatter', mode: 'lines+markers', name: `${label}, RMS dL/dh measured`, legendgroup: `${i}m`, x, y: hidden.map((l) => l.activationGradRms), line: { color: colors[i] }, marker: { size: 5 }, xaxis: 'x2', yaxis: 'y2' },
-        { type: 'scatter', mode: 'lines', name: `${label}, predicted`, legendgroup: `${i}p`, x, y: predicted, line: { color: colors[i], dash: 'dash' }, xaxis: 'x2', yaxis: 'y2' },
+        { type: 'scatter', mode: 'lines+markers', name: `${label}, predicted`, legendgroup: `${i}p`, x, y: predicted, line: { color: colors[i], dash: 'dash' }, marker: PREDICTION_MARKER, xaxis: 'x2', yaxis: 'y2' },
       ];
     });
     const range = [0.5, p.depth + 0.5];

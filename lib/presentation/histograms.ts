@@ -7,19 +7,39 @@ import { History } from '../runs/run';
 import { Runs, seedRuns } from '../runs/seeds';
 import { Histogram } from '../training/stats';
 import { EpochRecord } from '../training/train';
-import { Figure, LEGEND_BELOW, ROOM_FOR_AXES, Trace, panelTitles, runLabels, topMargin } from './plots';
+import { Figure, LEGEND_BELOW, ROOM_FOR_AXES, Trace, layerColor, panelTitles, runLabels, topMargin } from './plots';
 import { superscript } from './html';
-
-/** One colour per layer position, input (dark blue) to output (orange), as the update-ratio figure has them. */
-export function layerRamp(index: number, count: number): string {
-  const shade = Math.round(40 + (180 * index) / Math.max(1, count - 1));
-  return `rgb(${shade}, ${Math.round(shade / 2)}, ${255 - shade})`;
-}
 
 /** The bins of a histogram: their centres and their common width, from its own edges. */
 export function binCentres(h: Histogram): { centres: number[]; width: number } {
   const width = (h.hi - h.lo) / h.counts.length;
   return { centres: h.counts.map((_, k) => h.lo + (k + 0.5) * width), width };
+}
+
+/**
+ * A histogram's counts on other bins: `bins` equal bins from `lo` to `hi`, each of its own bins' count
+ * shared among the new bins in proportion to their overlap (counts outside [lo, hi] go to the end bins;
+ * a histogram of zero width puts its count in the bin holding its edge). So histograms recorded over
+ * ranges of their own can be drawn on one axis.
+ */
+export function rebin(h: Histogram, lo: number, hi: number, bins: number): number[] {
+  const out = new Array<number>(bins).fill(0);
+  const width = (hi - lo) / bins;
+  const binOf = (x: number) => Math.min(bins - 1, Math.max(0, Math.floor((x - lo) / width)));
+  const own = (h.hi - h.lo) / h.counts.length;
+  h.counts.forEach((count, k) => {
+    if (count === 0) return;
+    const [a, b] = [h.lo + k * own, h.lo + (k + 1) * own];
+    if (!(b > a)) {
+      out[binOf(a)] += count;
+      return;
+    }
+    for (let j = binOf(a); j <= binOf(b); j++) {
+      const overlap = Math.min(b, j === bins - 1 ? Infinity : lo + (j + 1) * width) - Math.max(a, j === 0 ? -Infinity : lo + j * width);
+      if (overlap > 0) out[j] += (count * overlap) / (b - a);
+    }
+  });
+  return out;
 }
 
 /** The q-quantile (0 < q < 1) of a histogram's values, interpolated linearly inside the bin where it falls; null when empty. */
@@ -48,7 +68,7 @@ function gradientLayers(e: EpochRecord, layerNames: string[]): Array<{ name: str
 
 /**
  * Per hidden layer, the distribution of log10 |dL/dh| over one batch's units and images, one panel per
- * run, one line per layer (input dark blue to output orange), each histogram drawn at its own bin edges
+ * run, one line per layer (`layerColor`, input to output), each histogram drawn at its own bin edges
  * (every layer has its own range) as a density per decade, so that layers whose ranges differ compare.
  * Of each run's first seed, at its first (default) or last epoch with histograms: one batch's shape is
  * what this figure is for.
@@ -74,7 +94,7 @@ export function plotGradientHistograms(runs: Runs[], which: 'first' | 'last' = '
     const k = i === 0 ? '' : `${i + 1}`;
     return {
       type: 'scatter', mode: 'lines', name, legendgroup: name, showlegend, x: centres, y: hist.counts.map((c) => c / total / width),
-      line: { color: layerRamp(li, depth), shape: 'hvh', width: 1.5 }, xaxis: `x${k}`, yaxis: `y${k}`,
+      line: { color: layerColor(li, depth), shape: 'hvh', width: 1.5 }, xaxis: `x${k}`, yaxis: `y${k}`,
       hovertemplate: `${name}<br>log10 |dL/dh| %{x:.2f}<br>%{y:.3f} per decade<extra></extra>`,
     };
   }));

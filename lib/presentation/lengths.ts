@@ -5,7 +5,7 @@
  */
 import { RunSet, Runs, seedRuns, summarizeSeeds } from '../runs/seeds';
 import { StudyRuns } from '../runs/study';
-import { BASELINE_COLOR, Figure, LEGEND_BELOW, REMEDY_COLOR, Trace, isBaseline, runLabels } from './plots';
+import { Figure, LEGEND_BELOW, Trace, runColors, runLabels } from './plots';
 import { LEARNED_ACCURACY } from './summary';
 
 /**
@@ -47,8 +47,7 @@ function stageLength(set: RunSet | undefined): number | null {
  */
 export function plotBothLengths(runs: Runs[], study: StudyRuns | undefined): Figure {
   const labels = runLabels(runs);
-  let k = 0;
-  const colors = runs.map((r) => (isBaseline(seedRuns(r)[0]) ? BASELINE_COLOR : ['#1f77b4', '#d62728', '#2ca02c', '#9467bd'][k++ % 4] ?? REMEDY_COLOR));
+  const colors = runColors(runs);
   const data: Trace[] = [];
   let liveEnd = 0;
   let studyEnd = 0;

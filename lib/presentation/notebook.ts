@@ -107,18 +107,6 @@ export async function run(input: string | RunSpecInput, options: { seeds?: numbe
   return set;
 }
 
-/** A sample of the initial kernel of one layer under a run's initialisation (seeded as its runs). */
-export function initialWeights(input: string | RunSpecInput, layer = 'hidden2'): Float32Array {
-  const model = buildModel(resolveSpec(input, { seed: context?.seed }));
-  try {
-    const found = model.layers.find((l) => l.name === layer);
-    if (!found) throw new Error(`no layer ${layer}; layers: ${model.layerNames.join(', ')}`);
-    return found.kernel.dataSync() as Float32Array;
-  } finally {
-    model.dispose();
-  }
-}
-
 /**
  * Writes a notebook's run summaries, with each run's study-length twin and verdict (`study` from
  * `studyRuns()`), for its preset's index page (<reports>/summary/<notebook>.json).

@@ -45,11 +45,47 @@ export function isBaseline(h: { config: { experiment: string; changes: string[] 
   return h.config.experiment === 'baseline' && h.config.changes.length === 0;
 }
 
-/** One colour per run: the first unchanged baseline grey, every other run the next colour of the palette. */
+/** Colours given so far, by run label: a notebook's figures are drawn in one kernel, so this is per notebook. */
+const colorByLabel = new Map<string, string>();
+
+/**
+ * A run's colour in every figure of the notebook: the unchanged baseline grey, any other run the next
+ * palette colour the first time a figure shows its label, and that same colour in every figure after.
+ * (Colours by position made N(0, 1) red in one figure and blue in the next.)
+ */
+export function colorFor(label: string, baseline: boolean): string {
+  if (baseline) return BASELINE_COLOR;
+  let color = colorByLabel.get(label);
+  if (color === undefined) {
+    color = PALETTE[colorByLabel.size % PALETTE.length];
+    colorByLabel.set(label, color);
+  }
+  return color;
+}
+
+/** The colour of each run shown together (`colorFor` by their legend names; one unchanged baseline grey). */
 export function runColors(runs: Runs[]): string[] {
-  let k = 0;
+  const labels = runLabels(runs);
   const grey = runs.findIndex(isBaseline);
-  return runs.map((_, i) => (i === grey ? BASELINE_COLOR : PALETTE[k++ % PALETTE.length]));
+  return runs.map((_, i) => colorFor(labels[i], i === grey));
+}
+
+/**
+ * Layer colours, input to output: hues far apart in a fixed order (navy, blue, teal, green, gold,
+ * orange, crimson, then black for the output), so that eight lines stay apart (a dark-blue-to-orange ramp made
+ * neighbouring layers look alike) while the order still reads input to output.
+ */
+const LAYER_COLORS = ['#1a237e', '#0288d1', '#00897b', '#7cb342', '#c0a000', '#e65100', '#ad1457', '#212121'];
+
+/** The colour of layer `index` of `count`, input to output; more layers than colours interpolate between them. */
+export function layerColor(index: number, count: number): string {
+  if (count <= LAYER_COLORS.length) {
+    return LAYER_COLORS[count === 1 ? 0 : Math.round((index * (LAYER_COLORS.length - 1)) / (count - 1))];
+  }
+  const at = (index * (LAYER_COLORS.length - 1)) / (count - 1);
+  const [a, b] = [LAYER_COLORS[Math.floor(at)], LAYER_COLORS[Math.ceil(at)]].map((c) => [1, 3, 5].map((k) => parseInt(c.slice(k, k + 2), 16)));
+  const f = at - Math.floor(at);
+  return `rgb(${a.map((v, k) => Math.round(v + f * (b[k] - v))).join(', ')})`;
 }
 
 const hiddenIndex = (name: string) => Number(/^hidden(\d+)$/.exec(name)?.[1] ?? NaN);
@@ -203,9 +239,18 @@ export function topMargin(base: number, annotations: unknown): number {
   return base + 16 * (lines - 1);
 }
 
+/**
+ * How a prediction is drawn beside a measurement: open diamonds on a dashed line, after (on top of) the
+ * measured lines, so that it stays visible where the two coincide (a dashed line alone vanished under
+ * the solid one).
+ */
+export const PREDICTION_MARKER = { symbol: 'diamond-open', size: 10, line: { width: 2 } };
+
 export interface ProfileSeries {
   label: string;
   values: Array<number | null>;
+  /** Point markers (default: Plotly's filled circles); `PREDICTION_MARKER` for a prediction. */
+  marker?: Record<string, unknown>;
   /** The spread over seeds at each layer, drawn as a band around the line. */
   band?: Array<Spread | null>;
   color?: string;

@@ -15,7 +15,7 @@ import { RunSpec, RunSpecInput } from '../spec/spec';
 import { columnSpread, histogram } from '../training/stats';
 import { InitContext, InitMeasurement, hiddenGradFactors, specAtInit } from '../theory/sweeps';
 import { superscript } from './html';
-import { Figure, LEGEND_BELOW, ROOM_FOR_AXES, Trace, panelTitles, topMargin } from './plots';
+import { Figure, LEGEND_BELOW, ROOM_FOR_AXES, Trace, colorFor, isBaseline, panelTitles, topMargin } from './plots';
 
 /** One hidden layer of one untrained network on the fixed batch: its pre-activations and what they make of the slope. */
 export interface Preactivations {
@@ -140,7 +140,7 @@ export function plotSlopeAgainstPreactivations(measured: Preactivations[]): Figu
     const width = (2 * reach) / Z_BINS;
     data.push({
       type: 'bar', name: 'histogram of z (tallest bin = 1)', legendgroup: 'z', showlegend: i === 0, x: counts.map((_, b) => -reach + (b + 0.5) * width), y: counts.map((c) => c / peak),
-      width, marker: { color: '#1f77b4', opacity: 0.55 }, hovertemplate: 'z %{x:.3g}<br>%{y:.3f} of the tallest bin<extra></extra>', ...where,
+      width, marker: { color: colorFor(m.spec.label, isBaseline({ config: m.spec })), opacity: 0.55 }, hovertemplate: 'z %{x:.3g}<br>%{y:.3f} of the tallest bin<extra></extra>', ...where,
     });
     const grid = Array.from({ length: 401 }, (_, g) => -reach + (2 * reach * g) / 400);
     const { value, slope } = tf.tidy(() => {
@@ -150,7 +150,7 @@ export function plotSlopeAgainstPreactivations(measured: Preactivations[]): Figu
     const phi = m.spec.model.activation === 'sigmoid' ? 'σ' : 'φ';
     data.push(
       { type: 'scatter', mode: 'lines', name: `${phi}(z)`, legendgroup: 'phi', showlegend: i === 0, x: grid, y: value, line: { color: 'black', width: 2 }, ...where },
-      { type: 'scatter', mode: 'lines', name: `${phi}′(z)`, legendgroup: 'slope', showlegend: i === 0, x: grid, y: slope, line: { color: '#d62728', width: 2, dash: 'dash' }, ...where },
+      { type: 'scatter', mode: 'lines', name: `${phi}′(z)`, legendgroup: 'slope', showlegend: i === 0, x: grid, y: slope, line: { color: '#555', width: 2.5, dash: 'dash' }, ...where },
     );
     const edge = saturationEdge(m.spec.model.activation);
     const shade = (x0: number, x1: number) => ({ type: 'rect', xref: `x${k}`, yref: `y${k} domain`, x0, x1, y0: 0, y1: 1, fillcolor: '#999', opacity: 0.15, line: { width: 0 }, layer: 'below' });

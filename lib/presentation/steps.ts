@@ -6,7 +6,7 @@
 import { Runs, seedRuns, spreadOf } from '../runs/seeds';
 import { StepMetric, StepSeries } from '../training/stats';
 import { EpochRecord } from '../training/train';
-import { BASELINE_COLOR, Figure, LEGEND_BELOW, ROOM_FOR_AXES, Trace, isBaseline, panelTitles, runLabels, topMargin } from './plots';
+import { Figure, LEGEND_BELOW, ROOM_FOR_AXES, Trace, panelTitles, runColors, runLabels, topMargin } from './plots';
 
 /** A run's steps of its first epochs, one after another, over its seeds. */
 export interface StepCurves {
@@ -54,15 +54,6 @@ export function stepCurves(r: Runs): StepCurves | null {
   return { layers, epoch: longest.epoch, loss: over((p) => p.loss, false), activationGradRms: metric('activationGradRms'), updateRatio: metric('updateRatio'), seeds: runs.length };
 }
 
-const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
-
-/** One colour per run: the first unchanged baseline grey, every other run the next colour of the palette. */
-function colors(runs: Runs[]): string[] {
-  let k = 0;
-  const grey = runs.findIndex(isBaseline);
-  return runs.map((_, i) => (i === grey ? BASELINE_COLOR : PALETTE[k++ % PALETTE.length]));
-}
-
 /** The layers drawn, by dash: the first hidden layer, the last hidden layer, the output layer (update ratio only). */
 const DASHES = { first: 'solid', last: 'dash', output: 'dot' } as const;
 
@@ -77,7 +68,7 @@ export function plotFirstSteps(runs: Runs[]): Figure {
   const curves = runs.map(stepCurves);
   if (curves.every((c) => c === null)) throw new Error('plotFirstSteps: no run kept its steps (they are kept for the first epochs of a run trained with statistics)');
   const labels = runLabels(runs);
-  const palette = colors(runs);
+  const palette = runColors(runs);
   const domains: Array<[number, number]> = [[0, 0.28], [0.36, 0.64], [0.72, 1]];
   const titles = ['RMS dL/dh', 'update:data ratio', 'loss of each step'];
   const data: Trace[] = [];

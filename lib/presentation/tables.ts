@@ -3,41 +3,49 @@ import { DataFrame } from 'danfojs-node';
 import { RunSetSummary, RunSummary, summarizeRuns } from './summary';
 import { Runs, spreadOf } from '../runs/seeds';
 import { escapeHtml } from './html';
+import { overSeeds, shareCell } from './format';
 
-/**
- * One number of a run over its seeds, rounded to `digits`: the number itself with one seed, "mean ± sd"
- * (sample sd) over the seeds that have it with several; null where none has it.
- */
-function cell(values: Array<number | null>, digits: number): number | string | null {
-  if (values.length === 1) return values[0] === null ? null : Number(values[0].toFixed(digits));
-  const s = spreadOf(values);
-  return s === null ? null : `${s.mean.toFixed(digits)} ± ${s.sd.toFixed(digits)}`;
+/** A number over seeds as "mean ± sd" (sample sd) with `digits` decimals and `unit`; the number alone for one seed. */
+function meanSd(digits: number, unit = '') {
+  return (values: Array<number | null>): string | null => {
+    const s = spreadOf(values);
+    if (s === null) return null;
+    return s.n === 1 ? `${s.mean.toFixed(digits)}${unit}` : `${s.mean.toFixed(digits)} ± ${s.sd.toFixed(digits)}${unit}`;
+  };
 }
 
-/** The numeric columns: name, value in one seed's summary, digits shown. */
-const COLUMNS: Array<[string, (s: RunSummary) => number | null, number]> = [
-  ['epochs', (s) => s.epochs, 0],
-  ['final val acc', (s) => s.finalValAcc, 3],
-  ['best val acc', (s) => s.bestValAcc, 3],
-  ['best epoch', (s) => s.bestEpoch, 1],
-  ['log10 dL/dh L1/last hidden, init', (s) => s.gradientRatioInit, 2],
-  ['log10 dL/dh L1/last hidden, last epoch', (s) => s.gradientRatioLast, 2],
-  ['log10 signal last hidden/L1, last epoch', (s) => s.signalRatioLast, 2],
-  ['log10 dL/dW L1/out, epoch 1', (s) => s.weightGradRatioFirst, 2],
-  ['seconds', (s) => s.seconds, 1],
+/** A share from its log10 ratios over seeds ("1/130,000"), with the seeds' range where it prints differently. */
+const shares = (values: Array<number | null>): string | null => (spreadOf(values) === null ? null : overSeeds(values, shareCell));
+
+/**
+ * The columns: name, value in one seed's summary, how the seeds' values are written. Accuracy in %, as
+ * in the conclusions and figures; how much of the gradient or the signal reaches a layer as a share
+ * (format.ts), the same words the conclusions use.
+ */
+const COLUMNS: Array<[string, (s: RunSummary) => number | null, (values: Array<number | null>) => string | null]> = [
+  ['epochs', (s) => s.epochs, meanSd(0)],
+  ['final val acc', (s) => (s.finalValAcc === null ? null : 100 * s.finalValAcc), meanSd(1, ' %')],
+  ['best val acc', (s) => (s.bestValAcc === null ? null : 100 * s.bestValAcc), meanSd(1, ' %')],
+  ['best epoch', (s) => s.bestEpoch, meanSd(0)],
+  ["gradient at layer 1, of the last hidden layer's: at init", (s) => s.gradientRatioInit, shares],
+  ['… at the last epoch', (s) => s.gradientRatioLast, shares],
+  ["signal at the last hidden layer, of layer 1's: last epoch", (s) => s.signalRatioLast, shares],
+  ["mean |dL/dW| at layer 1, of the output layer's: epoch 1", (s) => s.weightGradRatioFirst, shares],
+  ['seconds', (s) => s.seconds, meanSd(1)],
 ];
 
 /**
- * One row per run spec, with its number of seeds: the numbers a reader compares first. The gradient
- * columns are log10 ratios between layer 1 and the last hidden layer of RMS dL/dh (the gradient that
- * flows, the headline) and the signal spread; mean |dL/dW| (layer 1 over the output layer) comes last,
- * as it mixes in the forward signal.
+ * One row per run spec, with its number of seeds: the numbers a reader compares first. Over several
+ * seeds, accuracy, epochs and seconds are "mean ± sd"; the shares are the share of the mean log10 ratio
+ * with the seeds' range. The gradient columns compare layer 1 with the last hidden layer in RMS dL/dh
+ * (the gradient that flows, the headline) and in the signal spread; mean |dL/dW| (layer 1 against the
+ * output layer) comes last, as it mixes in the forward signal.
  */
 export function resultsFrame(runs: Array<Runs | RunSetSummary>): DataFrame {
   const rows = runs.map((r) => ('perSeed' in r ? r : summarizeRuns(r))).map((set) => ({
     run: set.label,
     seeds: set.perSeed.length,
-    ...Object.fromEntries(COLUMNS.map(([name, get, digits]) => [name, cell(set.perSeed.map(get), digits)])),
+    ...Object.fromEntries(COLUMNS.map(([name, get, show]) => [name, show(set.perSeed.map(get))])),
   }));
   return new DataFrame(rows);
 }

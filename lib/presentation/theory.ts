@@ -8,17 +8,14 @@ import { JacobianSpectrum } from '../theory/jacobian';
 import { RunSpec } from '../spec/spec';
 import { histogram } from '../training/stats';
 import { superscript } from './html';
-import { BASELINE_COLOR, Figure, LEGEND_BELOW, ROOM_FOR_AXES, Trace, chainedPrediction, isBaseline, panelTitles, topMargin } from './plots';
+import { BASELINE_COLOR, Figure, LEGEND_BELOW, PREDICTION_MARKER, ROOM_FOR_AXES, Trace, chainedPrediction, colorFor, isBaseline, panelTitles, topMargin } from './plots';
 
-/** After the baseline's grey, Plotly's palette (as plots.ts colours runs). */
-const NETWORK_COLORS = ['#1f77b4', '#2ca02c', '#9467bd', '#ff7f0e'];
-/** Mean-field theory's curves. */
-export const THEORY_COLOR = '#d62728';
+/** Mean-field theory's curves: black, a colour no network gets. */
+export const THEORY_COLOR = 'black';
 
-/** One colour per network: the unchanged baseline grey, the others the palette in turn. */
+/** One colour per network, the one its runs have in every figure of the notebook (`colorFor`). */
 export function networkColors(specs: RunSpec[]): string[] {
-  let k = 0;
-  return specs.map((spec) => (isBaseline({ config: spec }) ? BASELINE_COLOR : NETWORK_COLORS[k++ % NETWORK_COLORS.length]));
+  return specs.map((spec) => colorFor(spec.label, isBaseline({ config: spec })));
 }
 
 function layout(title: string, extra: Record<string, unknown> = {}): Figure['layout'] {
@@ -58,7 +55,7 @@ export function plotSignalAndGradient(m: InitMeasurement): Figure {
     data: [
       { type: 'scatter', mode: 'lines+markers', name: 'signal spread (std of each unit across images, mean over units)', x: hidden.map((l) => l.name), y: hidden.map((l) => l.signalSpread), line: { color }, xaxis: 'x', yaxis: 'y' },
       { type: 'scatter', mode: 'lines+markers', name: 'RMS dL/dh, measured', x: names, y: m.layers.map((l) => l.activationGradRms), line: { color }, xaxis: 'x2', yaxis: 'y2' },
-      { type: 'scatter', mode: 'lines+markers', name: 'RMS dL/dh, predicted (mean-field, chained from the output)', x: names, y: chainedPrediction(m.layers), line: { color: THEORY_COLOR, dash: 'dash' }, marker: { symbol: 'diamond-open', size: 9 }, xaxis: 'x2', yaxis: 'y2' },
+      { type: 'scatter', mode: 'lines+markers', name: 'RMS dL/dh, predicted (mean-field, chained from the output)', x: names, y: chainedPrediction(m.layers), line: { color: THEORY_COLOR, dash: 'dash' }, marker: PREDICTION_MARKER, xaxis: 'x2', yaxis: 'y2' },
     ],
     layout: layout(`${m.spec.label} at initialisation: the signal fades going forward, the gradient going backward`, {
       annotations,
@@ -193,7 +190,7 @@ export function plotDepthSweep(series: DepthSeries[]): Figure {
     },
     {
       type: 'scatter', mode: 'lines+markers', name: `${s.spec.label}, predicted (${perLayer(s.predictedSlope)})`, legendgroup: `${i}p`, showlegend: !zoom,
-      x: s.points.map((p) => p.depth), y: s.points.map((p) => p.predicted), line: { color: colors[i], dash: 'dash' }, marker: { symbol: 'diamond-open', size: 9 },
+      x: s.points.map((p) => p.depth), y: s.points.map((p) => p.predicted), line: { color: colors[i], dash: 'dash' }, marker: PREDICTION_MARKER,
       xaxis: zoom ? 'x2' : 'x', yaxis: zoom ? 'y2' : 'y',
     },
   ]));

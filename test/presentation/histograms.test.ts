@@ -3,8 +3,9 @@ import * as assert from 'node:assert/strict';
 import { History } from '../../lib/runs/run';
 import { Histogram, LayerHistograms } from '../../lib/training/stats';
 import {
-  binCentres, describeGradientHistograms, histogramQuantile, layerRamp, plotGradientHistograms,
+  binCentres, describeGradientHistograms, histogramQuantile, plotGradientHistograms, rebin,
 } from '../../lib/presentation/histograms';
+import { layerColor } from '../../lib/presentation/plots';
 import { assertClose, fakeHistory, fakeRunSet } from '../helpers';
 
 const LAYERS = ['hidden1', 'hidden2', 'hidden3', 'output'];
@@ -32,7 +33,7 @@ describe('histogram helpers', () => {
     assert.equal(histogramQuantile(h, 0.25), 1 + 1 / 3); // 2 of 8 reached a third into bin 1
     assert.equal(histogramQuantile({ lo: 0, hi: 2, counts: [0, 4] }, 0.5), 1.5);
     assert.equal(histogramQuantile({ lo: 0, hi: 2, counts: [0, 0] }, 0.5), null);
-    assert.notEqual(layerRamp(0, 7), layerRamp(6, 7));
+    assert.notEqual(layerColor(0, 7), layerColor(6, 7));
   });
 });
 
@@ -75,5 +76,20 @@ describe('describeGradientHistograms', () => {
     assert.match(text, /median \|dL\/dh\| is 10⁻⁴·⁰ at hidden3 and 10⁻⁸·⁰ at hidden1, 2\.00 decades lower per layer towards the input \(×0\.010 a layer\)/);
     assert.match(text, /spans 0\.7 decades at hidden3 and 0\.7 at hidden1: the whole distribution moves/);
     assert.match(describeGradientHistograms(fakeHistory('baseline', 1, LAYERS)), /no gradient histograms/);
+  });
+});
+
+describe('rebin', () => {
+  test('the same bins give the same counts; other bins share each count by overlap, and the total is kept', () => {
+    const h: Histogram = { lo: 0, hi: 4, counts: [4, 0, 2, 6] };
+    assert.deepEqual(rebin(h, 0, 4, 4), [4, 0, 2, 6]);
+    assertClose(rebin(h, 0, 4, 2), [4, 8], { atol: 1e-12, msg: 'two bins of width 2' });
+    assertClose(rebin(h, 0, 8, 4), [4, 8, 0, 0], { atol: 1e-12, msg: 'a wider range: the mass stays where it was' });
+    assertClose(rebin(h, 0, 4, 8), [2, 2, 0, 0, 1, 1, 3, 3], { atol: 1e-12, msg: 'finer bins split each count evenly' });
+    assertClose(rebin({ lo: 0.5, hi: 1.5, counts: [3] }, 0, 2, 2), [1.5, 1.5], { atol: 1e-12, msg: 'a bin across two bins, by overlap' });
+    const moved = rebin({ lo: 0, hi: 0.012, counts: [5, 3, 1, 1] }, 0, 3.4, 40);
+    assertClose(moved.reduce((a, b) => a + b, 0), 10, { atol: 1e-9, msg: 'total kept' });
+    assert.equal(moved[0], 10, 'a narrow histogram lands in the first common bin');
+    assert.deepEqual(rebin({ lo: 2, hi: 2, counts: [7] }, 0, 4, 4), [0, 0, 7, 0], 'zero width: the bin holding its edge');
   });
 });

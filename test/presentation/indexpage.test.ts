@@ -143,7 +143,7 @@ describe('indexHtml', () => {
     assert.ok(table.length > 0, 'a results table');
     assert.equal(count(table, '<tr>'), 1 + 3, 'header + 3 distinct runs');
     for (const label of ['baseline (sigmoid)', 'ReLU', 'Adam']) assert.ok(table.includes(`>${label}</td>`), `a row for ${label}`);
-    assert.ok(!table.includes('>0.99</td>'), 'not the second baseline');
+    assert.ok(!table.includes('>99.0 %</td>'), 'not the second baseline');
     assert.ok(html.includes('<p>Every run over <b>1 seed</b>.</p>'), 'says how many seeds');
   });
 
@@ -151,8 +151,8 @@ describe('indexHtml', () => {
     const relu = set(summary('relu', 'ReLU', 0.7, -1), summary('relu', 'ReLU', 0.8, -0.4), summary('relu', 'ReLU', 0.9, -0.1));
     const html = indexHtml([{ ...REPORTS[0], runs: [BASELINE, relu] }], META, plotlyFile);
     assert.match(html, /<p>Every run over <b>1–3 seeds<\/b>: bars show the mean over seeds, whiskers their min–max; the table, mean ± sd\.<\/p>/);
-    // 0.8 ± sqrt((0.01 + 0 + 0.01) / 2) = 0.1
-    assert.ok(html.includes('>0.800 ± 0.100</td>'), 'mean ± sd of the final accuracy');
+    // 80 % ± sqrt((100 + 0 + 100) / 2) = 10 %
+    assert.ok(html.includes('>80.0 ± 10.0 %</td>'), 'mean ± sd of the final accuracy, in %');
   });
 
   test('inlines the plotly bundle exactly once, escaped', () => {

@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as vm from 'vm';
-import { BASELINE_COLOR, Figure, figureHtml, layerAxis, panelTitles, runLabels, topMargin, Trace } from '../../lib/presentation/plots';
+import { BASELINE_COLOR, Figure, colorFor, figureHtml, layerAxis, layerColor, panelTitles, runColors, runLabels, topMargin, Trace } from '../../lib/presentation/plots';
 import { plotGradientFlow, plotGradientHeatmap, plotSignalFlow } from '../../lib/presentation/figures/flow';
 import { plotActivationDistributions, plotActivationStats, plotRawVsNormalized, plotSaturation } from '../../lib/presentation/figures/units';
 import { plotUpdateRatio } from '../../lib/presentation/figures/updates';
@@ -157,6 +157,34 @@ describe('runs of different depth and runs that share an id', () => {
     assert.notEqual(colors[0], BASELINE_COLOR);
     assert.notEqual(colors[2], BASELINE_COLOR);
     assert.equal(new Set(colors).size, 3);
+  });
+});
+
+describe('one colour per run in every figure of a notebook', () => {
+  test('a run keeps its colour whatever the figure and the order of its runs; the baseline is grey everywhere', () => {
+    const base = fakeHistory('baseline', 2, ['hidden1', 'output']);
+    const std1 = fakeHistory('weight-std-1', 2, ['hidden1', 'output'], { history: { label: 'weights N(0, 1) (colour test)' } });
+    const std10 = fakeHistory('weight-std-10', 2, ['hidden1', 'output'], { history: { label: 'weights N(0, 10²) (colour test)' } });
+    const first = runColors([base, std1, std10]);
+    assert.equal(first[0], BASELINE_COLOR);
+    assert.deepEqual(runColors([std10, base]), [first[2], BASELINE_COLOR], 'N(0, 10²) keeps its colour without N(0, 1) before it');
+    assert.deepEqual(runColors([std1]), [first[1]]);
+    const line = (fig: Figure, name: string) => (fig.data.find((t) => String(t.name).startsWith(name))!.line as { color: string }).color;
+    assert.equal(line(plotLearningCurves([std10, std1]), 'weights N(0, 1)'), first[1], 'the same colour in another figure');
+    assert.equal(colorFor('weights N(0, 1) (colour test)', false), first[1]);
+    assert.notEqual(first[1], first[2]);
+  });
+
+  test('layer colours: eight layers far apart, in a fixed order; more layers interpolate', () => {
+    const eight = Array.from({ length: 8 }, (_, i) => layerColor(i, 8));
+    const rgb = (c: string) => (c.startsWith('#') ? [1, 3, 5].map((k) => parseInt(c.slice(k, k + 2), 16)) : c.slice(4, -1).split(', ').map(Number));
+    const distance = (a: string, b: string) => Math.hypot(...rgb(a).map((v, k) => v - rgb(b)[k]));
+    for (let i = 1; i < 8; i++) assert.ok(distance(eight[i - 1], eight[i]) > 80, `neighbours ${i - 1} and ${i} apart (${eight[i - 1]}, ${eight[i]})`);
+    assert.equal(new Set(eight).size, 8);
+    assert.deepEqual([layerColor(0, 4), layerColor(3, 4)], [eight[0], eight[7]], 'fewer layers: the ends stay the ends');
+    const many = Array.from({ length: 15 }, (_, i) => layerColor(i, 15));
+    assert.equal(new Set(many).size, 15);
+    assert.equal(many[14], 'rgb(33, 33, 33)');
   });
 });
 

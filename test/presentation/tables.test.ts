@@ -13,10 +13,10 @@ const COLUMNS = [
   'final val acc',
   'best val acc',
   'best epoch',
-  'log10 dL/dh L1/last hidden, init',
-  'log10 dL/dh L1/last hidden, last epoch',
-  'log10 signal last hidden/L1, last epoch',
-  'log10 dL/dW L1/out, epoch 1',
+  "gradient at layer 1, of the last hidden layer's: at init",
+  '… at the last epoch',
+  "signal at the last hidden layer, of layer 1's: last epoch",
+  "mean |dL/dW| at layer 1, of the output layer's: epoch 1",
   'seconds',
 ];
 
@@ -46,9 +46,8 @@ describe('resultsFrame', () => {
     const df = resultsFrame([baseline()]);
     assert.deepEqual(df.columns, COLUMNS);
     assert.equal(df.shape[0], 1);
-    // log10(3e-8 / 2e-2) = log10(1.5e-6) = -5.8239 → -5.82; log10(2e-7 / 1e-2) = -4.69897 → -4.7;
-    // log10(1e-3 / 0.5) = -2.69897 → -2.7; log10(1e-6 / 1e-2) = -4
-    assert.deepEqual((df.values as unknown[][])[0], ['baseline (sigmoid)', 1, 3, 0.123, 0.457, 2, -5.82, -4.7, -2.7, -4, 12.3]);
+    // 3e-8 / 2e-2 = 1.5e-6 = 1/666,667 → 1/670,000; 2e-7 / 1e-2 = 1/50,000; 1e-3 / 0.5 = 1/500; 1e-6 / 1e-2 = 1/10,000
+    assert.deepEqual((df.values as unknown[][])[0], ['baseline (sigmoid)', 1, '3', '12.3 %', '45.7 %', '2', '1/670,000', '1/50,000', '1/500', '1/10,000', '12.3']);
   });
 
   test('accepts run summaries as well as histories, in the given order', () => {
@@ -62,12 +61,13 @@ describe('resultsFrame', () => {
     const values = df.values as unknown[][];
     assert.equal(values.length, 2);
     const relu = values[0];
-    assert.deepEqual([relu[0], relu[1], relu[2], relu[3], relu[4], relu[5], relu[6], relu[8], relu[9], relu[10]], ['ReLU', 1, 20, 0.812, 0.813, 19, -1.23, 0.04, -0.5, 100]);
+    // 10^-1.234 = 1/17.1; 10^0.04 = 1.096: 1.1 times; 10^-0.5 = 0.316
+    assert.deepEqual([relu[0], relu[1], relu[2], relu[3], relu[4], relu[5], relu[6], relu[8], relu[9], relu[10]], ['ReLU', 1, '20', '81.2 %', '81.3 %', '19', '1/17', '1.1×', '0.32', '100.0']);
     assert.ok(relu[7] === null || Number.isNaN(relu[7]), `a missing ratio stays missing, got ${String(relu[7])}`);
     assert.equal(values[1][0], 'baseline (sigmoid)');
   });
 
-  test('several seeds: one row, the number of seeds, every number as "mean ± sd" over the seeds', () => {
+  test('several seeds: one row, the number of seeds, accuracy, epochs and seconds as "mean ± sd", shares with their range where it differs', () => {
     const acc = [0.543, 0.574, 0.605];
     const seconds = [10, 12, 17];
     const set = fakeRunSet((seed) => {
@@ -81,18 +81,18 @@ describe('resultsFrame', () => {
     const [row, single] = df.values as unknown[][];
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const sd = (xs: number[]) => Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1));
-    // 0.574 ± sqrt((0.031² + 0 + 0.031²) / 2) = 0.031; seconds 13 ± sqrt((9 + 1 + 16) / 2) = 3.606
-    assert.equal(`${mean(acc).toFixed(3)} ± ${sd(acc).toFixed(3)}`, '0.574 ± 0.031');
+    // 57.4 % ± sqrt((3.1² + 0 + 3.1²) / 2) = 3.1 %; seconds 13 ± sqrt((9 + 1 + 16) / 2) = 3.606
+    assert.equal(`${(100 * mean(acc)).toFixed(1)} ± ${(100 * sd(acc)).toFixed(1)} %`, '57.4 ± 3.1 %');
     assert.equal(row[0], 'baseline (sigmoid)');
     assert.equal(row[1], 3, 'seeds');
     assert.equal(row[2], '3 ± 0', 'epochs');
-    assert.equal(row[3], '0.574 ± 0.031', 'final val acc');
+    assert.equal(row[3], '57.4 ± 3.1 %', 'final val acc');
     // every seed's final accuracy beats epoch 2's 0.45678: best = final, at epoch 3
-    assert.equal(row[4], '0.574 ± 0.031', 'best val acc');
-    assert.equal(row[5], '3.0 ± 0.0', 'best epoch');
-    assert.equal(row[6], '-5.82 ± 0.00', 'the same ratio in every seed');
+    assert.equal(row[4], '57.4 ± 3.1 %', 'best val acc');
+    assert.equal(row[5], '3 ± 0', 'best epoch');
+    assert.equal(row[6], '1/670,000', 'the same ratio in every seed: no range');
     assert.equal(row[10], '13.0 ± 3.6', 'seconds');
-    assert.deepEqual(single, ['baseline (sigmoid)', 1, 3, 0.123, 0.457, 2, -5.82, -4.7, -2.7, -4, 12.3], 'a plain History beside it: plain numbers');
+    assert.deepEqual(single, ['baseline (sigmoid)', 1, '3', '12.3 %', '45.7 %', '2', '1/670,000', '1/50,000', '1/500', '1/10,000', '12.3'], 'a plain History beside it: its own numbers');
   });
 
   test('a set of one seed: the same row as its History', () => {
@@ -131,6 +131,6 @@ describe('frameHtml', () => {
     const html = frameHtml(resultsFrame([baseline(), baseline()]), 'Results');
     assert.equal(rowsOf(html), 3);
     assert.ok(html.includes(td('baseline (sigmoid)')), 'run label in a cell');
-    assert.ok(html.includes(td('-5.82')), 'rounded ratio in a cell');
+    assert.ok(html.includes(td('1/670,000')), 'a share in a cell');
   });
 });

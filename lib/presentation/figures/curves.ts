@@ -10,7 +10,11 @@ export function stageStarts(r: Runs): Array<{ epoch: number; stage: number }> {
   return epochs.filter((e, i) => e.stage !== undefined && (i === 0 || epochs[i - 1].stage !== e.stage)).map((e) => ({ epoch: e.epoch, stage: e.stage! }));
 }
 
-/** Train (dashed) and validation (solid) loss and accuracy; layer-wise stage boundaries dotted. */
+/**
+ * Train (dashed) and validation (solid) loss and accuracy; each layer-wise run's stage boundaries dotted
+ * in its colour. The loss axis is logarithmic where the runs' losses span a decade or more (N(0, 10²)
+ * starts near 100 where the others sit near 2.3: a linear axis flattened every other run).
+ */
 export function plotLearningCurves(runs: Runs[]): Figure {
   const colors = runColors(runs);
   const labels = runLabels(runs);
@@ -33,14 +37,16 @@ export function plotLearningCurves(runs: Runs[]): Figure {
       ...line('valAcc', 1, 'solid', false, `${labels[i]} validation`),
     );
   });
-  const shapes = runs.flatMap((h) => stageStarts(h).slice(1)).flatMap(({ epoch }) =>
-    ps.map((p) => ({ type: 'line', xref: p.x, yref: `${p.y} domain`, x0: epoch - 0.5, x1: epoch - 0.5, y0: 0, y1: 1, line: { dash: 'dot', color: '#999', width: 1 } })),
-  );
+  const shapes = runs.flatMap((h, i) => stageStarts(h).slice(1).flatMap(({ epoch }) =>
+    ps.map((p) => ({ type: 'line', xref: p.x, yref: `${p.y} domain`, x0: epoch - 0.5, x1: epoch - 0.5, y0: 0, y1: 1, line: { dash: 'dot', color: colors[i], width: 1 } })),
+  ));
+  const losses = data.filter((t) => t.xaxis === ps[0].x && t.mode !== 'lines').flatMap((t) => t.y as Array<number | null>).filter((v): v is number => v !== null && v > 0);
+  const logLoss = losses.length > 0 && Math.max(...losses) / Math.min(...losses) >= 10;
   const layout = baseLayout('Learning curves (dashed: train, solid: validation)', {
     annotations: panelTitles(['loss', 'accuracy'], ps), shapes,
   }, seedNote(runs, false, 'band'));
   layout[ps[0].xKey] = epochAxis(runs, { domain: ps[0].domain, anchor: 'y' });
-  layout[ps[0].yKey] = { anchor: 'x', title: { text: 'cross-entropy loss' } };
+  layout[ps[0].yKey] = { anchor: 'x', ...(logLoss ? { type: 'log', title: { text: 'cross-entropy loss (log scale)' } } : { title: { text: 'cross-entropy loss' } }) };
   layout[ps[1].xKey] = epochAxis(runs, { domain: ps[1].domain, anchor: 'y2' });
   layout[ps[1].yKey] = { anchor: 'x2', title: { text: 'accuracy' }, range: [0, 1] };
   return { data, layout };

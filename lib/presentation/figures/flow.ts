@@ -6,7 +6,7 @@
 import { EpochSpread, Runs, summarizeSeeds } from '../../runs/seeds';
 import { LayerMetric } from '../../training/stats';
 import {
-  Figure, ProfileSeries, Trace, baseLayout, centre, chainedPrediction, epochAxis, isBaseline, layerAxis, layerCategories, panelTitles, panels, profile,
+  Figure, PREDICTION_MARKER, ProfileSeries, Trace, baseLayout, centre, chainedPrediction, epochAxis, isBaseline, layerAxis, layerCategories, panelTitles, panels, profile,
   runColors, runLabels, seedBand, seedNote,
 } from '../plots';
 
@@ -17,7 +17,7 @@ export function plotLayerProfile(layers: string[], series: ProfileSeries[], titl
       ...(s.band ? seedBand(layers, s.band, s.color, log, { legendgroup: s.label }) : []),
       {
         type: 'scatter', mode: 'lines+markers', name: s.label, x: layers, y: s.values,
-        line: { color: s.color, dash: s.dash ?? 'solid' }, legendgroup: s.label,
+        line: { color: s.color, dash: s.dash ?? 'solid' }, legendgroup: s.label, ...(s.marker ? { marker: s.marker } : {}),
       },
     ]),
     layout: baseLayout(title, {
@@ -96,27 +96,28 @@ export function plotSignalFlow(runs: Runs[]): Figure {
 
 /**
  * The gradient that flows, before any training: RMS of dL/dh per layer at initialisation, measured
- * (solid) and as mean-field theory predicts it (dashed, chained from the output), one colour per run.
- * Over several seeds the prediction is chained from the seeds' geometric means.
+ * (solid) and as mean-field theory predicts it (open diamonds on a dashed line, chained from the output,
+ * drawn over every measured line), one colour per run. Over several seeds the prediction is chained
+ * from the seeds' geometric means.
  */
 export function plotGradientFlowAtInit(runs: Runs[]): Figure {
   const colors = runColors(runs);
   const labels = runLabels(runs);
   const axis = layerAxis(runs);
-  const series: ProfileSeries[] = runs.map(summarizeSeeds).flatMap((s, i) => {
-    if (!s.atInit) return [];
+  const measured: ProfileSeries[] = [];
+  const predictions: ProfileSeries[] = [];
+  runs.map(summarizeSeeds).forEach((s, i) => {
+    if (!s.atInit) return;
     const layers = s.atInit.layers;
     const predicted = chainedPrediction(layers.map((l) => ({
       activationGradRms: centre(l.activationGradRms, true), predictedGradFactor: centre(l.predictedGradFactor, true),
     })));
     const byName = new Map(layers.map((l, k) => [l.name, predicted[k]]));
-    return [
-      { label: `${labels[i]}, measured`, ...profile(layers, axis, 'activationGradRms'), color: colors[i] },
-      { label: `${labels[i]}, predicted`, values: axis.map((n) => byName.get(n) ?? null), color: colors[i], dash: 'dash' as const },
-    ];
+    measured.push({ label: `${labels[i]}, measured`, ...profile(layers, axis, 'activationGradRms'), color: colors[i] });
+    predictions.push({ label: `${labels[i]}, predicted`, values: axis.map((n) => byName.get(n) ?? null), color: colors[i], dash: 'dash', marker: PREDICTION_MARKER });
   });
   return plotLayerProfile(
-    axis, series, 'Gradient flow at initialisation: RMS dL/dh per layer, measured and predicted', 'RMS dL/dh (log scale)', true,
+    axis, [...measured, ...predictions], 'Gradient flow at initialisation: RMS dL/dh per layer, measured (solid) and predicted (◇)', 'RMS dL/dh (log scale)', true,
     seedNote(runs, true, 'band'),
   );
 }

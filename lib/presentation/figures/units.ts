@@ -6,6 +6,7 @@ import { EpochSpread, Runs, seedRuns, summarizeSeeds } from '../../runs/seeds';
 import {
   Figure, PALETTE, Trace, baseLayout, layerAxis, layerCategories, panelTitles, panels, profile, runColors, runLabels, seedBand, seedErrorBars, seedNote,
 } from '../plots';
+import { rebin } from '../histograms';
 import { plotLayerProfile } from './flow';
 
 /**
@@ -48,8 +49,10 @@ export function plotSaturation(runs: Runs[]): Figure {
 
 /**
  * Glorot & Bengio's view: the distribution of each hidden layer's activations, from one batch of the
- * chosen epoch's histograms, as a layer × value heatmap per run. Of a run's first seed only: the seeds'
- * histograms have bins of their own, and one batch's shape is what this figure is for.
+ * chosen epoch's histograms, as a layer × value heatmap per run. Each layer's histogram is recorded over
+ * a range of its own (a ReLU layer's from 0 to its largest output), so each is shared out onto common
+ * bins over all layers' ranges before it is drawn on the common value axis. Of a run's first seed only:
+ * the seeds' histograms have bins of their own, and one batch's shape is what this figure is for.
  */
 export function plotActivationDistributions(runs: Runs[], which: 'first' | 'last' = 'last'): Figure {
   const ps = panels(runs.length);
@@ -64,15 +67,15 @@ export function plotActivationDistributions(runs: Runs[], which: 'first' | 'last
     const hists = e.histograms;
     const hidden = Object.keys(hists).filter((n) => hists[n].activation);
     const bins = hists[hidden[0]].activation!.counts.length;
+    const lo = Math.min(...hidden.map((n) => hists[n].activation!.lo));
+    const hi = Math.max(...hidden.map((n) => hists[n].activation!.hi));
     // log10 of the fraction: a few tall bins (saturated units at 0 and 1) would leave everything else dark.
     const z = axis.map((n) => {
       const hist = hists[n]?.activation;
       if (!hist) return new Array<number | null>(bins).fill(null);
       const total = hist.counts.reduce((a, b) => a + b, 0) || 1;
-      return hist.counts.map((c) => (c > 0 ? Math.log10(c / total) : null));
+      return rebin(hist, lo, hi, bins).map((c) => (c > 0 ? Math.log10(c / total) : null));
     });
-    const lo = Math.min(...hidden.map((n) => hists[n].activation!.lo));
-    const hi = Math.max(...hidden.map((n) => hists[n].activation!.hi));
     const x = Array.from({ length: bins }, (_, k) => lo + ((k + 0.5) * (hi - lo)) / bins);
     titles[i] = `${titles[i]}, epoch ${e.epoch}`;
     data.push({

@@ -2,7 +2,7 @@
  * How large each update is: the update:data ratio per layer over training.
  */
 import { Runs, summarizeSeeds } from '../../runs/seeds';
-import { Figure, Trace, baseLayout, centre, epochAxis, layerAxis, panelTitles, panels, runLabels, seedBand, seedNote, spreadAt } from '../plots';
+import { Figure, Trace, baseLayout, centre, epochAxis, layerAxis, layerColor, panelTitles, panels, runLabels, seedBand, seedNote, spreadAt } from '../plots';
 
 /** Karpathy's view: std(ΔW)/std(W) per layer over training, with the ~1e-3 rule of thumb. */
 export function plotUpdateRatio(runs: Runs[]): Figure {
@@ -17,9 +17,8 @@ export function plotUpdateRatio(runs: Runs[]): Figure {
     const own = new Set(layerAxis([r]));
     axis.forEach((name, li) => {
       if (!own.has(name)) return;
-      // One colour per layer name, input (dark blue) to output (orange), the same in every panel.
-      const shade = Math.round(40 + (180 * li) / Math.max(1, axis.length - 1));
-      const color = `rgb(${shade}, ${Math.round(shade / 2)}, ${255 - shade})`;
+      // One colour per layer name, the same in every panel.
+      const color = layerColor(li, axis.length);
       const spreads = columns.map((c) => c[li]);
       const where = { xaxis: ps[i].x, yaxis: ps[i].y, legendgroup: name };
       data.push(

@@ -1,8 +1,11 @@
 /** Histograms of sampled values. */
-import { describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { plotDistributions } from '../../../lib/presentation/figures/distributions';
-import { assertClose } from '../../helpers';
+import { initBackend } from '../../../lib/runtime/backend';
+import { plotDistributions, plotInitialWeights } from '../../../lib/presentation/figures/distributions';
+import { BASELINE_COLOR } from '../../../lib/presentation/plots';
+import { resolveSpec } from '../../../lib/spec/experiments';
+import { assertClose, fakeHistory, std } from '../../helpers';
 import { panelText, title } from '../plots.fixtures';
 
 describe('plotDistributions', () => {
@@ -28,5 +31,27 @@ describe('plotDistributions', () => {
     assert.equal(title(fig, 'xaxis'), 'weight');
     assert.equal(title(fig, 'xaxis2'), 'weight');
     assert.deepEqual((fig.layout.annotations as Array<{ text: string }>).map(panelText), ['<b>N(0, 1)</b>', '<b>N(0, 10²)</b>']);
+  });
+});
+
+describe('plotInitialWeights', () => {
+  before(async () => {
+    await initBackend();
+  });
+
+  test("each run's hidden2 at initialisation, from its own spec and seed, in the run's colour", () => {
+    const run = (id: string, seed: number) => fakeHistory(id, 1, ['hidden1', 'output'], { history: { config: resolveSpec(id, { preset: 'smoke', seed }), seed } });
+    const fig = plotInitialWeights([run('baseline', 0), run('weight-std-1', 3)]);
+    assert.equal(fig.layout.title.text, 'Initial weights of hidden2 (128 × 128)');
+    const total = (i: number) => (fig.data[i].y as number[]).reduce((a, b) => a + b, 0);
+    assert.deepEqual([total(0), total(1)], [128 * 128, 128 * 128], 'every weight counted');
+    // PyTorch's default: U(±1/√128), so every weight within ±0.0884; N(0, 1): std 1
+    const edges = (i: number) => (fig.data[i].x as number[]).map((x) => Math.abs(x) + (fig.data[i].width as number) / 2);
+    assert.ok(Math.max(...edges(0)) <= 1 / Math.sqrt(128) + 1e-6, 'the default init stays within 1/√fan_in');
+    const x = fig.data[1].x as number[];
+    const counts = fig.data[1].y as number[];
+    const samples = counts.flatMap((c, k) => new Array<number>(c).fill(x[k]));
+    assertClose(std(samples), 1, { atol: 0.03, msg: 'N(0, 1): the binned weights\' std' });
+    assert.deepEqual(fig.data.map((t) => (t.marker as { color: string }).color === BASELINE_COLOR), [true, false], 'the baseline grey, the remedy in its colour');
   });
 });

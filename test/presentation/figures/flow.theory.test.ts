@@ -6,17 +6,19 @@ import { assertClose, fakeHistory, fakeRunSet } from '../../helpers';
 import { atInit } from '../plots.fixtures';
 
 describe('plotGradientFlowAtInit', () => {
-  test('measured (solid) and predicted (dashed) per run, aligned by layer name, runs without atInit left out', () => {
+  test('measured (solid) per run, then predicted (open diamonds, dashed) drawn on top of them all, aligned by layer name, runs without atInit left out', () => {
     const shallow = atInit('baseline', ['hidden1', 'output'], [1e-4, 1e-3], [null, 0.1]);
     const deep = atInit('relu', ['hidden1', 'hidden2', 'hidden3', 'output'], [1, 1, 1, 1], [null, 1, 1, 1]);
     const none = fakeHistory('adam', 1, ['hidden1', 'output']);
     const fig = plotGradientFlowAtInit([shallow, deep, none]);
     assert.equal(fig.data.length, 4);
-    assert.deepEqual(fig.data.map((t) => t.name), ['baseline (sigmoid), measured', 'baseline (sigmoid), predicted', 'ReLU, measured', 'ReLU, predicted']);
+    assert.deepEqual(fig.data.map((t) => t.name), ['baseline (sigmoid), measured', 'ReLU, measured', 'baseline (sigmoid), predicted', 'ReLU, predicted']);
     assert.deepEqual(fig.data[0].x, ['hidden1', 'hidden2', 'hidden3', 'output']);
     assert.deepEqual(fig.data[0].y, [1e-4, null, null, 1e-3]);
-    assertClose((fig.data[1].y as number[]).filter((v) => v !== null), [1e-4, 1e-3], { rtol: 1e-12, msg: 'predicted, shallow' });
-    assert.deepEqual(fig.data.map((t) => (t.line as { dash: string }).dash), ['solid', 'dash', 'solid', 'dash']);
+    assertClose((fig.data[2].y as number[]).filter((v) => v !== null), [1e-4, 1e-3], { rtol: 1e-12, msg: 'predicted, shallow' });
+    assert.deepEqual(fig.data.map((t) => (t.line as { dash: string }).dash), ['solid', 'solid', 'dash', 'dash']);
+    assert.deepEqual(fig.data.map((t) => (t.marker as { symbol?: string } | undefined)?.symbol ?? null), [null, null, 'diamond-open', 'diamond-open'], 'predictions stay visible where they coincide');
+    assert.equal((fig.data[2].line as { color: string }).color, (fig.data[0].line as { color: string }).color, 'a prediction in its run\'s colour');
     assert.equal((fig.layout.yaxis as { type: string }).type, 'log');
   });
 

@@ -70,6 +70,21 @@ describe('plotActivationDistributions', () => {
     assert.deepEqual(notes.map(panelText), ['<b>baseline (sigmoid), epoch 3</b>']);
   });
 
+  test('layers recorded over ranges of their own are drawn where their values are (a ReLU layer up to 0.012 stays near 0)', () => {
+    const h = fakeHistory('relu', 1, LAYERS);
+    h.epochs[0].histograms = {
+      hidden1: { activation: { lo: 0, hi: 3.4, counts: [10, 6, 3, 1] } },
+      hidden2: { activation: { lo: 0, hi: 0.012, counts: [5, 3, 1, 1] } },
+    };
+    const t = plotActivationDistributions([h]).data[0];
+    const x = t.x as number[];
+    const [row1, row2] = t.z as Array<Array<number | null>>;
+    assertClose(x, [0.425, 1.275, 2.125, 2.975], { atol: 1e-12, msg: 'common bins over both layers\' ranges' });
+    assert.deepEqual(row2.map((v) => v !== null), [true, false, false, false], 'hidden2 (at most 0.012) in the first bin only, not spread over the axis to 3.4');
+    assertClose(row2[0] as number, 0, { atol: 1e-12, msg: 'all of hidden2 in that bin' });
+    assertClose(row1.map((v) => 10 ** (v as number)), [0.5, 0.3, 0.15, 0.05], { atol: 1e-12, msg: 'hidden1 spans the common range: unchanged' });
+  });
+
   test('each panel title stays above its run, also when a run has no histograms', () => {
     const fig = plotActivationDistributions([fakeHistory('relu', 3, LAYERS), withHistograms('baseline', { 3: [[1, 1, 1, 1], [1, 0, 0, 0]] })]);
     assert.equal(fig.data.length, 1, 'no heatmap for a run without histograms');
