@@ -21,6 +21,7 @@ import { readSummaries } from '../lib/presentation/notebook';
 import { reportsDir } from '../lib/runtime/paths';
 import { PRESET_NAMES, envSeed, getPreset } from '../lib/spec/presets';
 import { NotebookReport, indexHtml } from '../lib/presentation/indexpage';
+import { StudyRuns, studyRuns } from '../lib/runs/study';
 import { minuteStamp } from '../lib/presentation/html';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { findPython } = require('./find-python.js') as { findPython: () => string };
@@ -67,7 +68,7 @@ function otherIndexes(preset: string, outDir: string): Array<{ preset: string; h
 }
 
 /** A preset's index over every notebook, from the reports and statuses beside it, whichever job made them. */
-function writeIndex(outDir: string, notebooks: string[], meta: { preset: string; backend: string; seconds: number }): void {
+function writeIndex(outDir: string, notebooks: string[], meta: { preset: string; backend: string; seconds: number }, study: StudyRuns): void {
   const summaries = readSummaries(path.join(outDir, 'summary'));
   const reports: NotebookReport[] = notebooks.map((file) => {
     const name = file.replace(/\.ipynb$/, '');
@@ -88,7 +89,7 @@ function writeIndex(outDir: string, notebooks: string[], meta: { preset: string;
   });
   const date = minuteStamp(new Date().toISOString());
   const others = otherIndexes(meta.preset, outDir);
-  writeFileAtomic(path.join(outDir, 'index.html'), indexHtml(reports, { ...meta, date, others }, require.resolve('plotly.js-dist-min')));
+  writeFileAtomic(path.join(outDir, 'index.html'), indexHtml(reports, { ...meta, date, others }, require.resolve('plotly.js-dist-min'), study));
 }
 
 /**
@@ -203,6 +204,7 @@ async function main(): Promise<number> {
   if (!fs.existsSync(path.join(executedDir, 'lib'))) fs.symlinkSync(path.relative(executedDir, path.join(root, 'lib')), path.join(executedDir, 'lib'));
   const started = Date.now();
   const meta = () => ({ preset: preset.name, backend, seconds: (Date.now() - started) / 1000 });
+  const study = await studyRuns();
   const failures: string[] = [];
   console.log(`reports: ${notebooks.length} notebooks, preset ${preset.name}, backend ${backend}`);
   for (const [i, file] of notebooks.entries()) {
@@ -244,7 +246,7 @@ async function main(): Promise<number> {
       else fs.rmSync(summaryFile, { force: true });
     }
     writeJsonAtomic(statusFile(outDir, name), status);
-    writeIndex(outDir, all, meta());
+    writeIndex(outDir, all, meta(), study);
   }
   const done = notebooks.length - failures.length;
   console.log(`reports: wrote ${path.relative(process.cwd(), outDir) || '.'}/index.html and ${done} of ${notebooks.length} reports in ${(meta().seconds / 60).toFixed(1)} min`);

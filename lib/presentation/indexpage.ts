@@ -12,6 +12,8 @@ import { escapeHtml, escapeScript } from './html';
 import { BASELINE_COLOR, Figure, REMEDY_COLOR, Trace, figureHtml, seedCountText, seedErrorBars } from './plots';
 import { frameHtml, resultsFrame } from './tables';
 import { spreadOf } from '../runs/seeds';
+import { StudyRuns } from '../runs/study';
+import { plotStudyOverview } from './lengths';
 
 export interface NotebookReport {
   /** e.g. '02-better-activation' */
@@ -55,7 +57,7 @@ export function plotRemedySummary(runs: RunSetSummary[]): Figure {
   const title = 'All remedies side by side';
   return {
     data: [
-      bars((s) => s.finalValAcc, { marker: { color: colors }, name: 'final val acc', xaxis: 'x', yaxis: 'y' }),
+      bars((s) => 100 * s.finalValAcc, { marker: { color: colors }, name: 'final val acc', xaxis: 'x', yaxis: 'y' }),
       bars((s) => s.gradientRatioInit, { marker: { color: colors, opacity: 0.45 }, name: 'at initialisation', xaxis: 'x2', yaxis: 'y2' }),
       bars((s) => s.gradientRatioLast, { marker: { color: colors }, name: 'at the last epoch', xaxis: 'x2', yaxis: 'y2' }),
     ],
@@ -65,16 +67,25 @@ export function plotRemedySummary(runs: RunSetSummary[]): Figure {
       showlegend: false,
       barmode: 'group',
       annotations: [{
-        text: 'right: pale bar at initialisation, solid at the last epoch; 0 = the gradient reaches layer 1 undiminished',
+        text: 'right: pale bar at initialisation, solid at the last epoch; 1 = the gradient reaches layer 1 undiminished',
         showarrow: false, xref: 'paper', yref: 'paper', x: 1, y: 1.08, xanchor: 'right', font: { size: 11 },
       }],
       margin: { t: several ? 100 : 80, l: 70, r: 30, b: 140 },
       xaxis: { domain: [0, 0.46], anchor: 'y', tickangle: -35 },
-      yaxis: { anchor: 'x', title: { text: 'final validation accuracy' }, range: [0, 1] },
+      yaxis: { anchor: 'x', title: { text: 'final validation accuracy (%)' }, range: [0, 100] },
       xaxis2: { domain: [0.54, 1], anchor: 'y2', tickangle: -35 },
-      yaxis2: { anchor: 'x2', title: { text: 'log10 RMS dL/dh, layer 1 / last hidden layer' } },
+      yaxis2: { anchor: 'x2', title: { text: 'RMS dL/dh, layer 1 / last hidden layer' }, ...powerTicks(runs.flatMap((r) => r.perSeed.flatMap((s) => [s.gradientRatioInit, s.gradientRatioLast]))) },
     },
   };
+}
+
+/** Ticks at whole powers of ten for an axis of log10 values, labelled 10⁻⁵ … 1 … 10². */
+function powerTicks(logs: Array<number | null>): Record<string, unknown> {
+  const v = logs.filter((x): x is number => x !== null && Number.isFinite(x));
+  const [lo, hi] = [Math.floor(Math.min(0, ...v)), Math.ceil(Math.max(0, ...v))];
+  const step = Math.max(1, Math.ceil((hi - lo) / 8));
+  const tickvals = Array.from({ length: Math.floor((hi - lo) / step) + 1 }, (_, i) => lo + i * step);
+  return { tickvals, ticktext: tickvals.map((t) => (t === 0 ? '1' : `10<sup>${t}</sup>`)) };
 }
 
 /**
@@ -114,7 +125,11 @@ export interface IndexMeta {
   others?: Array<{ preset: string; href: string }>;
 }
 
-export function indexHtml(reports: NotebookReport[], meta: IndexMeta, plotlyFile: string): string {
+/**
+ * The index page: a link per notebook's report, every remedy's verdict at both lengths, the study-length
+ * overview (`study`, when it holds runs) and every run's numbers.
+ */
+export function indexHtml(reports: NotebookReport[], meta: IndexMeta, plotlyFile: string, study?: StudyRuns): string {
   const runs = distinctRuns(reports);
   const others = meta.others?.length
     ? ` The reports of the ${meta.others.map((o) => `<a href="${escapeHtml(o.href)}">${escapeHtml(o.preset)}</a>`).join(', ')} preset${meta.others.length > 1 ? 's' : ''} are on ${meta.others.length > 1 ? 'their own pages' : 'its own page'}.`
@@ -133,7 +148,8 @@ export function indexHtml(reports: NotebookReport[], meta: IndexMeta, plotlyFile
   const seeds = seedCountText(runs.map((r) => r.perSeed.length));
   const body = runs.length
     ? `<p>Every run over <b>${seeds} seed${seeds === '1' ? '' : 's'}</b>${seeds === '1' ? '' : ': bars show the mean over seeds, whiskers their min–max; the table, mean ± sd'}.</p>\n` +
-      `${remedyTableHtml(runs)}\n${figureHtml(plotRemedySummary(runs))}\n${frameHtml(resultsFrame(runs), 'Every run (the baseline once)')}`
+      `${remedyTableHtml(runs)}\n${study && study.sets.size > 1 ? `${figureHtml(plotStudyOverview(study, runs))}\n` : ''}` +
+      `${figureHtml(plotRemedySummary(runs))}\n${frameHtml(resultsFrame(runs), 'Every run (the baseline once)')}`
     : '<p>No notebook produced results.</p>';
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Vanishing gradients: reports</title>

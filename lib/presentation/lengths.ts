@@ -3,9 +3,11 @@
  * epochs; this is where they lead". The study-length runs come from `studyRuns()` (the run store, or
  * the file committed with the project), and every figure says which.
  */
-import { RunSet, Runs, seedRuns, summarizeSeeds } from '../runs/seeds';
+import { RunSet, Runs, seedRuns, spreadOf, summarizeSeeds } from '../runs/seeds';
 import { StudyRuns } from '../runs/study';
-import { Figure, LEGEND_BELOW, Trace, runColors, runLabels } from './plots';
+import { BASELINE_COLOR, Figure, LEGEND_BELOW, Trace, colorFor, runColors, runLabels, topMargin } from './plots';
+import { RunSetSummary } from './summary';
+import { JudgedRunSet } from './verdicts';
 import { LEARNED_ACCURACY } from './summary';
 
 /**
@@ -103,17 +105,92 @@ export function plotBothLengths(runs: Runs[], study: StudyRuns | undefined): Fig
   return {
     data,
     layout: {
-      title: { text: `Where the first ${liveEnd} epochs lead<br><sup>${source}: lines the mean, bands min–max over ${seeds} seed${seeds > 1 ? 's' : ''}; ` +
+      title: { text: `Where the first ${liveEnd} epochs lead<br><sup>${source}<br>lines: the mean, bands: min–max over ${seeds} seed${seeds > 1 ? 's' : ''}; ` +
         `circles: this notebook's runs${stageLines.size ? '; dotted: stage boundaries' : ''}</sup>` },
       height: 520,
-      margin: { t: 90, l: 70, r: 30, b: 150 },
+      margin: { t: 110, l: 70, r: 30, b: 150 },
       legend: LEGEND_BELOW,
       shapes,
       annotations: [{ text: `${100 * LEARNED_ACCURACY} %: learned`, x: xEnd, y: 100 * LEARNED_ACCURACY, xref: 'x', yref: 'y', xanchor: 'right', yanchor: 'bottom', showarrow: false, font: { size: 11, color: '#555' } }],
       xaxis: { domain: [0, 0.46], anchor: 'y', title: { text: stageLines.size ? 'epoch (all stages)' : 'epoch' } },
       yaxis: { anchor: 'x', title: { text: 'validation accuracy (%)' }, range: [0, 100] },
       xaxis2: { domain: [0.56, 1], anchor: 'y2', title: { text: stageLines.size ? 'epoch (all stages)' : 'epoch' } },
-      yaxis2: { anchor: 'x2', type: 'log', title: { text: 'training loss (log scale)' } },
+      yaxis2: { anchor: 'x2', type: 'log', dtick: 'D2', title: { text: 'training loss (log scale)' } },
+    },
+  };
+}
+
+/**
+ * The index page's overview, a panel per remedy (three to a row): its validation accuracy over the
+ * study's length (the mean over seeds, a min–max band) beside the baseline's (grey), the 50 % line, and
+ * this job's final accuracy at its own length (a circle, the mean over seeds): where each remedy's first
+ * epochs lead, all on one page. A panel's title gives the verdict. Remedies the study did not train are
+ * left out.
+ */
+export function plotStudyOverview(study: StudyRuns, runs: Array<RunSetSummary & Partial<JudgedRunSet>>): Figure {
+  const base = study.sets.get('baseline');
+  const remedies = [...study.sets.values()].filter((set) => set.experiment !== 'baseline');
+  const perRow = 3;
+  const rows = Math.ceil(remedies.length / perRow);
+  const [gapX, gapY] = [0.07, 0.1];
+  const w = (1 - gapX * (perRow - 1)) / perRow;
+  const h = (1 - gapY * (rows - 1)) / Math.max(1, rows);
+  const data: Trace[] = [];
+  const annotations: Trace[] = [];
+  const shapes: Trace[] = [];
+  const axes: Record<string, unknown> = {};
+  const curve = (set: RunSet, color: string, where: Trace, name: string, showlegend: boolean): Trace[] => {
+    const s = summarizeSeeds(set);
+    const x = s.epochs.map((e) => e.epoch);
+    const of = (f: (v: { mean: number; min: number; max: number }) => number) => s.epochs.map((e) => (e.valAcc ? 100 * f(e.valAcc) : null));
+    return [
+      { type: 'scatter', mode: 'lines', x, y: of((v) => v.min), line: { width: 0, color }, showlegend: false, hoverinfo: 'skip', ...where },
+      { type: 'scatter', mode: 'lines', x, y: of((v) => v.max), fill: 'tonexty', fillcolor: hexAlpha(color, 0.2), line: { width: 0, color }, showlegend: false, hoverinfo: 'skip', ...where },
+      { type: 'scatter', mode: 'lines', x, y: of((v) => v.mean), line: { color, width: 1.5 }, name, showlegend, legendgroup: name, ...where },
+    ];
+  };
+  remedies.forEach((set, i) => {
+    const [row, col] = [Math.floor(i / perRow), i % perRow];
+    const k = i === 0 ? '' : `${i + 1}`;
+    const where = { xaxis: `x${k}`, yaxis: `y${k}` };
+    const color = colorFor(set.label, false);
+    const perStage = stageLength(set);
+    if (base && perStage === null) data.push(...curve(base, BASELINE_COLOR, where, base.label, i === 0));
+    data.push(...curve(set, color, where, `${set.label}`, false));
+    const live = runs.find((r) => r.experiment === set.experiment && (r.changes ?? []).length === 0);
+    if (live) {
+      const epochs = live.perSeed[0].epochs;
+      const stages = set.config.schedule.kind === 'layerwise' ? set.config.schedule.stages.length : 1;
+      const x = perStage === null ? epochs : (stages - 1) * perStage + epochs / stages;
+      const acc = spreadOf(live.perSeed.map((p) => p.finalValAcc));
+      data.push({
+        type: 'scatter', mode: 'markers', x: [x], y: [acc ? 100 * acc.mean : null], marker: { color, size: 9, symbol: 'circle-open', line: { width: 2.5 } },
+        name: "this job's final accuracy", showlegend: i === 0, legendgroup: 'live', hovertemplate: `${set.label}: %{y:.1f} % after ${epochs} epochs<extra></extra>`, ...where,
+      });
+    }
+    const x0 = col * (w + gapX);
+    const y1 = 1 - row * (h + gapY);
+    axes[`xaxis${k}`] = { domain: [x0, x0 + w], anchor: `y${k}`, ...(row === rows - 1 || i + perRow >= remedies.length ? { title: { text: perStage === null ? 'epoch' : 'epoch (all stages)' } } : {}) };
+    axes[`yaxis${k}`] = { domain: [y1 - h, y1], anchor: `x${k}`, range: [0, 100], ...(col === 0 ? { title: { text: 'val acc (%)' } } : {}) };
+    const verdict = live?.verdict?.outcome;
+    annotations.push({
+      text: `<b>${set.label}</b>${verdict ? `: ${verdict}` : ''}`, showarrow: false, xref: 'paper', yref: 'paper', x: x0 + w / 2, y: y1, xanchor: 'center', yanchor: 'bottom', font: { size: 12 },
+    });
+    shapes.push({ type: 'line', xref: `x${k} domain`, yref: `y${k}`, x0: 0, x1: 1, y0: 50, y1: 50, line: { dash: 'dash', color: '#555', width: 1 } });
+  });
+  return {
+    data,
+    layout: {
+      title: {
+        text: `Every remedy over the study's length, and where this job's epochs are on it<br><sup>${study.provenance}<br>lines: the mean, bands: min–max over the seeds; ` +
+          "grey: the baseline; circles: this job's final accuracy; dashed: 50 %, learned</sup>",
+      },
+      height: 260 * rows + 170,
+      margin: { t: topMargin(120, annotations), l: 70, r: 30, b: 110 },
+      legend: LEGEND_BELOW,
+      annotations,
+      shapes,
+      ...axes,
     },
   };
 }

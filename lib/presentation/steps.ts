@@ -6,7 +6,7 @@
 import { Runs, seedRuns, spreadOf } from '../runs/seeds';
 import { StepMetric, StepSeries } from '../training/stats';
 import { EpochRecord } from '../training/train';
-import { Figure, LEGEND_BELOW, ROOM_FOR_AXES, Trace, panelTitles, runColors, runLabels, topMargin } from './plots';
+import { Figure, LEGEND_BELOW, ROOM_FOR_AXES, Trace, lossAxis, panelTitles, runColors, runLabels, topMargin } from './plots';
 
 /** A run's steps of its first epochs, one after another, over its seeds. */
 export interface StepCurves {
@@ -123,11 +123,13 @@ export function plotFirstSteps(runs: Runs[]): Figure {
     annotations,
     shapes,
   };
-  const yTitles = ['RMS dL/dh (log scale)', 'std(ΔW) / std(W) (log scale)', 'cross-entropy loss'];
+  const yTitles = ['RMS dL/dh (log scale)', 'std(ΔW) / std(W) (log scale)'];
   domains.forEach((domain, p) => {
     const k = p === 0 ? '' : `${p + 1}`;
     layout[`xaxis${k}`] = { domain, anchor: `y${k}`, title: { text: 'step' } };
-    layout[`yaxis${k}`] = { anchor: `x${k}`, title: { text: yTitles[p] }, ...(p < 2 ? { type: 'log', exponentformat: 'power' } : {}) };
+    layout[`yaxis${k}`] = p < 2
+      ? { anchor: `x${k}`, title: { text: yTitles[p] }, type: 'log', exponentformat: 'power' }
+      : lossAxis(kept.flatMap((c) => c.loss), { anchor: `x${k}` });
   });
   return { data, layout };
 }

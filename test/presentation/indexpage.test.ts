@@ -64,8 +64,11 @@ describe('plotRemedySummary', () => {
     assert.equal(fig.data.length, 3);
     assert.ok(fig.data.every((t) => t.type === 'bar'), 'bars');
     assert.ok(fig.data.every((t) => JSON.stringify(t.x) === JSON.stringify(['baseline (sigmoid)', 'ReLU', 'Adam'])), 'runs by label');
-    assert.deepEqual(fig.data[0].y, [0.1, 0.8, 0.5]);
+    assert.deepEqual(fig.data[0].y, [10, 80, 50], 'accuracy in %');
     assert.deepEqual(fig.data[1].y, [-6.2, -0.7, null], 'the dL/dh ratio at initialisation');
+    const ratioAxis = fig.layout.yaxis2 as { tickvals: number[]; ticktext: string[] };
+    assert.deepEqual(ratioAxis.tickvals, [-7, -6, -5, -4, -3, -2, -1, 0], 'whole powers of ten');
+    assert.deepEqual([ratioAxis.ticktext[0], ratioAxis.ticktext[7]], ['10<sup>-7</sup>', '1'], 'labelled as powers, not log10 values');
     assert.deepEqual(fig.data[2].y, [-3.1, -0.35, null], 'and at the last epoch');
     assert.deepEqual(fig.data.map((t) => [t.xaxis, t.yaxis]), [['x', 'y'], ['x2', 'y2'], ['x2', 'y2']]);
     assert.deepEqual((fig.data[0].marker as { color: string[] }).color, ['#7f7f7f', '#1f77b4', '#1f77b4'], 'the baseline grey');
@@ -79,13 +82,13 @@ describe('plotRemedySummary', () => {
     const fig = plotRemedySummary([BASELINE, relu]);
     const acc = (0.7 + 0.8 + 0.95) / 3;
     const ratio = (-1 - 0.4 - 0.1) / 3;
-    assertClose(fig.data[0].y as number[], [0.1, acc], { rtol: 1e-12, msg: 'mean accuracy' });
+    assertClose(fig.data[0].y as number[], [10, 100 * acc], { rtol: 1e-12, msg: 'mean accuracy, in %' });
     assertClose(fig.data[1].y as number[], [-6.2, ratio], { rtol: 1e-12, msg: 'mean ratio at initialisation' });
     const bars = (k: number) => fig.data[k].error_y as { symmetric: boolean; array: Array<number | null>; arrayminus: Array<number | null> };
     assert.equal(bars(0).symmetric, false);
     assert.equal(bars(0).array[0], null, 'no bar for the baseline\'s one seed');
-    assertClose(bars(0).array[1]!, 0.95 - acc, { rtol: 1e-12, msg: 'max - mean' });
-    assertClose(bars(0).arrayminus[1]!, acc - 0.7, { rtol: 1e-12, msg: 'mean - min' });
+    assertClose(bars(0).array[1]!, 100 * (0.95 - acc), { rtol: 1e-12, msg: 'max - mean' });
+    assertClose(bars(0).arrayminus[1]!, 100 * (acc - 0.7), { rtol: 1e-12, msg: 'mean - min' });
     assertClose(bars(2).array[1]!, -0.05 - ratio / 2, { rtol: 1e-12, msg: 'last epoch: max - mean' });
     assertClose(bars(2).arrayminus[1]!, ratio / 2 + 0.5, { rtol: 1e-12, msg: 'last epoch: mean - min' });
     assert.match(fig.layout.title.text, /mean over 1–3 seeds, error bars: min–max/);
@@ -135,7 +138,7 @@ describe('indexHtml', () => {
     const fig = /var fig = (.*);\n/.exec(html);
     assert.ok(fig, 'the figure payload');
     const payload = JSON.parse(fig[1]) as { data: Array<{ y: unknown[] }> };
-    assert.deepEqual(payload.data[0].y, [0.1, 0.8, 0.5], 'final accuracies of the distinct runs');
+    assert.deepEqual(payload.data[0].y, [10, 80, 50], 'final accuracies of the distinct runs, in %');
     assert.deepEqual(payload.data[1].y, [-6.2, -0.7, null]);
     assert.deepEqual(payload.data[2].y, [-3.1, -0.35, null]);
     const start = html.indexOf('<table class="vg-table"');

@@ -2,7 +2,7 @@
  * Loss and accuracy over training, with the layer-wise schedule's stage boundaries.
  */
 import { Runs, summarizeSeeds } from '../../runs/seeds';
-import { Figure, Trace, baseLayout, centre, epochAxis, panelTitles, panels, runColors, runLabels, seedBand, seedNote } from '../plots';
+import { Figure, Trace, baseLayout, centre, epochAxis, lossAxis, panelTitles, panels, runColors, runLabels, seedBand, seedNote } from '../plots';
 
 /** Epochs at which a layer-wise run starts a new stage (for dotted boundaries); over seeds, of the longest. */
 export function stageStarts(r: Runs): Array<{ epoch: number; stage: number }> {
@@ -40,13 +40,12 @@ export function plotLearningCurves(runs: Runs[]): Figure {
   const shapes = runs.flatMap((h, i) => stageStarts(h).slice(1).flatMap(({ epoch }) =>
     ps.map((p) => ({ type: 'line', xref: p.x, yref: `${p.y} domain`, x0: epoch - 0.5, x1: epoch - 0.5, y0: 0, y1: 1, line: { dash: 'dot', color: colors[i], width: 1 } })),
   ));
-  const losses = data.filter((t) => t.xaxis === ps[0].x && t.mode !== 'lines').flatMap((t) => t.y as Array<number | null>).filter((v): v is number => v !== null && v > 0);
-  const logLoss = losses.length > 0 && Math.max(...losses) / Math.min(...losses) >= 10;
+  const losses = data.filter((t) => t.xaxis === ps[0].x && t.mode !== 'lines').flatMap((t) => t.y as Array<number | null>);
   const layout = baseLayout('Learning curves (dashed: train, solid: validation)', {
     annotations: panelTitles(['loss', 'accuracy'], ps), shapes,
   }, seedNote(runs, false, 'band'));
   layout[ps[0].xKey] = epochAxis(runs, { domain: ps[0].domain, anchor: 'y' });
-  layout[ps[0].yKey] = { anchor: 'x', ...(logLoss ? { type: 'log', title: { text: 'cross-entropy loss (log scale)' } } : { title: { text: 'cross-entropy loss' } }) };
+  layout[ps[0].yKey] = lossAxis(losses, { anchor: 'x' });
   layout[ps[1].xKey] = epochAxis(runs, { domain: ps[1].domain, anchor: 'y2' });
   layout[ps[1].yKey] = { anchor: 'x2', title: { text: 'accuracy' }, range: [0, 1] };
   return { data, layout };
