@@ -85,7 +85,7 @@ describe('plotFirstSteps', () => {
     assert.equal((fig.layout.yaxis2 as { type: string }).type, 'log');
     assert.equal((fig.layout.yaxis3 as { type?: string }).type, undefined, 'losses within a decade: linear');
     const exploding = withSteps('weight-std-10');
-    exploding.epochs.forEach((e) => { if (e.steps) e.steps.loss = e.steps.loss.map((l) => 40 * l); });
+    exploding.epochs.forEach((e) => { if (e.steps) e.steps.loss = e.steps.loss.map((l) => (l === null ? null : 40 * l)); });
     assert.equal((plotFirstSteps([withSteps('baseline'), exploding]).layout.yaxis3 as { type?: string }).type, 'log', 'losses a decade apart: log');
     // epoch 2 starts after step 3, in every panel; the 10⁻³ line on the ratio's axis
     const shapes = fig.layout.shapes as Array<Record<string, unknown>>;
