@@ -1,12 +1,17 @@
 /**
- * Activation functions and what "saturated" means for each.
+ * What each activation is, in one table (`ACTIVATION_KINDS`): its tfjs op (the sigmoid's and ReLU's
+ * gradients written out below), φ in float64 for the theory, φ' read off the output, where its
+ * outputs lie, and when a unit is out of action. Everything else (the statistics, mean-field theory,
+ * the Jacobians, the figures) reads it from here.
  *
- * Saturation rule: a sigmoid unit is saturated when its output is within 0.01 of 0 or 1 (its slope
- * σ' = σ(1-σ) is then below 0.0099, a 25x cut of the best case 0.25); a tanh unit when |output| > 0.99
- * (slope below 0.02); a ReLU unit when its output is exactly 0 (slope 0: a "dead" unit for that example).
+ * Out of action: a sigmoid unit is saturated when its output is within SATURATION_MARGIN (0.01) of 0
+ * or 1 (its slope σ' = σ(1-σ) is then below 0.0099, a 25x cut of the best case 0.25); a tanh unit when
+ * |output| > 0.99 (slope below 0.02); a ReLU unit is inactive when its output is exactly 0 (slope 0: a
+ * "dead" unit for that example).
  */
 import * as tf from '@tensorflow/tfjs';
 import { fusedReluBackward, fusedSigmoidBackward } from '../runtime/kernels/elementwise';
+import { SlopeCoefficients, countOutside, slopeFromOutput } from '../runtime/kernels/reductions';
 
 export type Activation = 'sigmoid' | 'relu' | 'tanh';
 export const ACTIVATIONS: readonly Activation[] = ['sigmoid', 'relu', 'tanh'];
@@ -41,44 +46,86 @@ export const relu = tf.customGrad((z, save) => {
   };
 }) as (z: tf.Tensor) => tf.Tensor;
 
-export function activate(kind: Activation, z: tf.Tensor): tf.Tensor {
-  switch (kind) {
-    case 'sigmoid':
-      return sigmoid(z);
-    case 'relu':
-      return relu(z);
-    case 'tanh':
-      return tf.tanh(z);
-  }
+/**
+ * When a unit passes (almost) no gradient. Saturated: its output y lies outside [lo, hi], in the flat
+ * tails, which is |z| > zEdge for its pre-activation z. Inactive: y is exactly 0 (ReLU), z ≤ 0.
+ */
+export type OutOfAction = { kind: 'saturated'; lo: number; hi: number; zEdge: number } | { kind: 'inactive' };
+
+/** One activation, all that the library needs to know of it. */
+export interface ActivationKind {
+  /** What labels and prose call it. */
+  name: string;
+  /** The tfjs op of the hidden layers, gradient included. */
+  op: (z: tf.Tensor) => tf.Tensor;
+  /** φ(z) in float64, for the theory. */
+  phi: (z: number) => number;
+  /** φ' from the output y: [α, β, γ, δ] of α + y (β + γ y) + δ [y > 0] (`slopeFromOutput`). */
+  slope: SlopeCoefficients;
+  /** The range of its outputs (ReLU's has no top). */
+  range: readonly [number, number];
+  outOfAction: OutOfAction;
 }
 
-/** Fraction (scalar in [0, 1]) of the activation's outputs `a` that are saturated, per the rule above. */
+// Here rather than in runtime/, below: the table goes with the ops the notebooks show, and the kernels take φ' as coefficients.
+export const ACTIVATION_KINDS: Record<Activation, ActivationKind> = {
+  sigmoid: {
+    name: 'sigmoid',
+    op: sigmoid,
+    phi: (z) => 1 / (1 + Math.exp(-z)),
+    slope: [0, 1, -1, 0], // σ' = y (1 − y)
+    range: [0, 1],
+    // σ(z) = 1 − m at z = ln((1 − m)/m)
+    outOfAction: { kind: 'saturated', lo: SATURATION_MARGIN, hi: 1 - SATURATION_MARGIN, zEdge: Math.log((1 - SATURATION_MARGIN) / SATURATION_MARGIN) },
+  },
+  relu: {
+    name: 'ReLU',
+    op: relu,
+    phi: (z) => Math.max(0, z),
+    slope: [0, 0, 0, 1], // ReLU' = [y > 0]
+    range: [0, Infinity],
+    outOfAction: { kind: 'inactive' },
+  },
+  tanh: {
+    name: 'tanh',
+    op: tf.tanh,
+    phi: Math.tanh,
+    slope: [1, 0, -1, 0], // tanh' = 1 − y²
+    range: [-1, 1],
+    outOfAction: { kind: 'saturated', lo: -(1 - SATURATION_MARGIN), hi: 1 - SATURATION_MARGIN, zEdge: Math.atanh(1 - SATURATION_MARGIN) },
+  },
+};
+
+/** The hidden layers' activation of `kind` applied to `z` (its op in `ACTIVATION_KINDS`). */
+export function activate(kind: Activation, z: tf.Tensor): tf.Tensor {
+  return ACTIVATION_KINDS[kind].op(z);
+}
+
+/** φ'(z) in float64, for the theory: φ' of the output φ(z). */
+export function slopeAt(kind: Activation, z: number): number {
+  const { phi, slope } = ACTIVATION_KINDS[kind];
+  return slopeFromOutput(slope, phi(z));
+}
+
+/** Whether a unit whose pre-activation is `z` is out of action (the rule in this file's header). */
+export function outOfActionAt(kind: Activation, z: number): boolean {
+  const rule = ACTIVATION_KINDS[kind].outOfAction;
+  return rule.kind === 'saturated' ? Math.abs(z) > rule.zEdge : z <= 0;
+}
+
+/** Fraction (scalar in [0, 1]) of the activation's outputs `a` that are out of action, with tfjs ops (the reference of `countOutOfAction`). */
 export function saturationFraction(kind: Activation, a: tf.Tensor): tf.Scalar {
   return tf.tidy(() => {
-    let saturated: tf.Tensor;
-    switch (kind) {
-      case 'sigmoid':
-        saturated = tf.logicalOr(tf.less(a, SATURATION_MARGIN), tf.greater(a, 1 - SATURATION_MARGIN));
-        break;
-      case 'tanh':
-        saturated = tf.greater(tf.abs(a), 1 - SATURATION_MARGIN);
-        break;
-      case 'relu':
-        saturated = tf.equal(a, 0);
-        break;
-    }
-    return tf.mean(tf.cast(saturated, 'float32')) as tf.Scalar;
+    const rule = ACTIVATION_KINDS[kind].outOfAction;
+    const out = rule.kind === 'saturated' ? tf.logicalOr(tf.less(a, rule.lo), tf.greater(a, rule.hi)) : tf.equal(a, 0);
+    return tf.mean(tf.cast(out, 'float32')) as tf.Scalar;
   });
 }
 
-/** Human text of the rule, for plot titles and notebook prose. */
-export function saturationRule(kind: Activation): string {
-  switch (kind) {
-    case 'sigmoid':
-      return 'σ(z) < 0.01 or > 0.99';
-    case 'tanh':
-      return '|tanh(z)| > 0.99';
-    case 'relu':
-      return 'ReLU output exactly 0';
-  }
+/** How many of the activation's outputs `a` are out of action, counted in one pass where `a` lies. */
+export function countOutOfAction(a: tf.Tensor, kind: Activation): number {
+  const rule = ACTIVATION_KINDS[kind].outOfAction;
+  if (rule.kind === 'saturated') return countOutside(a, rule.lo, rule.hi);
+  // ReLU outputs are never negative: the zeros are what is not above 0
+  return a.size - countOutside(a, 0, 0);
 }

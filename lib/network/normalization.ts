@@ -3,7 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { fusedBatchNormBackward, fusedMulAdd, fusedSubMul } from '../runtime/kernels/elementwise';
-import { columnDots, columnSums, dotSums, sums } from '../runtime/kernels/reductions';
+import { NO_SLOPE, columnDots, columnSums, dotSums, sums } from '../runtime/kernels/reductions';
 
 /** PyTorch's `BatchNorm1d` defaults. */
 export const BN_EPS = 1e-5;
@@ -93,7 +93,7 @@ export function batchNorm(x: tf.Tensor2D, bn: BatchNormState, training: boolean)
  */
 export function batchMoments(x: tf.Tensor2D): BatchMoments {
   const n = x.shape[0];
-  const { sum, sumSq } = columnSums(x, 'none');
+  const { sum, sumSq } = columnSums(x, NO_SLOPE);
   const mean = sum.map((s) => s / n);
   return { mean, variance: sumSq.map((q, j) => Math.max(0, q / n - mean[j] * mean[j])) };
 }

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { gatherBatch } from '../dataset/fashionmnist';
-import { Activation, SATURATION_MARGIN, activate } from '../network/activations';
+import { ACTIVATION_KINDS, Activation, SATURATION_MARGIN, activate, outOfActionAt } from '../network/activations';
 import { dense } from '../network/dense';
 import { buildModel } from '../runs/run';
 import { RunSpec, RunSpecInput } from '../spec/spec';
@@ -34,13 +34,6 @@ export interface Preactivations {
   saturation: number;
   /** The signal: the std of each unit's output φ(z) across the images, averaged over the units (as `signalSpread`). */
   signalSpread: number;
-}
-
-/** Where φ's outputs count as out of action, in z: |z| beyond the edge (sigmoid, tanh), z ≤ 0 (ReLU). */
-function saturationEdge(kind: Activation): number {
-  if (kind === 'sigmoid') return Math.log((1 - SATURATION_MARGIN) / SATURATION_MARGIN);
-  if (kind === 'tanh') return Math.atanh(1 - SATURATION_MARGIN);
-  return 0;
 }
 
 /** φ(z) and φ′(z) elementwise, by the network's own activation and its own gradient (activations.ts). */
@@ -80,9 +73,8 @@ export function preactivationsAtInit(inputs: Array<string | RunSpecInput>, ctx: 
         }
         const { slope } = activationAndSlope(activation, z);
         const kernel = model.hidden[depth - 1].kernel;
-        const edge = saturationEdge(activation);
         const zs = z.dataSync() as Float32Array;
-        const out = activation === 'relu' ? zs.filter((v) => v <= 0).length : zs.filter((v) => Math.abs(v) > edge).length;
+        const out = zs.filter((v) => outOfActionAt(activation, v)).length;
         return {
           z: Float32Array.from(zs),
           units: kernel.shape[1] as number,
@@ -152,9 +144,9 @@ export function plotSlopeAgainstPreactivations(measured: Preactivations[]): Figu
       { type: 'scatter', mode: 'lines', name: `${phi}(z)`, legendgroup: 'phi', showlegend: i === 0, x: grid, y: value, line: { color: 'black', width: 2 }, ...where },
       { type: 'scatter', mode: 'lines', name: `${phi}′(z)`, legendgroup: 'slope', showlegend: i === 0, x: grid, y: slope, line: { color: '#555', width: 2.5, dash: 'dash' }, ...where },
     );
-    const edge = saturationEdge(m.spec.model.activation);
+    const rule = ACTIVATION_KINDS[m.spec.model.activation].outOfAction;
     const shade = (x0: number, x1: number) => ({ type: 'rect', xref: `x${k}`, yref: `y${k} domain`, x0, x1, y0: 0, y1: 1, fillcolor: '#999', opacity: 0.15, line: { width: 0 }, layer: 'below' });
-    shapes.push(...(m.spec.model.activation === 'relu' ? [shade(-reach, 0)] : [shade(-reach, -edge), shade(edge, reach)]));
+    shapes.push(...(rule.kind === 'inactive' ? [shade(-reach, 0)] : [shade(-reach, -rule.zEdge), shade(rule.zEdge, reach)]));
     notes.push({
       text: [`std(z) = ${fmt(Math.sqrt(variance(m.z)))}`, `E[${phi}′(z)] = ${fmt(m.meanSlope)}`, `saturated: ${(m.saturation * 100).toFixed(0)} %`, `signal spread: ${fmt(m.signalSpread)}`].join('<br>'),
       xref: `x${k} domain`, yref: `y${k} domain`, x: 0.02, y: 0.98, xanchor: 'left', yanchor: 'top', align: 'left', showarrow: false, font: { size: 11 },

@@ -15,7 +15,7 @@
  * then takes that kind's defaults: `{ optimizer: { kind: 'adam' } }` over SGD at lr 1e-2 gives Adam
  * with Adam's default lr 1e-3, not SGD's.
  */
-import { ACTIVATIONS, Activation } from '../network/activations';
+import { ACTIVATIONS, ACTIVATION_KINDS } from '../network/activations';
 import { INIT_KINDS, Init } from '../network/init';
 import { ModelSpec, NORMALIZATIONS, Normalization, SKIP_NAMES, SkipSpec, skipPairs } from '../network/models';
 import { AdamSpec, OPTIMIZER_KINDS, OptimizerSpec, SGDSpec } from '../network/optimizers';
@@ -375,7 +375,6 @@ export function checkSpec(spec: Record<string, unknown>, context = ''): RunSpec 
   return spec as unknown as RunSpec;
 }
 
-const ACTIVATION_NAMES: Record<Activation, string> = { sigmoid: 'sigmoid', relu: 'ReLU', tanh: 'tanh' };
 const NORMALIZATION_NAMES: Record<Normalization, string> = { none: 'no normalisation', batchnorm: 'BatchNorm', 'whole-tensor': 'whole-tensor norm' };
 
 function initPhrase(init: Init): string {
@@ -402,7 +401,7 @@ export function describeChanges(base: RunSpec, spec: RunSpec): string[] {
   const out: string[] = [];
   const m = spec.model;
   const b = base.model;
-  if (m.activation !== b.activation) out.push(ACTIVATION_NAMES[m.activation]);
+  if (m.activation !== b.activation) out.push(ACTIVATION_KINDS[m.activation].name);
   if (show(m.init) !== show(b.init)) out.push(initPhrase(m.init));
   if (m.depth !== b.depth) out.push(`depth ${m.depth}`);
   if (m.width !== b.width) out.push(`width ${m.width}`);

@@ -21,19 +21,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Matrix, SVD } from 'ml-matrix';
-import { Activation } from '../network/activations';
+import { ACTIVATION_KINDS, Activation } from '../network/activations';
+import { slopeFromOutput } from '../runtime/kernels/reductions';
 import { MLP, Probe } from '../network/models';
 import { COMPARED_NETWORKS, InitContext, InitMeasurement, hiddenGradFactors, specAtInit } from './sweeps';
 import { RunSpecInput } from '../spec/spec';
 import { buildModel } from '../runs/run';
 import { batchTensors, measureAtInit } from '../training/train';
-
-/** φ' from the activation's output. */
-function slopeFromOutput(kind: Activation, y: number): number {
-  if (kind === 'sigmoid') return y * (1 - y);
-  if (kind === 'tanh') return 1 - y * y;
-  return y > 0 ? 1 : 0;
-}
 
 /** What the forward pass shows of each hidden layer: its outputs [batch × n] and, from layer 2 on, its kernel and scale². */
 interface LayerRecord {
@@ -91,10 +85,11 @@ function layerJacobian(record: LayerRecord, row: number, width: number, activati
   const kernel = record.kernel as Float32Array;
   const fanIn = kernel.length / width;
   const s2 = record.scaleSq;
+  const { slope } = ACTIVATION_KINDS[activation];
   const out = new Matrix(width, fanIn);
   for (let k = 0; k < width; k++) {
     const scale = s2 ? Math.sqrt(s2[s2.length === 1 ? 0 : k]) : 1;
-    const d = scale * slopeFromOutput(activation, record.outputs[row * width + k]);
+    const d = scale * slopeFromOutput(slope, record.outputs[row * width + k]);
     for (let j = 0; j < fanIn; j++) out.set(k, j, d * kernel[j * width + k]);
   }
   return out;

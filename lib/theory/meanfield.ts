@@ -28,7 +28,7 @@
  * these are, its error falls geometrically with 1/step (below 10⁻¹² here, checked against a finer grid).
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
-import { Activation, SATURATION_MARGIN } from '../network/activations';
+import { ACTIVATION_KINDS, Activation, slopeAt } from '../network/activations';
 
 /** Activations whose variance map has a finite fixed point (ReLU's scales q by n σ_w² / 2 at every layer). */
 export type BoundedActivation = Exclude<Activation, 'relu'>;
@@ -78,24 +78,6 @@ export function gaussianExpectation(f: (z: number) => number, q: number): number
   return (sum * MIDPOINT_STEP) / Math.sqrt(2 * Math.PI * q);
 }
 
-/** The activation and its slope in float64. */
-function activationPair(kind: Activation): { phi: (z: number) => number; slope: (z: number) => number } {
-  switch (kind) {
-    case 'sigmoid':
-      return {
-        phi: (z) => 1 / (1 + Math.exp(-z)),
-        slope: (z) => {
-          const y = 1 / (1 + Math.exp(-z));
-          return y * (1 - y);
-        },
-      };
-    case 'tanh':
-      return { phi: Math.tanh, slope: (z) => 1 - Math.tanh(z) ** 2 };
-    case 'relu':
-      return { phi: (z) => Math.max(0, z), slope: (z) => (z > 0 ? 1 : 0) };
-  }
-}
-
 /** One layer of the theory: units per layer n and the variances of weights and biases. */
 export interface MeanFieldLayer {
   activation: Activation;
@@ -109,25 +91,23 @@ export interface MeanFieldLayer {
 
 /** q_{l+1} = n σ_w² E_{z~N(0, q_l)}[φ(z)²] + σ_b². */
 export function nextVariance(layer: MeanFieldLayer, q: number): number {
-  const { phi } = activationPair(layer.activation);
+  const { phi } = ACTIVATION_KINDS[layer.activation];
   return layer.fanIn * layer.weightVar * gaussianExpectation((z) => phi(z) ** 2, q) + (layer.biasVar ?? 0);
 }
 
 /** χ = n σ_w² E_{z~N(0, q)}[φ'(z)²]: the factor on the mean square of dL/dh across one layer whose pre-activations have variance q. */
 export function chi(layer: MeanFieldLayer, q: number): number {
-  const { slope } = activationPair(layer.activation);
-  return layer.fanIn * layer.weightVar * gaussianExpectation((z) => slope(z) ** 2, q);
+  return layer.fanIn * layer.weightVar * gaussianExpectation((z) => slopeAt(layer.activation, z) ** 2, q);
 }
 
 /**
- * Fraction of units out of action at pre-activation variance q, by the rule of activations.ts: for the
- * sigmoid P(|z| > ln((1 − m)/m)), for tanh P(|z| > atanh(1 − m)), m the saturation margin; for ReLU the
- * inactive half.
+ * Fraction of units out of action at pre-activation variance q, by the rule of activations.ts: a
+ * saturating activation's P(|z| > zEdge); ReLU's inactive half, P(z ≤ 0).
  */
 export function meanFieldSaturation(kind: Activation, q: number): number {
-  if (kind === 'relu') return 0.5;
-  const edge = kind === 'sigmoid' ? Math.log((1 - SATURATION_MARGIN) / SATURATION_MARGIN) : Math.atanh(1 - SATURATION_MARGIN);
-  return q > 0 ? erfc(edge / Math.sqrt(2 * q)) : 0;
+  const rule = ACTIVATION_KINDS[kind].outOfAction;
+  if (rule.kind === 'inactive') return 0.5;
+  return q > 0 ? erfc(rule.zEdge / Math.sqrt(2 * q)) : 0;
 }
 
 /** erfc(x) for x ≥ 0, relative error below 1.2·10⁻⁷ (Press et al., Numerical Recipes, §6.2, Chebyshev fit). */

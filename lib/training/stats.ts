@@ -46,10 +46,10 @@
  * for what it did not do (no gradient, no update).
  */
 import * as tf from '@tensorflow/tfjs';
-import { Activation, SATURATION_MARGIN } from '../network/activations';
+import { ACTIVATION_KINDS, Activation, countOutOfAction } from '../network/activations';
 import { gradientTap } from '../network/taps';
 import { Probe } from '../network/models';
-import { columnSums, countOutside, sums } from '../runtime/kernels/reductions';
+import { NO_SLOPE, columnSums, sums } from '../runtime/kernels/reductions';
 
 export const LAYER_METRICS = [
   'weightGradMeanAbs',
@@ -93,12 +93,13 @@ export interface LayerHistograms {
 
 export const HISTOGRAM_BINS = 40;
 
+/** The activation's range, or for ReLU's open top the largest of `values` (1 if none is positive). */
 function activationRange(kind: Activation, values: Float32Array): [number, number] {
-  if (kind === 'sigmoid') return [0, 1];
-  if (kind === 'tanh') return [-1, 1];
+  const [lo, hi] = ACTIVATION_KINDS[kind].range;
+  if (hi !== Infinity) return [lo, hi];
   let max = 0;
   for (let i = 0; i < values.length; i++) if (values[i] > max) max = values[i];
-  return [0, max > 0 ? max : 1];
+  return [lo, max > 0 ? max : 1];
 }
 
 function logGradientHistogram(g: Float32Array): Histogram {
@@ -125,15 +126,6 @@ const S_NORM = 3;
 const S_SATURATION = 4;
 const S_RMS = 5;
 
-/** How many of `x`'s values are saturated for `kind` (`saturationFraction`'s rule), counted where `x` lies. */
-function countSaturated(x: tf.Tensor, kind: Activation): number {
-  const hi = 1 - SATURATION_MARGIN;
-  if (kind === 'sigmoid') return countOutside(x, SATURATION_MARGIN, hi);
-  if (kind === 'tanh') return countOutside(x, -hi, hi);
-  // ReLU outputs are never negative: the zeros are what is not above 0
-  return x.size - countOutside(x, 0, 0);
-}
-
 /** [mean, std, mean |x|, ‖x‖₂, saturated fraction, RMS] from the sums over `n` values. */
 function fromSums(n: number, sum: number, sumSq: number, sumAbs: number, saturated: number): number[] {
   const mean = sum / n;
@@ -144,17 +136,17 @@ function fromSums(n: number, sum: number, sumSq: number, sumAbs: number, saturat
  * [mean, std, mean |x|, ‖x‖₂, saturated fraction, RMS] over every element of `x`, from one pass over
  * the data where it lives (runtime/kernels/reductions.ts), summed in float64: six statistics for the price of
  * reading the tensor once, instead of some fifteen tfjs reductions and comparisons. The saturated
- * fraction follows `saturationFraction`'s rule for `kind` (NaN without a kind). Population std, as
+ * fraction follows `countOutOfAction`'s rule for `kind` (NaN without a kind). Population std, as
  * `tf.moments`.
  */
 export function summarize(x: tf.Tensor, kind?: Activation): number[] {
   const [sum, sumSq, sumAbs] = sums(x);
-  return fromSums(x.size, sum, sumSq, sumAbs, kind ? countSaturated(x, kind) : NaN);
+  return fromSums(x.size, sum, sumSq, sumAbs, kind ? countOutOfAction(x, kind) : NaN);
 }
 
 /** The std of each column of `a` [rows, columns] (population, across the rows), averaged over the columns. */
 export function columnSpread(a: tf.Tensor): number {
-  const { sum, sumSq } = columnSums(a, 'none');
+  const { sum, sumSq } = columnSums(a, NO_SLOPE);
   return meanColumnStd(sum, sumSq, a.shape[0]);
 }
 
@@ -185,7 +177,7 @@ export interface ActivationPass {
  */
 export function activationPass(a: tf.Tensor, kind: Activation): ActivationPass {
   const rows = a.shape[0];
-  const { sum, sumSq, slopeSq } = columnSums(a, kind);
+  const { sum, sumSq, slopeSq } = columnSums(a, ACTIVATION_KINDS[kind].slope);
   let total = 0;
   let totalSq = 0;
   for (let c = 0; c < sum.length; c++) {
@@ -193,10 +185,10 @@ export function activationPass(a: tf.Tensor, kind: Activation): ActivationPass {
     totalSq += sumSq[c];
     slopeSq[c] /= rows;
   }
-  // sigmoid and ReLU outputs are never negative: their mean |x| is their mean
-  const sumAbs = kind === 'tanh' ? sums(a)[2] : total;
+  // outputs that are never negative (sigmoid, ReLU): their mean |x| is their mean
+  const sumAbs = ACTIVATION_KINDS[kind].range[0] >= 0 ? total : sums(a)[2];
   return {
-    summary: fromSums(a.size, total, totalSq, sumAbs, countSaturated(a, kind)),
+    summary: fromSums(a.size, total, totalSq, sumAbs, countOutOfAction(a, kind)),
     spread: meanColumnStd(sum, sumSq, rows),
     slopeSq,
   };

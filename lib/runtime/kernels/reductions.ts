@@ -15,9 +15,6 @@ import { compileOnHeap, heapModulesAllowed, scratchOnHeap, tfjsWasm } from './he
 import { WasmBackend, float32View, heapOffset } from './wasmheap';
 import { Advance, Width, fourThenOne, func, heapModule, locals, loop } from './wat';
 
-/** The derivative whose square `columnSums` adds up, read off an activation's outputs y. */
-export type Slope = 'none' | 'sigmoid' | 'tanh' | 'relu';
-
 /** Per column c of a [rows, cols] matrix: Σx, Σx² and Σφ'(x)² over the rows. */
 export interface ColumnSums {
   sum: Float64Array;
@@ -25,14 +22,20 @@ export interface ColumnSums {
   slopeSq: Float64Array;
 }
 
-// φ'(y) from the output y, without a branch in the loop: d = α + y (β + γ y) + δ [y > 0], in float64
-// after widening, so that σ' = y (1 - y) and tanh' = 1 - y² come out exactly as in JavaScript.
-const SLOPE_COEFFICIENTS: Record<Slope, [number, number, number, number]> = {
-  none: [0, 0, 0, 0],
-  sigmoid: [0, 1, -1, 0],
-  tanh: [1, 0, -1, 0],
-  relu: [0, 0, 0, 1],
-};
+/**
+ * A derivative φ' read off an activation's output y, without a branch in the loop, as [α, β, γ, δ] of
+ * α + y (β + γ y) + δ [y > 0] (network/activations.ts gives each activation's). In float64 after
+ * widening, so that σ' = y (1 - y) and tanh' = 1 - y² come out exactly as written in JavaScript.
+ */
+export type SlopeCoefficients = readonly [number, number, number, number];
+
+/** No slope: `columnSums` then adds up zeros for Σφ'². */
+export const NO_SLOPE: SlopeCoefficients = [0, 0, 0, 0];
+
+/** φ'(y) of the coefficients `c` (see `SlopeCoefficients`), in float64. */
+export function slopeFromOutput(c: SlopeCoefficients, y: number): number {
+  return c[0] + y * (c[1] + c[2] * y) + c[3] * Number(y > 0);
+}
 
 /**
  * The floats at byte offset `at`, widened to float64: four as `$lo` (first two) and `$hi` (last two), or
@@ -83,7 +86,7 @@ function addColumnDot(w: Width, a: string, b: string): string {
 
 /**
  * Σx, Σx² and Σφ'(x)² of the pass's floats at $at into $s0(/$s1), $q0(/$q1), $g0(/$g1); φ'(x) of the
- * coefficients $a, $b, $g, $k (see SLOPE_COEFFICIENTS).
+ * coefficients $a, $b, $g, $k (`slopeFromOutput`'s α, β, γ, δ).
  */
 function addColumnSums(w: Width): string {
   return [widen(w, '$at'), ...halves(w).flatMap(([x, k]) => [acc(`$s${k}`, `(local.get $${x})`), acc(`$q${k}`, `(f64x2.mul (local.get $${x}) (local.get $${x}))`)]),
@@ -243,20 +246,19 @@ export function countOutside(t: tf.Tensor, lo: number, hi: number): number {
   return k;
 }
 
-/** Per column of the matrix `t` [rows, cols]: Σx, Σx² and Σφ'(x)² (φ' of `slope`) over the rows. */
-export function columnSums(t: tf.Tensor, slope: Slope): ColumnSums {
+/** Per column of the matrix `t` [rows, cols]: Σx, Σx² and Σφ'(x)² (φ' of the coefficients `slope`) over the rows. */
+export function columnSums(t: tf.Tensor, slope: SlopeCoefficients): ColumnSums {
   if (t.rank !== 2) throw new Error(`columnSums needs a matrix, got shape [${t.shape}]`);
   const [rows, cols] = t.shape as [number, number];
   const p = onHeap(t);
   if (p !== undefined && kernels) {
     const out = scratchOnHeap('columnSums', 3 * cols * 8);
     // `t`'s offset was read before the allocation; a heap that grows keeps its offsets.
-    kernels.columnSums(p, rows, cols, out, ...SLOPE_COEFFICIENTS[slope]);
+    kernels.columnSums(p, rows, cols, out, ...slope);
     const v = new Float64Array(tfjsWasm().asm.memory.buffer, out, 3 * cols).slice();
     return { sum: v.subarray(0, cols), sumSq: v.subarray(cols, 2 * cols), slopeSq: v.subarray(2 * cols) };
   }
   const v = float32View(t);
-  const [alpha, beta, gamma, delta] = SLOPE_COEFFICIENTS[slope];
   const out: ColumnSums = { sum: new Float64Array(cols), sumSq: new Float64Array(cols), slopeSq: new Float64Array(cols) };
   // Column by column with the sums in locals: twice as fast as adding into the arrays row by row.
   for (let c = 0; c < cols; c++) {
@@ -265,7 +267,7 @@ export function columnSums(t: tf.Tensor, slope: Slope): ColumnSums {
     let g = 0;
     for (let i = c; i < rows * cols; i += cols) {
       const x = v[i];
-      const d = alpha + x * (beta + gamma * x) + delta * Number(x > 0);
+      const d = slopeFromOutput(slope, x);
       s += x;
       q += x * x;
       g += d * d;

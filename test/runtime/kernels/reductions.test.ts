@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../lib/runtime/backend';
-import { Slope, columnDots, columnSums, countOutside, dotSums, heapKernelsActive, sums } from '../../../lib/runtime/kernels/reductions';
+import { NO_SLOPE, SlopeCoefficients, columnDots, columnSums, countOutside, dotSums, heapKernelsActive, sums } from '../../../lib/runtime/kernels/reductions';
 import { assertClose, f32, randn } from '../../helpers';
 
 before(async () => {
@@ -27,6 +27,10 @@ function referenceSums(v: number[]): [number, number, number] {
   return [s, q, a];
 }
 
+type Slope = 'none' | 'sigmoid' | 'tanh' | 'relu';
+
+/** Each slope's coefficients (as network/activations.ts gives them) and the derivative they stand for. */
+const COEFFICIENTS: Record<Slope, SlopeCoefficients> = { none: NO_SLOPE, sigmoid: [0, 1, -1, 0], tanh: [1, 0, -1, 0], relu: [0, 0, 0, 1] };
 const PHI: Record<Slope, (y: number) => number> = {
   none: () => 0,
   sigmoid: (y) => y * (1 - y),
@@ -113,7 +117,7 @@ describe('reductions', () => {
         const v = f32(randn(rows * cols, rows + cols, 1.5)).map((x) => Math.fround(1 / (1 + Math.exp(-x)) - (cols % 2 ? 0.3 : 0)));
         const t = tf.tensor2d(v, [rows, cols]);
         for (const slope of ['none', 'sigmoid', 'tanh', 'relu'] as const) {
-          const got = columnSums(t, slope);
+          const got = columnSums(t, COEFFICIENTS[slope]);
           const want = referenceColumns(v, rows, cols, slope);
           [got.sum, got.sumSq, got.slopeSq].forEach((g, k) => {
             assert.equal(g.length, cols);
@@ -122,7 +126,7 @@ describe('reductions', () => {
         }
         t.dispose();
       }
-      assert.throws(() => columnSums(tf.zeros([2, 3, 4]), 'none'), /needs a matrix, got shape \[2,3,4\]/);
+      assert.throws(() => columnSums(tf.zeros([2, 3, 4]), NO_SLOPE), /needs a matrix, got shape \[2,3,4\]/);
     });
   });
 
@@ -160,7 +164,7 @@ describe('reductions', () => {
     for (const t of [before, after]) {
       const v = Array.from(t.dataSync());
       assertClose(sums(t)[1], referenceSums(v)[1], { rtol: 1e-12 });
-      assertClose(columnSums(t, 'sigmoid').slopeSq[11], referenceColumns(v, 64, 12, 'sigmoid')[2][11], { rtol: 1e-12 });
+      assertClose(columnSums(t, COEFFICIENTS.sigmoid).slopeSq[11], referenceColumns(v, 64, 12, 'sigmoid')[2][11], { rtol: 1e-12 });
       assertClose(columnDots(t, t).dot[11], referenceColumns(v, 64, 12, 'none')[1][11], { rtol: 1e-12 });
       assertClose(dotSums(t, t)[1], referenceSums(v)[1], { rtol: 1e-12 });
     }
