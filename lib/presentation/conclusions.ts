@@ -10,10 +10,10 @@
  * a secondary figure, in the fold.
  */
 import { History } from '../runs/run';
-import { Runs, seedRuns } from '../runs/seeds';
+import { Runs, geometricMean, seedRuns } from '../runs/seeds';
 import { StudyRuns } from '../runs/study';
 import { describeChanges } from '../spec/spec';
-import { isHidden, log10 } from '../theory/ratios';
+import { gradFactors, gradientRatio, isHidden, log10 } from '../theory/ratios';
 import { meanOf, overSeeds, pct, pow10, sentence, share, shareCell } from './format';
 import { atStudyLength } from './lengths';
 import { RunSetSummary, RunSummary, summarizeRun, summarizeRuns } from './summary';
@@ -181,10 +181,10 @@ export function describeGradientFlow(runs: Runs, epochIndex?: number): string {
 function flowAt(h: History, epochIndex?: number) {
   const at = epochIndex === undefined && h.atInit ? { layers: h.atInit.layers, when: 'at initialisation' } : { layers: h.epochs[epochIndex ?? 0].layers, when: `epoch ${h.epochs[epochIndex ?? 0].epoch}` };
   const layers = at.layers.filter((l) => isHidden(l) && log10(l.activationGradRms) !== null);
-  if (layers.length < 2 || layers[0].name !== 'hidden1') return { when: at.when, flow: null };
+  const decades = gradientRatio(at);
+  if (decades === null) return { when: at.when, flow: null };
   const top = layers[layers.length - 1];
   const bottom = layers[0];
-  const decades = log10(bottom.activationGradRms)! - log10(top.activationGradRms)!;
   return { when: at.when, flow: { top, bottom, decades, perLayer: decades / (layers.length - 1) } };
 }
 
@@ -217,28 +217,20 @@ export function comparePrediction(runs: Runs[]): string {
     const layers = h.atInit?.layers;
     if (!layers) return `- ${h.label}: not measured at initialisation (statistics were off).`;
     // every seed's layers pooled: the geometric means and the largest gap are over all of them
-    const pairs = all.flatMap((seed) => {
-      const ls = seed.atInit?.layers ?? [];
-      return ls.slice(1).flatMap((l, i) => {
-        const below = ls[i].activationGradRms;
-        const here = l.activationGradRms;
-        return l.predictedGradFactor !== null && below !== null && here !== null && below > 0 && here > 0
-          ? [{ name: l.name, seed: seed.seed, measured: below / here, predicted: l.predictedGradFactor }]
-          : [];
-      });
-    });
+    const pairs = all.flatMap((seed) => gradFactors(seed.atInit?.layers ?? [], 'output').flatMap(({ name, measured, predicted }) =>
+      (predicted !== null && measured !== null && measured > 0 ? [{ name, seed: seed.seed, measured, predicted }] : [])));
     if (pairs.length === 0) {
       const why = h.config.model.gradNorm ? 'gradient normalisation rescales the gradient at every layer' : 'skip connections add a second way back at every layer';
       return `- ${h.label}: the theory does not apply here (${why}).`;
     }
-    const geo = (xs: number[]) => Math.pow(10, xs.reduce((a, x) => a + Math.log10(x), 0) / xs.length);
+    const geo = (xs: number[]) => geometricMean(xs)?.toPrecision(2) ?? 'n/a';
     const worst = pairs.reduce((a, p) => (Math.abs(p.measured / p.predicted - 1) > Math.abs(a.measured / a.predicted - 1) ? p : a));
     const perSeed = Math.round(pairs.length / all.length);
     const skipped = layers.length - 1 - perSeed;
     const seeds = all.length > 1 ? ` and ${all.length} seeds` : '';
     return (
-      `- ${h.label}, at initialisation: the gradient is multiplied by ${geo(pairs.map((p) => p.measured)).toPrecision(2)} per layer ` +
-      `on its way down, theory predicts ${geo(pairs.map((p) => p.predicted)).toPrecision(2)} ` +
+      `- ${h.label}, at initialisation: the gradient is multiplied by ${geo(pairs.map((p) => p.measured))} per layer ` +
+      `on its way down, theory predicts ${geo(pairs.map((p) => p.predicted))} ` +
       `(over ${perSeed} layer${perSeed === 1 ? '' : 's'}${seeds}${skipped ? `; ${skipped} where it does not apply left out` : ''}); the largest gap is ` +
       `${(Math.abs(worst.measured / worst.predicted - 1) * 100).toFixed(0)} % at ${worst.name}${all.length > 1 ? ` (seed ${worst.seed})` : ''}.`
     );

@@ -6,6 +6,7 @@
  * no kernel behind it (animation frames would need `Plotly.addFrames`, which `figureHtml` does not call).
  */
 import { meanFieldProfile } from '../theory/meanfield';
+import { gradientRatioAtDepth } from '../theory/ratios';
 import { COMPARED_NETWORKS, InitContext, logSpace, meanSquaredNorm, measureInit, specAtInit } from '../theory/sweeps';
 import { RunSpec, RunSpecInput } from '../spec/spec';
 import { LayerStats } from '../training/stats';
@@ -215,8 +216,8 @@ export function plotDepthSlider(e: DepthExplorer, start = 7): Figure {
       const hidden = layers.filter((l) => l.name !== 'output');
       const x = hidden.map((_, k) => k + 1);
       const predicted = chainedPrediction(layers).slice(0, hidden.length);
-      const [bottom, top] = [hidden[0].activationGradRms, hidden[hidden.length - 1].activationGradRms];
-      ratios.push(`${e.specs[i].label} 10<sup>${bottom && top ? Math.log10(bottom / top).toFixed(1) : 'n/a'}</sup>`);
+      const ratio = gradientRatioAtDepth(layers);
+      ratios.push(`${e.specs[i].label} 10<sup>${ratio !== null ? ratio.toFixed(1) : 'n/a'}</sup>`);
       const label = e.specs[i].label;
       return [
         { type: 'scatter', mode: 'lines+markers', name: `${label}, signal`, legendgroup: `${i}s`, x, y: hidden.map((l) => l.signalSpread), line: { color: colors[i] }, marker: { size: 5 }, xaxis: 'x', yaxis: 'y' },

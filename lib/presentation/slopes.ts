@@ -13,7 +13,8 @@ import { dense } from '../network/dense';
 import { buildModel } from '../runs/run';
 import { RunSpec, RunSpecInput } from '../spec/spec';
 import { columnSpread, histogram } from '../training/stats';
-import { InitContext, InitMeasurement, hiddenGradFactors, specAtInit } from '../theory/sweeps';
+import { gradFactors, gradientRatioAtDepth } from '../theory/ratios';
+import { InitContext, InitMeasurement, specAtInit } from '../theory/sweeps';
 import { superscript } from './html';
 import { Figure, LEGEND_BELOW, ROOM_FOR_AXES, Trace, colorFor, isBaseline, panelTitles, topMargin } from './plots';
 
@@ -212,11 +213,11 @@ export function factorByHand(p: Preactivations): { weightScale: number; rmsSlope
 export function describeFactorByHand(p: Preactivations, m: InitMeasurement): string {
   const { weightScale, rmsSlope, factor: byHand } = factorByHand(p);
   const crossings = m.layers.filter((l) => l.name !== 'output').length - 1;
-  const factors = hiddenGradFactors(m.layers);
+  const factors = gradFactors(m.layers, 'last hidden');
   const here = factors.find((f) => f.name === p.layer);
   const hidden = m.layers.filter((l) => l.name !== 'output');
   const [first, last] = [hidden[0], hidden[hidden.length - 1]];
-  const chain = first.activationGradRms && last.activationGradRms ? Math.log10(first.activationGradRms / last.activationGradRms) : null;
+  const chain = gradientRatioAtDepth(m.layers);
   const v = (x: number | null | undefined, digits = 4) => (x === null || x === undefined ? 'n/a' : x.toPrecision(digits));
   const rows = [
     `| n, the layer's units | ${p.units} |`,

@@ -3,7 +3,9 @@
  * theory beside them (theory/sweeps.ts, meanfield.ts, jacobian.ts), and the sentences that state
  * what they show, computed from the numbers.
  */
-import { DepthSeries, InitMeasurement, InitScaleSweep, geometricMean, hiddenGradFactors, leastSquaresSlope } from '../theory/sweeps';
+import { geometricMean } from '../runs/seeds';
+import { gradFactors } from '../theory/ratios';
+import { DepthSeries, InitMeasurement, InitScaleSweep, leastSquaresSlope } from '../theory/sweeps';
 import { JacobianSpectrum } from '../theory/jacobian';
 import { RunSpec } from '../spec/spec';
 import { histogram } from '../training/stats';
@@ -74,7 +76,7 @@ export function describeSignalAndGradient(m: InitMeasurement): string {
   const last = hidden[hidden.length - 1];
   const output = m.layers[m.layers.length - 1];
   const spreadFactor = first.signalSpread && last.signalSpread ? (last.signalSpread / first.signalSpread) ** (1 / (hidden.length - 1)) : null;
-  const factors = hiddenGradFactors(m.layers);
+  const factors = gradFactors(m.layers, 'last hidden');
   const measured = geometricMean(factors.map((f) => f.measured));
   const predicted = geometricMean(factors.map((f) => f.predicted));
   const gaps = factors.filter((f) => f.measured !== null && f.predicted !== null).map((f) => Math.abs((f.measured as number) / (f.predicted as number) - 1));

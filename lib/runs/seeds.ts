@@ -54,14 +54,19 @@ export interface Spread {
   n: number;
 }
 
+/** Geometric mean of positive numbers; null if any is missing or not positive, or there are none. */
+export function geometricMean(xs: ReadonlyArray<number | null>): number | null {
+  if (xs.length === 0 || xs.some((x) => x === null || !(x > 0) || !Number.isFinite(x))) return null;
+  return 10 ** ((xs as number[]).reduce((a, x) => a + Math.log10(x), 0) / xs.length);
+}
+
 /** The spread of the finite values among `values`; null when there is none. */
 export function spreadOf(values: Array<number | null | undefined>): Spread | null {
   const v = values.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
   if (v.length === 0) return null;
   const mean = v.reduce((a, b) => a + b, 0) / v.length;
   const sd = v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1)) : 0;
-  const geoMean = v.every((x) => x > 0) ? 10 ** (v.reduce((a, b) => a + Math.log10(b), 0) / v.length) : null;
-  return { mean, sd, min: Math.min(...v), max: Math.max(...v), geoMean, n: v.length };
+  return { mean, sd, min: Math.min(...v), max: Math.max(...v), geoMean: geometricMean(v), n: v.length };
 }
 
 export type LayerSpread = { name: string } & Record<LayerMetric, Spread | null>;

@@ -24,7 +24,8 @@ import { Matrix, SVD } from 'ml-matrix';
 import { ACTIVATION_KINDS, Activation } from '../network/activations';
 import { slopeFromOutput } from '../runtime/kernels/reductions';
 import { MLP, Probe } from '../network/models';
-import { COMPARED_NETWORKS, InitContext, InitMeasurement, hiddenGradFactors, specAtInit } from './sweeps';
+import { gradFactors } from './ratios';
+import { COMPARED_NETWORKS, InitContext, InitMeasurement, specAtInit } from './sweeps';
 import { RunSpecInput } from '../spec/spec';
 import { buildModel } from '../runs/run';
 import { batchTensors, measureAtInit } from '../training/train';
@@ -145,7 +146,7 @@ export function jacobianSpectra(ctx: InitContext, options: JacobianOptions = {})
       const spectra = jacobians.map(singularValues);
       const values = spectra.flatMap((s) => s.values);
       const nonzero = spectra.flatMap((s) => s.values.slice(0, s.rank)).sort((a, b) => b - a);
-      const predicted = hiddenGradFactors(layers).map((f) => f.predicted);
+      const predicted = gradFactors(layers, 'last hidden').map((f) => f.predicted);
       return {
         spec,
         layers,

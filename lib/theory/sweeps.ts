@@ -8,7 +8,9 @@
 import { Split, gatherBatch } from '../dataset/fashionmnist';
 import { resolveSpec } from '../spec/experiments';
 import { criticalWeightStd, meanFieldProfile } from './meanfield';
+import { gradFactors, gradientRatioAtDepth } from './ratios';
 import { buildModel } from '../runs/run';
+import { geometricMean } from '../runs/seeds';
 import { RunSpec, RunSpecInput } from '../spec/spec';
 import { LayerStats } from '../training/stats';
 import { measureAtInit } from '../training/train';
@@ -39,25 +41,6 @@ export function measureInit(input: string | RunSpecInput, ctx: InitContext): Ini
   } finally {
     model.dispose();
   }
-}
-
-/**
- * Per hidden layer l = 2 … L (input to output): the measured factor RMS(dL/dh_{l-1}) / RMS(dL/dh_l)
- * and the mean-field prediction `predictedGradFactor` of the same layer. Null where either is missing.
- */
-export function hiddenGradFactors(layers: LayerStats[]): Array<{ name: string; measured: number | null; predicted: number | null }> {
-  const hidden = layers.filter((l) => l.name !== 'output');
-  return hidden.slice(1).map((l, i) => {
-    const below = hidden[i].activationGradRms;
-    const here = l.activationGradRms;
-    return { name: l.name, measured: below !== null && here !== null && here > 0 ? below / here : null, predicted: l.predictedGradFactor };
-  });
-}
-
-/** Geometric mean of positive numbers; null if any is missing or not positive, or there are none. */
-export function geometricMean(xs: Array<number | null>): number | null {
-  if (xs.length === 0 || xs.some((x) => x === null || !(x > 0) || !Number.isFinite(x))) return null;
-  return Math.pow(10, xs.reduce((a: number, x) => a + Math.log10(x as number), 0) / xs.length);
 }
 
 /** `count` numbers from `from` to `to`, evenly spaced on a log scale. */
@@ -147,7 +130,7 @@ export function sweepInitScale(ctx: InitContext, options: InitScaleSweepOptions 
   }
   const points = stds.map((std): InitScalePoint => {
     const { layers } = measureInit({ ...network, model: { ...network.model, init: { kind: 'normal', std } } }, ctx);
-    const factors = hiddenGradFactors(layers);
+    const factors = gradFactors(layers, 'last hidden');
     const saturation = layers.map((l) => l.saturation).filter((s): s is number => s !== null);
     return {
       std,
@@ -224,13 +207,11 @@ export function sweepDepth(ctx: InitContext, options: DepthSweepOptions = {}): D
   return networks.map((input) => {
     const points = depths.map((depth): DepthPoint => {
       const { layers } = measureInit({ ...input, model: { ...input.model, depth } }, ctx);
-      const factors = hiddenGradFactors(layers);
-      const bottom = layers[0].activationGradRms;
-      const top = layers[depth - 1].activationGradRms;
+      const factors = gradFactors(layers, 'last hidden');
       const predicted = factors.every((f) => f.predicted !== null && f.predicted > 0)
         ? factors.reduce((a, f) => a + Math.log10(f.predicted as number), 0)
         : null;
-      return { depth, measured: bottom !== null && top !== null && bottom > 0 && top > 0 ? Math.log10(bottom / top) : null, predicted };
+      return { depth, measured: gradientRatioAtDepth(layers), predicted };
     });
     return {
       spec: specAtInit(input, ctx),

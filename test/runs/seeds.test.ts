@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { seedList, spreadOf, summarizeSeeds } from '../../lib/runs/seeds';
+import { geometricMean, seedList, spreadOf, summarizeSeeds } from '../../lib/runs/seeds';
 import { assertClose, fakeHistory, fakeRunSet } from '../helpers';
 
 describe('spreadOf', () => {
@@ -23,6 +23,16 @@ describe('spreadOf', () => {
     assert.equal(spreadOf([-1, 1])?.geoMean, null);
     assert.equal(spreadOf([0, 1])?.geoMean, null);
   });
+});
+
+describe('geometricMean', () => {
+  test('geometricMean: of positive numbers, null if one is missing or not positive', () => {
+    assertClose(geometricMean([1, 100, 10]) as number, 10, { rtol: 1e-12, msg: 'mean' });
+    assert.equal(geometricMean([1, null]), null);
+    assert.equal(geometricMean([1, 0]), null);
+    assert.equal(geometricMean([]), null);
+  });
+
 });
 
 describe('seedList', () => {

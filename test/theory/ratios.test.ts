@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { gradientRatio, signalRatio, weightGradientRatio } from '../../lib/theory/ratios';
+import { gradFactors, gradientRatio, gradientRatioAtDepth, signalRatio, weightGradientRatio } from '../../lib/theory/ratios';
 import { assertClose, fakeEpoch, fakeLayer } from '../helpers';
 
 describe('gradientRatio, signalRatio, weightGradientRatio', () => {
@@ -24,5 +24,40 @@ describe('gradientRatio, signalRatio, weightGradientRatio', () => {
     assert.equal(gradientRatio(two(0, 1e-2)), null);
     assert.equal(signalRatio(two(1e-6, 0)), null);
     assert.equal(gradientRatio({ layers: [] }), null);
+  });
+});
+
+describe('gradientRatioAtDepth', () => {
+  test("gradientRatio, and 0 for one hidden layer, which loses nothing", () => {
+    const one = [fakeLayer('hidden1', { activationGradRms: 1e-3 }), fakeLayer('output', { activationGradRms: 1 })];
+    assert.equal(gradientRatio({ layers: one }), null);
+    assert.equal(gradientRatioAtDepth(one), 0);
+    const two = [fakeLayer('hidden1', { activationGradRms: 1e-3 }), fakeLayer('hidden2', { activationGradRms: 1e-1 }), fakeLayer('output', { activationGradRms: 1 })];
+    assert.equal(gradientRatioAtDepth(two), gradientRatio({ layers: two }));
+  });
+});
+
+describe('gradFactors', () => {
+  test("gradFactors up to the last hidden layer: RMS dL/dh of the layer below over the layer, beside its prediction, hidden layers 2 … L", () => {
+    const layers = [
+      fakeLayer('hidden1', { activationGradRms: 1e-3 }),
+      fakeLayer('hidden2', { activationGradRms: 1e-2, predictedGradFactor: 0.09 }),
+      fakeLayer('hidden3', { activationGradRms: 5e-2, predictedGradFactor: 0.21 }),
+      fakeLayer('output', { activationGradRms: 1, predictedGradFactor: 0.5 }),
+    ];
+    const factors = gradFactors(layers, 'last hidden');
+    assert.deepEqual(factors.map((f) => f.name), ['hidden2', 'hidden3']);
+    assertClose(factors.map((f) => f.measured as number), [0.1, 0.2], { rtol: 1e-12, msg: 'measured' });
+    assert.deepEqual(factors.map((f) => f.predicted), [0.09, 0.21]);
+  });
+
+  test("up to the output: the output layer's pair too, from the logits to the last hidden layer", () => {
+    const layers = [
+      fakeLayer('hidden1', { activationGradRms: 1e-3 }),
+      fakeLayer('hidden2', { activationGradRms: 1e-2, predictedGradFactor: 0.09 }),
+      fakeLayer('output', { activationGradRms: 0, predictedGradFactor: 0.5 }),
+    ];
+    assert.deepEqual(gradFactors(layers, 'output').map((f) => [f.name, f.predicted]), [['hidden2', 0.09], ['output', 0.5]]);
+    assert.equal(gradFactors(layers, 'output')[1].measured, null, 'no gradient at the logits: nothing measured');
   });
 });

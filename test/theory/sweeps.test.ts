@@ -8,10 +8,10 @@ import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../lib/runtime/backend';
 import { criticalWeightStd } from '../../lib/theory/meanfield';
-import {
-  crossingOfOne, geometricMean, hiddenGradFactors, leastSquaresSlope, logSpace, meanSquaredNorm, measureInit, sweepDepth, sweepInitScale,
-} from '../../lib/theory/sweeps';
-import { assertClose, fakeLayer, syntheticData } from '../helpers';
+import { geometricMean } from '../../lib/runs/seeds';
+import { gradFactors } from '../../lib/theory/ratios';
+import { crossingOfOne, leastSquaresSlope, logSpace, meanSquaredNorm, measureInit, sweepDepth, sweepInitScale } from '../../lib/theory/sweeps';
+import { assertClose, syntheticData } from '../helpers';
 
 before(async () => {
   await initBackend();
@@ -24,13 +24,6 @@ describe('helpers', () => {
     assertClose(logSpace(0.01, 10, 4), [0.01, 0.1, 1, 10], { rtol: 1e-12, msg: 'decades' });
   });
 
-  test('geometricMean: of positive numbers, null if one is missing or not positive', () => {
-    assertClose(geometricMean([1, 100, 10]) as number, 10, { rtol: 1e-12, msg: 'mean' });
-    assert.equal(geometricMean([1, null]), null);
-    assert.equal(geometricMean([1, 0]), null);
-    assert.equal(geometricMean([]), null);
-  });
-
   test('crossingOfOne: exact for a power law, the first crossing, null without one', () => {
     // y = √x crosses 1 at x = 1, a straight line in log-log
     assertClose(crossingOfOne([{ x: 0.01, y: 0.1 }, { x: 0.25, y: 0.5 }, { x: 4, y: 2 }, { x: 0.5, y: 0.2 }]) as number, 1, { rtol: 1e-12, msg: 'crossing' });
@@ -41,19 +34,6 @@ describe('helpers', () => {
     assertClose(leastSquaresSlope([1, 2, 4, 8].map((x) => ({ x, y: 3 - 0.85 * x }))) as number, -0.85, { rtol: 1e-12, msg: 'slope' });
     assertClose(leastSquaresSlope([{ x: 1, y: 1 }, { x: 2, y: null }, { x: 3, y: 5 }]) as number, 2, { rtol: 1e-12, msg: 'with a gap' });
     assert.equal(leastSquaresSlope([{ x: 1, y: 1 }]), null);
-  });
-
-  test('hiddenGradFactors: RMS dL/dh of the layer below over the layer, beside its prediction, hidden layers 2 … L', () => {
-    const layers = [
-      fakeLayer('hidden1', { activationGradRms: 1e-3 }),
-      fakeLayer('hidden2', { activationGradRms: 1e-2, predictedGradFactor: 0.09 }),
-      fakeLayer('hidden3', { activationGradRms: 5e-2, predictedGradFactor: 0.21 }),
-      fakeLayer('output', { activationGradRms: 1, predictedGradFactor: 0.5 }),
-    ];
-    const factors = hiddenGradFactors(layers);
-    assert.deepEqual(factors.map((f) => f.name), ['hidden2', 'hidden3']);
-    assertClose(factors.map((f) => f.measured as number), [0.1, 0.2], { rtol: 1e-12, msg: 'measured' });
-    assert.deepEqual(factors.map((f) => f.predicted), [0.09, 0.21]);
   });
 
   test("meanSquaredNorm: the batch's mean ‖x‖², pixels / 255", () => {
@@ -96,7 +76,7 @@ describe('sweepDepth', () => {
     assert.equal(series.spec.label, 'baseline (sigmoid)');
     assert.deepEqual(series.points.map((p) => p.depth), [1, 2, 4, 8]);
     assert.deepEqual([series.points[0].measured, series.points[0].predicted], [0, 0], 'one hidden layer: nothing to lose');
-    const deep = hiddenGradFactors(measureInit({ from: 'baseline', model: { depth: 8 } }, ctx).layers);
+    const deep = gradFactors(measureInit({ from: 'baseline', model: { depth: 8 } }, ctx).layers, 'last hidden');
     const perLayer = geometricMean(deep.map((f) => f.measured)) as number;
     assertClose(10 ** (series.measuredSlope as number), perLayer, { rtol: 0.05, msg: 'slope vs the measured factor per layer' });
     assertClose(10 ** (series.predictedSlope as number), geometricMean(deep.map((f) => f.predicted)) as number, { rtol: 0.05, msg: 'predicted slope' });
