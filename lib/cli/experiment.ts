@@ -15,7 +15,7 @@ import { pathToFileURL } from 'url';
 import { OutputFileError, checkOutputFile, describeFileError, writeJsonAtomic } from '../runtime/files';
 import { projectRoot, userPath } from '../runtime/paths';
 import { STOP_SIGNALS, exitStatus, listenForStop } from '../runtime/signals';
-import { findDataDir } from '../dataset/fashionmnist';
+import { MIN_LIMIT, findDataDir } from '../dataset/fashionmnist';
 import { INIT_KINDS, Init } from '../network/init';
 import { ACTIVATIONS } from '../network/activations';
 import { NORMALIZATIONS, SKIP_NAMES } from '../network/models';
@@ -39,7 +39,7 @@ export const FLAGS = {
   seed: { kind: 'whole', min: 0, help: 'seed of the split, the weights and the shuffles (default: $VG_SEED, else 0)' },
   seeds: { kind: 'text', meta: 'LIST', help: 'several seeds, e.g. 1,2,3, trained in parallel worker processes (instead of --seed)' },
   workers: { kind: 'whole', min: 1, help: 'worker processes for --seeds (default: $VG_WORKERS, else one per seed up to twice the cores)' },
-  limit: { kind: 'whole', min: 20, help: "use only the first N training images (default: the preset's)" },
+  limit: { kind: 'whole', min: MIN_LIMIT, help: "use only the first N training images (default: the preset's)" },
   'batch-size': { kind: 'whole', min: 1, help: 'mini-batch size (default 512)' },
   preset: { kind: 'choice', choices: PRESET_NAMES, help: 'run sizes (default: $VG_PRESET, else default)' },
   activation: { kind: 'choice', choices: ACTIVATIONS, help: 'hidden activation' },

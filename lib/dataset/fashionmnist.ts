@@ -12,6 +12,10 @@ import seedrandom from 'seedrandom';
 import { projectRoot, userPath } from '../runtime/paths';
 
 export const IMAGE_SIZE = 28 * 28;
+/** A pixel's byte divided by this is its value in [0, 1], as torchvision's `ToTensor()` makes it. */
+export const PIXEL_MAX = 255;
+/** The smallest `limit`: 20 images leave 18 to train on and 2 to validate. */
+export const MIN_LIMIT = 20;
 export const NUM_CLASSES = 10;
 export const CLASS_NAMES = [
   'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat',
@@ -226,8 +230,8 @@ export function permutation(n: number, seed: string | number): Uint32Array {
 /** Loads FashionMNIST and makes the study's seeded train/validation split. */
 export function loadFashionMNIST(options: LoadOptions = {}): FashionMNIST {
   const { seed = 0, valFraction = 0.1 } = options;
-  if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit >= 2)) {
-    throw new Error(`limit must be a whole number of at least 2 training images, got ${options.limit}`);
+  if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit >= MIN_LIMIT)) {
+    throw new Error(`limit must be a whole number of at least ${MIN_LIMIT} training images, got ${options.limit}`);
   }
   if (!(valFraction > 0 && valFraction < 1)) throw new Error(`valFraction must be in (0, 1), got ${valFraction}`);
   const dir = findDataDir(options.dir);
@@ -263,8 +267,8 @@ export function epochBatches(n: number, batchSize: number, seed: string | number
   return batches;
 }
 
-/** byte / 255 for every byte value, looked up rather than divided 400,000 times a batch. */
-const PIXEL_VALUES = Float32Array.from({ length: 256 }, (_, b) => b / 255);
+/** byte / PIXEL_MAX for every byte value, looked up rather than divided 400,000 times a batch. */
+const PIXEL_VALUES = Float32Array.from({ length: 256 }, (_, b) => b / PIXEL_MAX);
 
 /** The examples' pixels as bytes, one row copy per example, and their labels. */
 export function gatherBytes(split: Split, indices: ArrayLike<number>): { bytes: Uint8Array; y: Int32Array } {
@@ -278,7 +282,7 @@ export function gatherBytes(split: Split, indices: ArrayLike<number>): { bytes: 
   return { bytes, y };
 }
 
-/** Gathers examples into a float batch with pixels / 255 and integer labels. */
+/** Gathers examples into a float batch with pixels / PIXEL_MAX and integer labels. */
 export function gatherBatch(split: Split, indices: ArrayLike<number>): { x: Float32Array; y: Int32Array } {
   const { bytes, y } = gatherBytes(split, indices);
   const x = new Float32Array(bytes.length);

@@ -19,7 +19,7 @@ import { ACTIVATIONS, ACTIVATION_KINDS } from '../network/activations';
 import { INIT_KINDS, Init } from '../network/init';
 import { ModelSpec, NORMALIZATIONS, Normalization, SKIP_NAMES, SkipSpec, skipPairs } from '../network/models';
 import { AdamSpec, OPTIMIZER_KINDS, OptimizerSpec, SGDSpec } from '../network/optimizers';
-import { IMAGE_SIZE, NUM_CLASSES } from '../dataset/fashionmnist';
+import { IMAGE_SIZE, MIN_LIMIT, NUM_CLASSES } from '../dataset/fashionmnist';
 
 /** One stage of layer-wise training. */
 export interface Stage {
@@ -115,8 +115,6 @@ export const OPTIMIZER_DEFAULTS: { sgd: SGDSpec; adam: AdamSpec } = {
 export const DEFAULT_BATCH_SIZE = 512;
 /** The seed when neither the spec nor its caller gives one. */
 export const DEFAULT_SEED = 0;
-/** The smallest `limit`: 20 images leave 18 to train on and 2 to validate. */
-export const MIN_LIMIT = 20;
 
 /** The study's seven hidden layers in blocks [1-2], [3-4], [5-6], [7]. */
 export const STUDY_BLOCKS: ReadonlyArray<readonly number[]> = [[1, 2], [3, 4], [5, 6], [7]];

@@ -4,14 +4,14 @@
  * callbacks. Every step runs inside `tf.tidy`; the tensor count stays flat across epochs.
  */
 import * as tf from '@tensorflow/tfjs';
-import { FashionMNIST, IMAGE_SIZE, Split, epochBatches, gatherBytes } from '../dataset/fashionmnist';
+import { FashionMNIST, IMAGE_SIZE, PIXEL_MAX, Split, epochBatches, gatherBytes } from '../dataset/fashionmnist';
 import { crossEntropy } from '../network/loss';
 import { DenseLayer, MLP } from '../network/models';
 import { BatchMoments, updateRunningStats } from '../network/normalization';
 import { OptimizerSpec, createOptimizer, describeOptimizer } from '../network/optimizers';
 import { RunSpec, totalEpochs } from '../spec/spec';
 import { EpochAccumulator, LayerHistograms, LayerStats, StepRecorder, StepSeries, StepSeriesRecorder } from './stats';
-import { fusedUnitBytes } from '../runtime/kernels/elementwise';
+import { fusedScaledBytes } from '../runtime/kernels/elementwise';
 import { sums } from '../runtime/kernels/reductions';
 import { float32View } from '../runtime/kernels/wasmheap';
 
@@ -122,7 +122,7 @@ function allFinite(t: tf.Tensor): boolean {
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * A mini-batch as tensors, the same values as `gatherBatch`'s (byte / 255 in float32, correctly
+ * A mini-batch as tensors, the same values as `gatherBatch`'s (byte / PIXEL_MAX in float32, correctly
  * rounded as its lookup table is): on the wasm backend the bytes are copied to the heap and divided
  * there in one pass (runtime/kernels/elementwise.ts); elsewhere they become floats by the typed array's own
  * conversion and are divided on the backend.
@@ -132,7 +132,7 @@ export function batchTensors(split: Split, indices: ArrayLike<number>): { x: tf.
   const shape: [number, number] = [indices.length, IMAGE_SIZE];
   return {
     ...tf.tidy(() => ({
-      x: (fusedUnitBytes(bytes, shape) ?? tf.div(tf.tensor2d(new Float32Array(bytes), shape), 255)) as tf.Tensor2D,
+      x: (fusedScaledBytes(bytes, shape, PIXEL_MAX) ?? tf.div(tf.tensor2d(new Float32Array(bytes), shape), PIXEL_MAX)) as tf.Tensor2D,
       y: tf.tensor1d(y, 'int32'),
     })),
     labels: y,

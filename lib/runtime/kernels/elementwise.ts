@@ -8,7 +8,7 @@
  * - Adam's update (m, v, Δ and W − Δ): thirteen ops per parameter tensor;
  * - BatchNorm's x̂ = (x − μ) / σ, γ x̂ + β and its backward ((dy − a) − x̂ b) c, per-feature a, b, c:
  *   two, two and four ops per layer;
- * - a batch's pixels byte / 255: a float32 copy of the bytes uploaded, then divided on the backend.
+ * - a batch's pixels byte / 255 (the divisor is the caller's): a float32 copy of the bytes uploaded, then divided on the backend.
  *
  * Each does the very float32 operations of the tfjs ops it replaces, in the same order, so the results
  * are bit-identical (tested against them). A small WebAssembly module of our own (heapmodule.ts, its
@@ -117,16 +117,16 @@ const WAT = heapModule([
   kernel('batchNormBackward', ['$dy', '$x', '$a', '$b', '$c', '$out'], [], (l) => l.store('$out',
     `(${l.op}.mul (${l.op}.sub (${l.op}.sub ${l.load('$dy')} ${l.col('$a')}) (${l.op}.mul ${l.load('$x')} ${l.col('$b')})) ${l.col('$c')})`)),
 
-  // out = float32(byte) / 255 for the $n bytes at byte $src, into the floats at byte $out.
-  func('unitBytes', {
-    params: locals('$src $out $n'),
+  // out = float32(byte) / $divisor for the $n bytes at byte $src, into the floats at byte $out.
+  func('scaledBytes', {
+    params: [...locals('$src $out $n'), ['$divisor', 'f32']],
     locals: [...locals('$k'), ['$d', 'v128']],
-    body: `(local.set $d (f32x4.splat (f32.const 255)))
+    body: `(local.set $d (f32x4.splat (local.get $divisor)))
     ${fourThenOne({ index: '$k', count: '(local.get $n)', cursors: [['$src', 1], ['$out', 4]], body: (w) => (w === 4
       ? `(v128.store align=4 (local.get $out) (f32x4.div
         (f32x4.convert_i32x4_u (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (v128.load32_zero align=1 (local.get $src)))))
         (local.get $d)))`
-      : '(f32.store (local.get $out) (f32.div (f32.convert_i32_u (i32.load8_u (local.get $src))) (f32.const 255)))') })}`,
+      : '(f32.store (local.get $out) (f32.div (f32.convert_i32_u (i32.load8_u (local.get $src))) (local.get $divisor)))') })}`,
   }),
 ]);
 
@@ -140,7 +140,7 @@ interface Kernels {
   subMul: ModuleKernel;
   mulAdd: ModuleKernel;
   batchNormBackward: ModuleKernel;
-  unitBytes(src: number, out: number, n: number): void;
+  scaledBytes(src: number, out: number, n: number, divisor: number): void;
 }
 
 let kernels: Kernels | null = null;
@@ -152,7 +152,7 @@ type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.
  * new float32 tensors of the first input's shape, as [rows = all but the last axis, cols = the last],
  * with the float constants `attrs.constants`.
  */
-function heapKernel(name: Exclude<keyof Kernels, 'unitBytes'>, names: readonly string[], outputs: number) {
+function heapKernel(name: Exclude<keyof Kernels, 'scaledBytes'>, names: readonly string[], outputs: number) {
   return (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
     const backend = args.backend as WasmBackend;
     const inputs = names.map((n) => args.inputs[n] as tf.TensorInfo);
@@ -365,15 +365,18 @@ export function fusedBatchNormBackward(dy: tf.Tensor, x: tf.Tensor, a: tf.Tensor
   return runFused('VgBatchNormBackward', { dy, x }, { a, b, c })?.[0] ?? null;
 }
 
-/** float32(byte) / 255 for every byte, as a float32 tensor of `shape`; null where the fused kernels are not active. */
-export function fusedUnitBytes(bytes: Uint8Array, shape: number[]): tf.Tensor | null {
+/**
+ * float32(byte) / float32(divisor) for every byte, as a float32 tensor of `shape` (a batch's pixels,
+ * dataset/fashionmnist.ts's PIXEL_MAX); null where the fused kernels are not active.
+ */
+export function fusedScaledBytes(bytes: Uint8Array, shape: number[], divisor: number): tf.Tensor | null {
   if (!fusedKernelsActive()) return null;
   if (tf.util.sizeFromShape(shape) !== bytes.length) throw new Error(`${bytes.length} bytes do not fill shape [${shape}]`);
   const backend = tf.backend() as unknown as WasmBackend;
   const out = backend.makeOutput(shape, 'float32');
-  const src = scratchOnHeap('unitBytes', Math.max(bytes.length, 1));
+  const src = scratchOnHeap('scaledBytes', Math.max(bytes.length, 1));
   // Both allocations done: the heap's buffer is read after them, as either may have grown it.
   new Uint8Array(tfjsWasm().asm.memory.buffer, src, bytes.length).set(bytes);
-  (kernels as Kernels).unitBytes(src, heapOffset(backend, out), bytes.length);
+  (kernels as Kernels).scaledBytes(src, heapOffset(backend, out), bytes.length, divisor);
   return tf.engine().makeTensorFromTensorInfo(out);
 }

@@ -19,7 +19,7 @@ import { initBackend } from '../../../lib/runtime/backend';
 import '../../../lib/network/fusedcheck';
 import {
   FUSED_KERNELS, editedFormulaFiles, fusedBatchNormBackward, fusedKernelOn, fusedKernelsActive, fusedMulAdd, fusedReluBackward, fusedSigmoidBackward,
-  fusedSubMul, fusedUnitBytes,
+  fusedScaledBytes, fusedSubMul,
 } from '../../../lib/runtime/kernels/elementwise';
 import { PROJECT_ROOT, f32, makeTmpDir, randn, rng } from '../../helpers';
 
@@ -99,14 +99,14 @@ describe('fused element-wise kernels', () => {
 
   it('a batch\'s bytes / 255: every byte value as the tfjs division gives it, tails, the heap growing', () => {
     const all = Uint8Array.from({ length: 256 }, (_, i) => i);
-    const t = fusedUnitBytes(all, [16, 16]) as tf.Tensor;
+    const t = fusedScaledBytes(all, [16, 16], 255) as tf.Tensor;
     assert.deepEqual(t.shape, [16, 16]);
     Array.from(t.dataSync()).forEach((v, b) => assert.equal(v, Math.fround(b / 255), `byte ${b}`));
     t.dispose();
     const r = rng(7);
     for (const n of [1, 2, 3, 5, 784, 512 * 784 + 1]) {
       const bytes = Uint8Array.from({ length: n }, () => Math.floor(r() * 256));
-      const fused = fusedUnitBytes(bytes, [n]) as tf.Tensor;
+      const fused = fusedScaledBytes(bytes, [n], 255) as tf.Tensor;
       const plain = tf.div(tf.tensor1d(new Float32Array(bytes)), 255);
       assert.equal(firstBitDifference(fused, plain), -1, `n ${n}`);
       tf.dispose([fused, plain]);
@@ -114,10 +114,10 @@ describe('fused element-wise kernels', () => {
     // A bigger batch than any before grows the scratch block; a tensor made in between grows the heap.
     const big = Uint8Array.from({ length: 3 * 512 * 784 }, (_, i) => (i * 31) % 256);
     const filler = tf.zeros([32 * 1024 * 1024]);
-    const out = fusedUnitBytes(big, [3 * 512, 784]) as tf.Tensor;
+    const out = fusedScaledBytes(big, [3 * 512, 784], 255) as tf.Tensor;
     assert.equal(firstBitDifference(out, tf.div(tf.tensor2d(new Float32Array(big), [3 * 512, 784]), 255)), -1, 'after growth');
     tf.dispose([filler, out]);
-    assert.throws(() => fusedUnitBytes(new Uint8Array(10), [3, 4]), /10 bytes do not fill shape \[3,4\]/);
+    assert.throws(() => fusedScaledBytes(new Uint8Array(10), [3, 4], 255), /10 bytes do not fill shape \[3,4\]/);
   });
 
   it('SGD and Adam: the real apply, fused on wasm, bit-identical to its tfjs ops on the cpu backend', async () => {
@@ -224,8 +224,8 @@ describe('fused element-wise kernels', () => {
 
   it('an edited comment, or an edit to a function no kernel replaces, keeps every kernel on', () => {
     const root = copyWithEdits([
-      { file: 'activations.ts', from: ' * Activation functions and what "saturated" means for each.', to: ' * Activation functions (a learner\'s note) and what "saturated" means.' },
-      { file: 'activations.ts', from: "return 'ReLU output exactly 0';", to: "return 'a ReLU output of exactly 0';" },
+      { file: 'activations.ts', from: ' * What each activation is, in one table', to: ' * What each activation is (a learner\'s note), in one table' },
+      { file: 'activations.ts', from: ': tf.equal(a, 0);', to: ': tf.lessEqual(a, 0);' },
       { file: 'normalization.ts', from: 'const y = tf.div(tf.sub(xs as tf.Tensor, mean), std);', to: 'const y = tf.mul(tf.sub(xs as tf.Tensor, mean), 1 / std);' },
     ]);
     const run = runIn(root);
@@ -243,7 +243,7 @@ describe('fused element-wise kernels', () => {
     try {
       assert.ok(!fusedKernelsActive());
       assert.equal(fusedSigmoidBackward(tf.ones([2]), tf.ones([2])), null);
-      assert.equal(fusedUnitBytes(new Uint8Array(2), [2]), null);
+      assert.equal(fusedScaledBytes(new Uint8Array(2), [2], 255), null);
     } finally {
       await tf.setBackend('wasm');
     }
