@@ -99,7 +99,21 @@ function layerSpreads(perSeed: LayerStats[][]): LayerSpread[] {
   });
 }
 
+/** Each record's summary, made on its first use: figures ask for it several times per run set. */
+const seedSummaries = new WeakMap<Runs, SeedSummary>();
+
+/**
+ * The spread over seeds of every epoch's and layer's numbers (`SeedSummary`), computed once per run
+ * set or History: they are finished records when anything summarises them, and the summary is read,
+ * never changed.
+ */
 export function summarizeSeeds(r: Runs): SeedSummary {
+  let summary = seedSummaries.get(r);
+  if (!summary) seedSummaries.set(r, (summary = spreadOverSeeds(r)));
+  return summary;
+}
+
+function spreadOverSeeds(r: Runs): SeedSummary {
   const runs = seedRuns(r);
   const last = Math.max(...runs.map((h) => h.epochs.length));
   const epochs: EpochSpread[] = Array.from({ length: last }, (_, i) => {

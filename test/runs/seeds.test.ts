@@ -68,4 +68,10 @@ describe('summarizeSeeds', () => {
     assert.equal(s.epochs[0].valAcc?.sd, 0);
     assert.equal(s.epochs[0].valAcc?.n, 1);
   });
+
+  test('computed once per record: the same summary every time it is asked for', () => {
+    const set = fakeRunSet((seed) => fakeHistory('relu', 2, layers, { epoch: (e) => ({ valAcc: 0.1 * (seed + e) }) }));
+    assert.equal(summarizeSeeds(set), summarizeSeeds(set));
+    assert.notEqual(summarizeSeeds(set), summarizeSeeds(set.runs[0]), 'a seed of the set is a record of its own');
+  });
 });
