@@ -13,7 +13,7 @@ import { EXPERIMENT_IDS, resolveSpec } from '../lib/spec/experiments';
 import { skipPairs } from '../lib/network/models';
 import { buildModel } from '../lib/runs/run';
 import { RunSpec } from '../lib/spec/spec';
-import { plainPlan, runTrainingSteps, trainWithStats } from '../lib/training/train';
+import { plainPlan, runBatches, trainWithStats } from '../lib/training/train';
 import { TorchBuild, runTorchScript, torchEnv } from './torch';
 
 /** One PyTorch build's epochs of a config. */
@@ -79,7 +79,7 @@ export async function benchAll(builds: TorchBuild[], reps: number): Promise<{ co
   // warm the JIT and the kernels before the first timed epoch
   const warm = specOf('baseline');
   const warmModel = buildModel(warm);
-  runTrainingSteps(warmModel, data.train, [Uint32Array.from({ length: 512 }, (_, i) => i)], { optimizer: warm.optimizer, stats: true });
+  runBatches(warmModel, data.train, [Uint32Array.from({ length: 512 }, (_, i) => i)], { optimizer: warm.optimizer, stats: true });
   warmModel.dispose();
   const configs: Record<string, ConfigTiming> = {};
   const f2 = (x: number | null) => (x === null ? '—' : x.toFixed(2));

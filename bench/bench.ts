@@ -5,7 +5,7 @@
  *   npm run --silent bench -- --all [--reps N] [--json [FILE]] [--torch-python …]     (epochs of every experiment: bench/all.ts)
  *   npm run --silent bench -- --both-cores [--reps N] [--json [FILE]] [--torch-python …]     (one and two processes, two BLAS threads: bench/cores.ts)
  *
- * Times `runTrainingSteps` (lib/training/train.ts: the very step `trainWithStats` runs) on the 784-128x7-10
+ * Times `runBatches` (lib/training/train.ts: the very step `trainWithStats` runs) on the 784-128x7-10
  * sigmoid MLP with PyTorch's default init, batch 512, SGD lr 1e-2 and real FashionMNIST batches, on
  * the backend lib/runtime/backend.ts picks, with the per-layer statistics off and on. Every figure is the
  * median over `reps` repetitions of `steps` steps each, after `warmup` steps of each kind; the two
@@ -26,7 +26,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BackendName, initBackend, matMulEngine } from '../lib/runtime/backend';
 import { Split, epochBatches, loadFashionMNIST } from '../lib/dataset/fashionmnist';
 import { writeJsonAtomic } from '../lib/runtime/files';
-import { runTrainingSteps } from '../lib/training/train';
+import { runBatches } from '../lib/training/train';
 import { resolveSpec } from '../lib/spec/experiments';
 import { buildModel } from '../lib/runs/run';
 import { UsageError, parseFlags, usageText } from '../lib/cli/args';
@@ -282,7 +282,7 @@ async function main(argv: string[]): Promise<void> {
   const run = (n: number, stats: boolean): number => {
     const chunk = batches.take(n);
     const t0 = performance.now();
-    const losses = runTrainingSteps(model, data.train, chunk, { optimizer: OPTIMIZER, stats });
+    const losses = runBatches(model, data.train, chunk, { optimizer: OPTIMIZER, stats });
     const ms = performance.now() - t0;
     const bad = losses.find((l) => !Number.isFinite(l));
     if (bad !== undefined) throw new Error(`the loss became ${bad}: the benchmark's training diverged`);
@@ -308,7 +308,7 @@ async function main(argv: string[]): Promise<void> {
   if (args.profile) {
     const chunk = batches.take(1);
     profile = await profileStep(() => {
-      runTrainingSteps(model, data.train, chunk, { optimizer: OPTIMIZER, stats: true });
+      runBatches(model, data.train, chunk, { optimizer: OPTIMIZER, stats: true });
     });
   }
   const peakRssMiB = process.resourceUsage().maxRSS / 1024; // maxRSS is in KiB

@@ -10,14 +10,14 @@ import { initBackend } from '../lib/runtime/backend';
 import { loadFashionMNIST } from '../lib/dataset/fashionmnist';
 import { resolveSpec } from '../lib/spec/experiments';
 import { buildModel } from '../lib/runs/run';
-import { plainPlan, runTrainingSteps, trainWithStats } from '../lib/training/train';
+import { plainPlan, runBatches, trainWithStats } from '../lib/training/train';
 
 async function main(id: string, epochs: number): Promise<void> {
   await initBackend();
   const data = loadFashionMNIST();
   const spec = resolveSpec({ from: id, schedule: { kind: 'plain', epochs } }, { preset: 'default' });
   const model = buildModel(spec);
-  runTrainingSteps(model, data.train, [Uint32Array.from({ length: spec.batchSize }, (_, i) => i)], { optimizer: spec.optimizer, stats: true });
+  runBatches(model, data.train, [Uint32Array.from({ length: spec.batchSize }, (_, i) => i)], { optimizer: spec.optimizer, stats: true });
   const t0 = performance.now();
   const result = await trainWithStats(model, data, plainPlan(spec));
   if (result.stopped) throw new Error(result.stopped.message);

@@ -12,7 +12,7 @@ import * as zlib from 'zlib';
 import type { FashionMNIST, Split } from '../lib/dataset/fashionmnist';
 import type { History } from '../lib/runs/run';
 import type { RunSet } from '../lib/runs/seeds';
-import type { MLPConfig } from '../lib/network/models';
+import type { MLPSpec } from '../lib/network/models';
 import type { RunSpec } from '../lib/spec/spec';
 import type { LayerMetric, LayerStats } from '../lib/training/stats';
 import type { EpochRecord } from '../lib/training/train';
@@ -305,8 +305,8 @@ export const STUDY_MODEL: RunSpec['model'] = {
   depth: 7, width: 128, activation: 'sigmoid', init: { kind: 'torch-default' }, normalization: 'none', skip: 'none', gradNorm: false,
 };
 
-/** A whole `MLPConfig`: the study's network on FashionMNIST's shape, seed 0, with `changes` on top. */
-export function mlpConfig(changes: Partial<MLPConfig> = {}): MLPConfig {
+/** A whole `MLPSpec`: the study's network on FashionMNIST's shape, seed 0, with `changes` on top. */
+export function mlpSpec(changes: Partial<MLPSpec> = {}): MLPSpec {
   return { ...STUDY_MODEL, inputSize: IMAGE_PIXELS, classes: 10, seed: 0, ...changes };
 }
 

@@ -22,7 +22,7 @@ import { NORMALIZATIONS, SKIP_NAMES } from '../network/models';
 import { OPTIMIZER_KINDS } from '../network/optimizers';
 import { EXPERIMENT_IDS, getExperiment, resolveSpec } from '../spec/experiments';
 import { PRESET_NAMES, envSeed } from '../spec/presets';
-import { History, runExperiment } from '../runs/run';
+import { History, runSpec } from '../runs/run';
 import { runSeeds } from '../runs/parallel';
 import { summarizeSeeds } from '../runs/seeds';
 import { RunSpec, RunSpecInput, SpecError } from '../spec/spec';
@@ -254,7 +254,7 @@ export async function main(argv: string[]): Promise<number> {
 async function runOne(args: CliArgs, stopping: () => boolean): Promise<History[] | undefined> {
   const { spec } = args;
   const target = jsonTarget(args.json);
-  const history: History = await runExperiment(spec, {
+  const history: History = await runSpec(spec, {
     stats: args.stats,
     onInit: (layers) => say(`at initialisation${gradientLine(layers)}`),
     shouldStop: stopping,

@@ -45,7 +45,7 @@ export interface ModelSpec {
 }
 
 /** A model spec with the data's shape and the seed of the initial weights: all `buildMLP` needs. */
-export interface MLPConfig extends ModelSpec {
+export interface MLPSpec extends ModelSpec {
   /** Input features (784 = 28 × 28 pixels for FashionMNIST). */
   inputSize: number;
   /** Output classes. */
@@ -88,7 +88,7 @@ export interface Probe {
    * layer, whose input gradient is not measured; a layer whose input also feeds a skip connection;
    * any layer of a network with gradient normalisation).
    */
-  backward(layer: string, kernel: tf.Tensor, scaleSq?: ArrayLike<number>): void;
+  factorInputs(layer: string, kernel: tf.Tensor, scaleSq?: ArrayLike<number>): void;
   /** Identity that records dL/dh at this point of the named layer in the backward pass. */
   tap(layer: string, kind: 'output' | 'normalized'): (h: tf.Tensor) => tf.Tensor;
 }
@@ -111,7 +111,7 @@ export function hiddenName(i: number): string {
 
 /** The study's MLP with named, measurable layers. Dispose it when done. */
 export class MLP {
-  readonly options: MLPConfig;
+  readonly spec: MLPSpec;
   /** The skip connections as [from, to] pairs. */
   readonly skips: Array<[number, number]>;
   readonly hidden: DenseLayer[] = [];
@@ -119,17 +119,17 @@ export class MLP {
   private readonly prefix: string;
   private heads = 0;
 
-  constructor(options: MLPConfig) {
-    this.options = options;
-    this.skips = skipPairs(options.skip, options.depth);
+  constructor(spec: MLPSpec) {
+    this.spec = spec;
+    this.skips = skipPairs(spec.skip, spec.depth);
     this.prefix = `mlp${++modelCount}`;
-    const { depth, width, inputSize, init, seed, normalization } = this.options;
+    const { depth, width, inputSize, init, seed, normalization } = this.spec;
     for (let i = 1; i <= depth; i++) {
       const layer = this.makeDense(hiddenName(i), i === 1 ? inputSize : width, width, init, deriveSeed(seed, 'hidden', i));
       if (normalization === 'batchnorm') layer.bn = createBatchNorm(width, `${this.prefix}/${layer.name}/bn`);
       this.hidden.push(layer);
     }
-    this.output = this.makeDense('output', width, this.options.classes, init, deriveSeed(seed, 'output'));
+    this.output = this.makeDense('output', width, this.spec.classes, init, deriveSeed(seed, 'output'));
   }
 
   private makeDense(name: string, fanIn: number, fanOut: number, init: Init, seed: number): DenseLayer {
@@ -156,11 +156,11 @@ export class MLP {
   replaceOutput(init: Init, seed: number): void {
     this.output.kernel.dispose();
     this.output.bias.dispose();
-    this.output = this.makeDense('output', this.options.width, this.options.classes, init, seed);
+    this.output = this.makeDense('output', this.spec.width, this.spec.classes, init, seed);
   }
 
   /** The trainable variables of the layers in use that are not frozen, with the layer each belongs to. */
-  trainable(frozen: ReadonlySet<string> = new Set(), activeDepth = this.options.depth): Array<{ layer: DenseLayer; variable: tf.Variable }> {
+  trainable(frozen: ReadonlySet<string> = new Set(), activeDepth = this.spec.depth): Array<{ layer: DenseLayer; variable: tf.Variable }> {
     const out: Array<{ layer: DenseLayer; variable: tf.Variable }> = [];
     for (const layer of [...this.hidden.slice(0, activeDepth), this.output]) {
       if (frozen.has(layer.name)) continue;
@@ -171,11 +171,11 @@ export class MLP {
 
   /** Logits [batch, classes] for inputs [batch, inputSize]. */
   forward(x: tf.Tensor2D, opts: ForwardOptions): tf.Tensor2D {
-    const { activation, normalization } = this.options;
-    const depth = opts.activeDepth ?? this.options.depth;
+    const { activation, normalization } = this.spec;
+    const depth = opts.activeDepth ?? this.spec.depth;
     const probe = opts.probe;
     // The theory chains one layer at a time: not through gradient normalisation, nor into an output that a skip also reads.
-    const chained = (i: number) => !this.options.gradNorm && i > 1 && !this.skips.some(([from]) => from === i - 1);
+    const chained = (i: number) => !this.spec.gradNorm && i > 1 && !this.skips.some(([from]) => from === i - 1);
     const outputs: tf.Tensor[] = [];
     let h: tf.Tensor = x;
     for (let i = 1; i <= depth; i++) {
@@ -196,11 +196,11 @@ export class MLP {
       }
       const a = activate(activation, z);
       probe?.activation(layer.name, a);
-      if (probe && chained(i)) probe.backward(layer.name, layer.kernel, scaleSq);
+      if (probe && chained(i)) probe.factorInputs(layer.name, layer.kernel, scaleSq);
       h = a;
       for (const [from, to] of this.skips) if (to === i) h = tf.add(h, outputs[from - 1]);
       probe?.signal(layer.name, h);
-      if (this.options.gradNorm) {
+      if (this.spec.gradNorm) {
         if (probe) h = probe.tap(layer.name, 'normalized')(h);
         h = gradNorm(h);
       }
@@ -208,7 +208,7 @@ export class MLP {
       outputs.push(h);
     }
     let logits = dense(h as tf.Tensor2D, this.output.kernel as tf.Tensor2D, this.output.bias as tf.Tensor1D, depth > 0);
-    if (probe && chained(depth + 1)) probe.backward('output', this.output.kernel);
+    if (probe && chained(depth + 1)) probe.factorInputs('output', this.output.kernel);
     if (probe) logits = probe.tap('output', 'output')(logits) as tf.Tensor2D;
     return logits;
   }
@@ -227,7 +227,7 @@ export class MLP {
   }
 }
 
-/** Builds the MLP a config describes (spec/spec.ts resolves one from a run spec). */
-export function buildMLP(options: MLPConfig): MLP {
-  return new MLP(options);
+/** Builds the MLP a model spec describes (spec/spec.ts resolves one from a run spec). */
+export function buildMLP(spec: MLPSpec): MLP {
+  return new MLP(spec);
 }

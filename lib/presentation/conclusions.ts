@@ -16,7 +16,7 @@ import { describeChanges } from '../spec/spec';
 import { gradFactors, gradientRatio, isHidden, log10 } from '../theory/ratios';
 import { meanOf, overSeeds, pct, pow10, sentence, share, shareCell } from './format';
 import { atStudyLength } from './lengths';
-import { RunSetSummary, RunSummary, summarizeRun, summarizeRuns } from './summary';
+import { RunSetSummary, RunSummary, runSummary, runSetSummary } from './summary';
 import { GRADIENT_WORDS, JudgedRunSet, LEARNED_PCT, SIGNAL_WORDS, confounds, flowVerdict, judgeLengths } from './verdicts';
 
 /** How a notebook's conclusions are drawn. */
@@ -33,9 +33,9 @@ const field = (runs: RunSummary[], f: NumberField) => runs.map((r) => r[f]);
 
 /** A remedy's summaries at both lengths and its verdict: what its conclusions say and `saveSummary` keeps. */
 export function judgeRuns(remedy: Runs, study?: StudyRuns): JudgedRunSet {
-  const set = summarizeRuns(remedy);
+  const set = runSetSummary(remedy);
   const twin = atStudyLength(remedy, study);
-  const studySummaries = twin ? twin.runs.map(summarizeRun) : null;
+  const studySummaries = twin ? twin.runs.map(runSummary) : null;
   return {
     ...set,
     study: twin && study ? { provenance: study.provenance, perSeed: studySummaries! } : null,
@@ -123,7 +123,7 @@ export function concludeRemedy(baseline: Runs, remedy: Runs, study?: StudyRuns, 
     '',
     '<details><summary>All numbers of this comparison</summary>',
     '',
-    fullNumbers(seedRuns(baseline).map(summarizeRun), seedRuns(remedy).map(summarizeRun), spec.model.activation === 'relu'),
+    fullNumbers(seedRuns(baseline).map(runSummary), seedRuns(remedy).map(runSummary), spec.model.activation === 'relu'),
     '',
     '</details>',
   ].join('\n');

@@ -63,7 +63,7 @@ function meanSaturation(e: EpochRecord): number | null {
   return vals.length ? vals.reduce((a, b) => a + b, 0) / vals.length : null;
 }
 
-export function summarizeRun(h: History): RunSummary {
+export function runSummary(h: History): RunSummary {
   if (h.epochs.length === 0) throw new Error(`run ${h.experiment} has no completed epoch${h.stopped ? `: ${h.stopped.message}` : ''}`);
   const first = h.epochs[0];
   const last = h.epochs[h.epochs.length - 1];
@@ -108,7 +108,7 @@ export interface RunSetSummary {
   perSeed: RunSummary[];
 }
 
-export function summarizeRuns(r: Runs): RunSetSummary {
+export function runSetSummary(r: Runs): RunSetSummary {
   const runs = seedRuns(r);
   const first = runs[0];
   return {
@@ -118,6 +118,6 @@ export function summarizeRuns(r: Runs): RunSetSummary {
     baseline: isBaseline(first),
     changes: first.config.changes,
     seeds: runs.map((h) => h.seed),
-    perSeed: runs.map(summarizeRun),
+    perSeed: runs.map(runSummary),
   };
 }

@@ -1,6 +1,6 @@
 /** Results tables: a danfojs DataFrame of run summaries, and its rendering as an HTML table. */
 import { DataFrame } from 'danfojs-node';
-import { RunSetSummary, RunSummary, summarizeRuns } from './summary';
+import { RunSetSummary, RunSummary, runSetSummary } from './summary';
 import { Runs, spreadOf } from '../runs/seeds';
 import { escapeHtml } from './html';
 import { overSeeds, shareCell } from './format';
@@ -42,7 +42,7 @@ const COLUMNS: Array<[string, (s: RunSummary) => number | null, (values: Array<n
  * output layer) comes last, as it mixes in the forward signal.
  */
 export function resultsFrame(runs: Array<Runs | RunSetSummary>): DataFrame {
-  const rows = runs.map((r) => ('perSeed' in r ? r : summarizeRuns(r))).map((set) => ({
+  const rows = runs.map((r) => ('perSeed' in r ? r : runSetSummary(r))).map((set) => ({
     run: set.label,
     seeds: set.perSeed.length,
     ...Object.fromEntries(COLUMNS.map(([name, get, show]) => [name, show(set.perSeed.map(get))])),

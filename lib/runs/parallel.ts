@@ -8,9 +8,9 @@
 import { initBackend } from '../runtime/backend';
 import { describeFileError } from '../runtime/files';
 import { currentLibVersion, libVersion } from '../runtime/version';
-import { runInWorkers, workerCount } from '../runtime/workers';
+import { runJobs, workerCount } from '../runtime/workers';
 import { FashionMNIST, dataIdentity, findDataDir } from '../dataset/fashionmnist';
-import { History, runExperiment } from './run';
+import { History, runSpec } from './run';
 import { RunSet } from './seeds';
 import { RunSpec } from '../spec/spec';
 import { readStored, storeDir, writeStored } from './store';
@@ -89,7 +89,7 @@ export async function runSeeds(spec: RunSpec, seeds: number[], options: SeedRunO
   if (missing.length > 0 && !inWorkers) {
     for (const { s, i } of missing) {
       const data = options.data?.seed === s.seed && options.data.limit === s.limit ? options.data : undefined;
-      runs[i] = await runExperiment(s, {
+      runs[i] = await runSpec(s, {
         stats, data, onProgress: (p) => options.onProgress?.(i, p), shouldStop: options.shouldStop,
         onCheckpoint: options.onCheckpoint && ((h) => options.onCheckpoint?.(i, h)),
       });
@@ -97,7 +97,7 @@ export async function runSeeds(spec: RunSpec, seeds: number[], options: SeedRunO
       if (options.shouldStop?.()) break;
     }
   } else if (missing.length > 0) {
-    const trained = await runInWorkers<SeedJob, SeedResult, SeedReport>(
+    const trained = await runJobs<SeedJob, SeedResult, SeedReport>(
       'lib/runs/worker.ts',
       missing.map(({ s }) => ({ spec: s, stats, checkpoints: options.onCheckpoint !== undefined })),
       {

@@ -9,7 +9,7 @@ import { FashionMNIST, IMAGE_SIZE, NUM_CLASSES, loadFashionMNIST } from '../data
 import { trainLayerwise } from '../training/layerwise';
 import { RunSpec, totalEpochs } from '../spec/spec';
 import { LayerStats } from '../training/stats';
-import { EpochRecord, Progress, StopInfo, TrainResult, measureAtInit, plainPlan, trainWithStats } from '../training/train';
+import { EpochRecord, Progress, StopInfo, measureAtInit, plainPlan, trainWithStats } from '../training/train';
 
 /** A run's full record: what the CLI writes with --json and what the notebooks plot. */
 export interface History {
@@ -63,17 +63,8 @@ export function specKey(spec: RunSpec, backend: string): string {
   return crypto.createHash('sha256').update(JSON.stringify({ numbers, backend, v: 3 })).digest('hex').slice(0, 16);
 }
 
-/** Trains the model by the spec's schedule. */
-function train(model: MLP, data: FashionMNIST, spec: RunSpec, options: RunOptions): Promise<TrainResult> {
-  const hooks = { stats: options.stats, onProgress: options.onProgress, shouldStop: options.shouldStop };
-  const { schedule } = spec;
-  return schedule.kind === 'layerwise'
-    ? trainLayerwise(model, data, { ...spec, schedule }, hooks)
-    : trainWithStats(model, data, plainPlan(spec), hooks);
-}
-
 /** Builds, trains and measures the run a resolved spec describes (`resolveSpec` makes one). */
-export async function runExperiment(spec: RunSpec, options: RunOptions = {}): Promise<History> {
+export async function runSpec(spec: RunSpec, options: RunOptions = {}): Promise<History> {
   const backend = await initBackend();
   const data = options.data ?? loadFashionMNIST({ limit: spec.limit ?? undefined, seed: spec.seed });
   const model = buildModel(spec);
@@ -108,7 +99,11 @@ export async function runExperiment(spec: RunSpec, options: RunOptions = {}): Pr
       }
       options.onProgress?.(p);
     };
-    const result = await train(model, data, spec, { ...options, onProgress });
+    const hooks = { stats: options.stats, onProgress, shouldStop: options.shouldStop };
+    const { schedule } = spec;
+    const result = schedule.kind === 'layerwise'
+      ? await trainLayerwise(model, data, { ...spec, schedule }, hooks)
+      : await trainWithStats(model, data, plainPlan(spec), hooks);
     return record(result.epochs, result.stopped);
   } finally {
     if (options.keepModel) options.keepModel(model);

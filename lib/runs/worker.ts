@@ -1,7 +1,7 @@
 /** A worker process of `runSeeds`: trains the specs it is sent, one at a time (see runtime/workers.ts). */
 import { libVersion } from '../runtime/version';
 import { serveJobs } from '../runtime/workers';
-import { History, runExperiment } from './run';
+import { History, runSpec } from './run';
 import { RunSpec } from '../spec/spec';
 import { Progress } from '../training/train';
 
@@ -26,7 +26,7 @@ const PROGRESS_MS = 300;
 
 serveJobs<SeedJob, SeedResult, SeedReport>(async (job, report, stopping) => {
   let last = 0;
-  const history = await runExperiment(job.spec, {
+  const history = await runSpec(job.spec, {
     stats: job.stats,
     shouldStop: stopping,
     onCheckpoint: job.checkpoints ? (h) => report({ kind: 'checkpoint', history: h }) : undefined,

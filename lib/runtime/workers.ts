@@ -48,7 +48,7 @@ process.once('exit', () => {
  * time per worker, and returns their results in job order (a job never started, after a stop, has
  * none). A job that fails rejects the whole call with its message, and every worker is ended.
  */
-export function runInWorkers<J, R, P>(entry: string, jobs: J[], options: PoolOptions<P>): Promise<R[]> {
+export function runJobs<J, R, P>(entry: string, jobs: J[], options: PoolOptions<P>): Promise<R[]> {
   const results: R[] = new Array(jobs.length);
   let next = 0;
   const children: ChildProcess[] = [];

@@ -47,7 +47,7 @@ class LayerRecorder implements Probe {
 
   signal(): void {}
 
-  backward(layer: string, kernel: tf.Tensor, scaleSq?: ArrayLike<number>): void {
+  factorInputs(layer: string, kernel: tf.Tensor, scaleSq?: ArrayLike<number>): void {
     const record = this.layers.get(layer);
     if (!record) return;
     record.kernel = kernel.dataSync() as Float32Array;
@@ -65,7 +65,7 @@ class LayerRecorder implements Probe {
  * plain chain of at least two hidden layers: no skip connections, no gradient normalisation.
  */
 export function hiddenJacobians(model: MLP, x: tf.Tensor2D, rows: readonly number[]): Matrix[] {
-  const { depth, activation } = model.options;
+  const { depth, activation } = model.spec;
   const recorder = new LayerRecorder();
   tf.tidy(() => {
     model.forward(x, { training: true, probe: recorder });
@@ -75,8 +75,8 @@ export function hiddenJacobians(model: MLP, x: tf.Tensor2D, rows: readonly numbe
     throw new Error('hiddenJacobians: needs at least two hidden layers chained one after the other (no skip connections or gradient normalisation)');
   }
   return rows.map((row) => {
-    let j = Matrix.eye(model.options.width);
-    for (let l = 1; l < depth; l++) j = layerJacobian(records[l], row, model.options.width, activation).mmul(j);
+    let j = Matrix.eye(model.spec.width);
+    for (let l = 1; l < depth; l++) j = layerJacobian(records[l], row, model.spec.width, activation).mmul(j);
     return j;
   });
 }

@@ -21,7 +21,7 @@
  *   skip addition, so that the last hidden layer's is what the output layer sees). When it falls, later
  *   layers see nearly the same input for every image;
  * - predictedGradFactor: what mean-field theory predicts for RMS(dL/dh of the layer below) /
- *   RMS(dL/dh of this layer), derived below; null where the theory does not apply (see `Probe.backward`).
+ *   RMS(dL/dh of this layer), derived below; null where the theory does not apply (see `Probe.factorInputs`).
  *
  * The predicted factor (Poole et al. 2016; Schoenholz et al. 2017, eq. 9's χ; Pennington et al. 2017).
  * Layer l computes z = W h_{l-1} + b, ẑ = s ⊙ (normalised z) and h_l = φ(ẑ), W of shape [n_{l-1}, n_l].
@@ -118,7 +118,7 @@ function logGradientHistogram(g: Float32Array): Histogram {
   return histogram(logs, Math.floor(lo), Math.max(Math.ceil(hi), Math.floor(lo) + 1), HISTOGRAM_BINS);
 }
 
-/** Positions in a `summarize` vector. */
+/** Positions in a `tensorStats` vector. */
 const S_MEAN = 0;
 const S_STD = 1;
 const S_MEAN_ABS = 2;
@@ -139,7 +139,7 @@ function fromSums(n: number, sum: number, sumSq: number, sumAbs: number, saturat
  * fraction follows `countOutOfAction`'s rule for `kind` (NaN without a kind). Population std, as
  * `tf.moments`.
  */
-export function summarize(x: tf.Tensor, kind?: Activation): number[] {
+export function tensorStats(x: tf.Tensor, kind?: Activation): number[] {
   const [sum, sumSq, sumAbs] = sums(x);
   return fromSums(x.size, sum, sumSq, sumAbs, kind ? countOutOfAction(x, kind) : NaN);
 }
@@ -162,7 +162,7 @@ function meanColumnStd(sum: Float64Array, sq: Float64Array, rows: number): numbe
 
 /** What one pass over a hidden layer's activations [batch, units] gives the statistics of its step. */
 export interface ActivationPass {
-  /** `summarize(a, kind)`'s six numbers. */
+  /** `tensorStats(a, kind)`'s six numbers. */
   summary: number[];
   /** `columnSpread(a)`. */
   spread: number;
@@ -171,7 +171,7 @@ export interface ActivationPass {
 }
 
 /**
- * `summarize`, `columnSpread` and the slopes of `predictedGradFactor` from one pass over the activations
+ * `tensorStats`, `columnSpread` and the slopes of `predictedGradFactor` from one pass over the activations
  * (per-column sums) and a count of the saturated ones: the training loop reads every hidden layer's
  * outputs once per step instead of three times.
  */
@@ -223,16 +223,16 @@ function factorFromSlopes(weightVariance: number, slopeSq: Float64Array, s2?: Ar
 /**
  * Collects one step's statistics. It is the `Probe` the model reports its activations and gradient
  * taps to; the training loop adds the weight gradients and updates. Each tensor it is shown is read
- * at once (`summarize`, `activationPass`) into a vector of numbers, layer-major in `LAYER_METRICS`
+ * at once (`tensorStats`, `activationPass`) into a vector of numbers, layer-major in `LAYER_METRICS`
  * order, NaN where not measured; it keeps no tensor.
  */
 export class StepRecorder implements Probe {
   private readonly values: Float64Array;
   private readonly index = new Map<string, number>();
   readonly histograms = new Map<string, LayerHistograms>();
-  /** What `backward` needs of each layer's activation in this forward pass. */
+  /** What `factorInputs` needs of each layer's activation in this forward pass. */
   private readonly passes = new Map<string, { a: tf.Tensor; pass: ActivationPass }>();
-  /** Var(W) of each kernel before the step's update: read once for `backward` and `beforeUpdate`. */
+  /** Var(W) of each kernel before the step's update: read once for `factorInputs` and `beforeUpdate`. */
   private readonly variances = new Map<string, number>();
 
   constructor(
@@ -280,7 +280,7 @@ export class StepRecorder implements Probe {
     this.set(layer, 'signalSpread', own && own.a === h ? own.pass.spread : columnSpread(h));
   }
 
-  backward(layer: string, kernel: tf.Tensor, scaleSq?: ArrayLike<number>): void {
+  factorInputs(layer: string, kernel: tf.Tensor, scaleSq?: ArrayLike<number>): void {
     const own = this.passes.get(layer);
     const slopeSq = own ? own.pass.slopeSq : new Float64Array(kernel.shape[1] as number).fill(1);
     this.set(layer, 'predictedGradFactor', factorFromSlopes(this.kernelVariance(layer, kernel), slopeSq, scaleSq));
@@ -288,7 +288,7 @@ export class StepRecorder implements Probe {
 
   tap(layer: string, kind: 'output' | 'normalized'): (h: tf.Tensor) => tf.Tensor {
     return gradientTap((dy) => {
-      const s = summarize(dy);
+      const s = tensorStats(dy);
       this.set(layer, kind === 'output' ? 'activationGradMeanAbs' : 'normalizedGradMeanAbs', s[S_MEAN_ABS]);
       if (kind === 'output') this.set(layer, 'activationGradRms', s[S_RMS]);
       if (this.withHistograms && kind === 'output') {
@@ -304,11 +304,11 @@ export class StepRecorder implements Probe {
 
   /** Records the kernel's gradient and, after a step, the update applied to it (`beforeUpdate` first). */
   weights(layer: string, grad: tf.Tensor, update?: tf.Tensor): void {
-    const g = summarize(grad);
+    const g = tensorStats(grad);
     this.set(layer, 'weightGradMeanAbs', g[S_MEAN_ABS]);
     this.set(layer, 'weightGradNorm', g[S_NORM]);
     const w = this.variances.get(layer);
-    if (update && w !== undefined) this.set(layer, 'updateRatio', summarize(update)[S_STD] / Math.sqrt(w));
+    if (update && w !== undefined) this.set(layer, 'updateRatio', tensorStats(update)[S_STD] / Math.sqrt(w));
   }
 
   /** All statistics as one vector, layer-major in `LAYER_METRICS` order, NaN where not measured. */

@@ -8,7 +8,7 @@ import { FashionMNIST, IMAGE_SIZE, PIXEL_MAX, Split, epochBatches, gatherBytes }
 import { crossEntropy } from '../network/loss';
 import { DenseLayer, MLP } from '../network/models';
 import { BatchMoments, updateRunningStats } from '../network/normalization';
-import { OptimizerSpec, createOptimizer, describeOptimizer } from '../network/optimizers';
+import { Optimizer, OptimizerSpec, createOptimizer, describeOptimizer } from '../network/optimizers';
 import { RunSpec, totalEpochs } from '../spec/spec';
 import { EpochAccumulator, LayerHistograms, LayerStats, StepRecorder, StepSeries, StepSeriesRecorder } from './stats';
 import { fusedScaledBytes } from '../runtime/kernels/elementwise';
@@ -170,20 +170,36 @@ export function evaluate(model: MLP, split: Split, activeDepth?: number, batchSi
   return { loss: lossSum / split.n, acc: correct / split.n };
 }
 
+/** What every step of one call of the training loop shares. */
+interface StepSetup {
+  model: MLP;
+  /** Where the batches come from. */
+  split: Split;
+  /** The variables the optimizer updates, with their layers (frozen layers and those not in use left out). */
+  trainable: Array<{ layer: DenseLayer; variable: tf.Variable }>;
+  optimizer: Optimizer;
+  /** Hidden layers in use (layer-wise training); the model's depth otherwise. */
+  activeDepth: number;
+  /** Record per-layer statistics into `accumulator`. */
+  stats: boolean;
+  /** The epoch's sums of the steps' statistics. */
+  accumulator: EpochAccumulator;
+}
+
+/** What one step measures beyond the statistics. */
+interface StepMeasures {
+  /** Histograms of the layers' activations and gradients (an epoch's first batch). Default false. */
+  histograms?: boolean;
+}
+
 /**
- * One training step: forward with the recorder listening, backward, statistics of the real gradients,
- * the optimizer's update, BatchNorm running statistics. Returns the loss and the number of hits.
+ * One training step on a batch's tensors: forward with the recorder listening, backward, statistics
+ * of the real gradients, the optimizer's update, BatchNorm running statistics. Returns the loss and
+ * the number of hits.
  */
-function trainStep(
-  model: MLP,
-  x: tf.Tensor2D,
-  y: tf.Tensor1D,
-  labels: Int32Array,
-  trainable: Array<{ layer: DenseLayer; variable: tf.Variable }>,
-  optimizer: ReturnType<typeof createOptimizer>,
-  activeDepth: number,
-  recorder: StepRecorder | undefined,
-): { loss: tf.Scalar; hits: number } {
+function trainStep(setup: StepSetup, batch: { x: tf.Tensor2D; y: tf.Tensor1D; labels: Int32Array }, recorder?: StepRecorder): { loss: tf.Scalar; hits: number } {
+  const { model, trainable, optimizer, activeDepth } = setup;
+  const { x, y, labels } = batch;
   const batchStats: Array<{ layer: DenseLayer; moments: BatchMoments }> = [];
   let hits = 0;
   const variables = trainable.map((t) => t.variable);
@@ -211,25 +227,18 @@ function trainStep(
 }
 
 /**
- * One step of the training loop as `trainWithStats` runs it: the batch's tensors, `trainStep`, the
- * step's statistics added to the epoch's accumulator, the loss and hits read back to the host.
+ * One step of the training loop as `trainWithStats` runs it on the examples `indices`: the batch's
+ * tensors, `trainStep`, the step's statistics added to the epoch's accumulator, the loss and hits
+ * read back to the host.
  */
-function loopStep(
-  model: MLP,
-  split: Split,
-  indices: ArrayLike<number>,
-  trainable: Array<{ layer: DenseLayer; variable: tf.Variable }>,
-  optimizer: ReturnType<typeof createOptimizer>,
-  activeDepth: number,
-  stats: boolean,
-  withHistograms: boolean,
-  accumulator: EpochAccumulator,
-): { loss: number; hits: number; vector?: Float64Array; histograms?: Record<string, LayerHistograms> } {
-  const recorder = stats ? new StepRecorder(model.layerNames, model.options.activation, withHistograms) : undefined;
+function loopStep(setup: StepSetup, indices: ArrayLike<number>, measures: StepMeasures = {}):
+    { loss: number; hits: number; vector?: Float64Array; histograms?: Record<string, LayerHistograms> } {
+  const { model, accumulator } = setup;
+  const withHistograms = measures.histograms ?? false;
+  const recorder = setup.stats ? new StepRecorder(model.layerNames, model.spec.activation, withHistograms) : undefined;
   let vector: Float64Array | undefined;
   const [loss, hits] = tf.tidy(() => {
-    const { x, y, labels } = batchTensors(split, indices);
-    const out = trainStep(model, x, y, labels, trainable, optimizer, activeDepth, recorder);
+    const out = trainStep(setup, batchTensors(setup.split, indices), recorder);
     if (recorder) accumulator.add((vector = recorder.vector()));
     return [out.loss.dataSync()[0], out.hits];
   });
@@ -244,7 +253,7 @@ function loopStep(
  */
 export function measureAtInit(model: MLP, split: Split, spec: RunSpec): LayerStats[] {
   const indices = Array.from({ length: Math.min(spec.batchSize, split.n) }, (_, i) => i);
-  const recorder = new StepRecorder(model.layerNames, model.options.activation);
+  const recorder = new StepRecorder(model.layerNames, model.spec.activation);
   const accumulator = new EpochAccumulator();
   tf.tidy(() => {
     const { x, y } = batchTensors(split, indices);
@@ -261,19 +270,18 @@ export function measureAtInit(model: MLP, split: Split, spec: RunSpec): LayerSta
  * mini-batches of `split`, all layers trainable, and returns each step's loss. For benchmarks: no
  * validation, no progress callbacks, no yielding to the event loop between steps.
  */
-export function runTrainingSteps(
+export function runBatches(
   model: MLP,
   split: Split,
   batches: ReadonlyArray<ArrayLike<number>>,
   options: { optimizer: OptimizerSpec; stats: boolean },
 ): number[] {
   const optimizer = createOptimizer(options.optimizer);
-  const trainable = model.trainable();
-  const accumulator = new EpochAccumulator();
+  const setup: StepSetup = {
+    model, split, trainable: model.trainable(), optimizer, activeDepth: model.spec.depth, stats: options.stats, accumulator: new EpochAccumulator(),
+  };
   try {
-    return batches.map((b) =>
-      loopStep(model, split, b, trainable, optimizer, model.options.depth, options.stats, false, accumulator).loss,
-    );
+    return batches.map((b) => loopStep(setup, b).loss);
   } finally {
     optimizer.dispose();
   }
@@ -285,9 +293,9 @@ export async function trainWithStats(model: MLP, data: FashionMNIST, plan: Train
   const { batchSize, seed } = spec;
   const stats = hooks.stats ?? true;
   const optimizer = createOptimizer(spec.optimizer);
-  const trainable = model.trainable(new Set(frozen), activeDepth);
-  const result: TrainResult = { epochs: [] };
   const accumulator = new EpochAccumulator();
+  const setup: StepSetup = { model, split: data.train, trainable: model.trainable(new Set(frozen), activeDepth), optimizer, activeDepth, stats, accumulator };
+  const result: TrainResult = { epochs: [] };
   try {
     for (let e = 1; e <= epochs; e++) {
       const epoch = epochOffset + e;
@@ -298,8 +306,7 @@ export async function trainWithStats(model: MLP, data: FashionMNIST, plan: Train
       let histograms: Record<string, LayerHistograms> | undefined;
       const steps = stats && epoch <= STEP_EPOCHS ? new StepSeriesRecorder(model.layerNames.length) : undefined;
       for (let s = 0; s < batches.length; s++) {
-        const withHistograms = s === 0 && histogramEpochs.includes(epoch);
-        const step = loopStep(model, data.train, batches[s], trainable, optimizer, activeDepth, stats, withHistograms, accumulator);
+        const step = loopStep(setup, batches[s], { histograms: s === 0 && histogramEpochs.includes(epoch) });
         const { loss, hits } = step;
         if (step.histograms) histograms = step.histograms;
         if (steps && step.vector) steps.add(step.vector, loss);

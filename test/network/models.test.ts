@@ -2,9 +2,9 @@ import { before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../lib/runtime/backend';
-import { MLP, MLPConfig, buildMLP } from '../../lib/network/models';
+import { MLP, MLPSpec, buildMLP } from '../../lib/network/models';
 import { checkSpec } from '../../lib/spec/spec';
-import { STUDY_MODEL, assertClose, f32, matmul, mean, mlpConfig, randn, sigmoid, studySpec, variance } from '../helpers';
+import { STUDY_MODEL, assertClose, f32, matmul, mean, mlpSpec, randn, sigmoid, studySpec, variance } from '../helpers';
 
 before(async () => {
   await initBackend();
@@ -12,7 +12,7 @@ before(async () => {
 
 const SMALL = { inputSize: 12, width: 8, classes: 4, depth: 7, init: { kind: 'normal', std: 0.6 } } as const;
 /** The small network's whole config, `changes` on top. */
-const small = (changes: Partial<MLPConfig> = {}): MLPConfig => mlpConfig({ ...SMALL, ...changes });
+const small = (changes: Partial<MLPSpec> = {}): MLPSpec => mlpSpec({ ...SMALL, ...changes });
 
 /**
  * The MLP's forward pass in float64, from the model's variables: Linear → (normalisation) → activation
@@ -24,9 +24,9 @@ function forward64(
   n: number,
   spec: { activation?: string; normalization?: string; skip?: Array<[number, number]>; activeDepth?: number },
 ): number[] {
-  const { inputSize, width, classes } = model.options;
+  const { inputSize, width, classes } = model.spec;
   const act = spec.activation ?? 'sigmoid';
-  const depth = spec.activeDepth ?? model.options.depth;
+  const depth = spec.activeDepth ?? model.spec.depth;
   const outputs: number[][] = [];
   let h = x;
   for (let i = 1; i <= depth; i++) {
@@ -55,12 +55,12 @@ function forward64(
 }
 
 function forwardTf(model: MLP, x: number[], n: number, training = false, activeDepth?: number): number[] {
-  return tf.tidy(() => Array.from(model.forward(tf.tensor2d(x, [n, model.options.inputSize]), { training, activeDepth }).dataSync()));
+  return tf.tidy(() => Array.from(model.forward(tf.tensor2d(x, [n, model.spec.inputSize]), { training, activeDepth }).dataSync()));
 }
 
 describe('MLP structure', () => {
   test('the study network: hidden1..hidden7 then output, 784-128x7-10', () => {
-    const model = buildMLP(mlpConfig());
+    const model = buildMLP(mlpSpec());
     assert.deepEqual(model.layerNames, ['hidden1', 'hidden2', 'hidden3', 'hidden4', 'hidden5', 'hidden6', 'hidden7', 'output']);
     assert.deepEqual(model.hidden[0].kernel.shape, [784, 128]);
     assert.deepEqual(model.hidden[6].kernel.shape, [128, 128]);
@@ -85,7 +85,7 @@ describe('MLP structure', () => {
 
   test('a 200-layer network\'s layers, and two seeds\' networks, all start with distinct weights', () => {
     // per-layer seeds were seed·1000 + 10·i: from layer 100 on they met the next seed's layers
-    const deep = (seed: number) => buildMLP(mlpConfig({ depth: 200, width: 4, inputSize: 4, seed }));
+    const deep = (seed: number) => buildMLP(mlpSpec({ depth: 200, width: 4, inputSize: 4, seed }));
     const first = (m: MLP) => m.layers.map((l) => Array.from(l.kernel.dataSync().slice(0, 4)).join(','));
     const [a, b] = [deep(0), deep(1)];
     const all = [...first(a), ...first(b)];
@@ -118,7 +118,7 @@ describe('MLP structure', () => {
   });
 
   test('bad sizes and skip connections are rejected by the spec check (spec.ts), before any model is built', () => {
-    const check = (model: Partial<MLPConfig>) => () => checkSpec({ ...studySpec({ model: { ...STUDY_MODEL, ...model } }) });
+    const check = (model: Partial<MLPSpec>) => () => checkSpec({ ...studySpec({ model: { ...STUDY_MODEL, ...model } }) });
     for (const skip of [[[3, 3]], [[0, 2]], [[2, 8]], [[1.5, 3]], [[5, 2]]] as Array<Array<[number, number]>>) {
       assert.throws(check({ skip }), /model\.skip: \[.*\] does not fit a 7-layer network/);
     }
@@ -141,7 +141,7 @@ describe('MLP forward pass against a float64 one', () => {
   const n = 5;
   const x = f32(randn(n * SMALL.inputSize, 71, 1));
 
-  const cases: Array<{ name: string; options: Partial<MLPConfig>; spec: Parameters<typeof forward64>[3]; training?: boolean }> = [
+  const cases: Array<{ name: string; options: Partial<MLPSpec>; spec: Parameters<typeof forward64>[3]; training?: boolean }> = [
     { name: 'sigmoid, no skip', options: {}, spec: {} },
     { name: "skip 'study'", options: { skip: 'study' }, spec: { skip: [[1, 3], [4, 7]] } },
     { name: "skip 'residual'", options: { skip: 'residual' }, spec: { skip: [[1, 3], [3, 5], [5, 7]] } },

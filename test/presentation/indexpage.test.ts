@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { RunSetSummary, RunSummary, summarizeRuns } from '../../lib/presentation/summary';
+import { RunSetSummary, RunSummary, runSetSummary } from '../../lib/presentation/summary';
 import { judgeRuns } from '../../lib/presentation/conclusions';
 import { readSummaries, saveSummary } from '../../lib/presentation/notebook';
 import { NotebookReport, distinctRuns, indexHtml, remedyTableHtml, plotRemedySummary } from '../../lib/presentation/indexpage';

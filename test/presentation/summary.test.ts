@@ -1,10 +1,10 @@
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { summarizeRun, summarizeRuns } from '../../lib/presentation/summary';
+import { runSummary, runSetSummary } from '../../lib/presentation/summary';
 import { assertClose, fakeHistory, fakeLayer, fakeRunSet } from '../helpers';
 import { LAYERS, run } from './conclusions.fixtures';
 
-describe('summarizeRun', () => {
+describe('runSummary', () => {
   test('every field from the numbers chosen', () => {
     const h = fakeHistory('baseline', 4, LAYERS, {
       layer: (e, li) => ({
@@ -18,7 +18,7 @@ describe('summarizeRun', () => {
       history: { seconds: 42.5, backend: 'wasm' },
     });
     h.atInit = { layers: LAYERS.map((name, li) => fakeLayer(name, { activationGradRms: [1e-9, 1, 1e-3, 1][li], signalSpread: [1e-1, 1, 1e-5, null][li] })) };
-    const s = summarizeRun(h);
+    const s = runSummary(h);
     assert.equal(s.experiment, 'baseline');
     assert.equal(s.label, 'baseline (sigmoid)');
     assert.equal(s.epochs, 4);
@@ -42,7 +42,7 @@ describe('summarizeRun', () => {
 
   test('a stopped run keeps its reason; missing statistics give null', () => {
     const h = run('relu', { g1: [null, null], s3: [null, null], w1: null, acc: [0.3], sat: null, upd: null, stopped: 'loss became NaN at epoch 2, step 2' });
-    const s = summarizeRun(h);
+    const s = runSummary(h);
     assert.equal(s.stopped, 'loss became NaN at epoch 2, step 2');
     assert.equal(s.gradientRatioInit, null);
     assert.equal(s.gradientRatioLast, null);
@@ -52,7 +52,7 @@ describe('summarizeRun', () => {
     assert.equal(s.updateRatioLast, null);
     assert.equal(s.bestEpoch, 1);
     delete h.atInit;
-    assert.equal(summarizeRun(h).gradientRatioInit, null, 'statistics off: nothing at initialisation');
+    assert.equal(runSummary(h).gradientRatioInit, null, 'statistics off: nothing at initialisation');
   });
 
   test('layer-wise: the hidden layers in use at the last epoch, frozen ones included', () => {
@@ -60,25 +60,25 @@ describe('summarizeRun', () => {
       // epoch 2: hidden1 and 2 frozen (no gradient, but a signal), hidden3 trained, hidden4 not in use
       layer: (e, li) => (e === 2 ? { activationGradRms: li === 2 || li === 4 ? 1 : null, signalSpread: li < 3 ? 1 : null } : {}),
     });
-    const s = summarizeRun(h);
+    const s = runSummary(h);
     assert.equal(s.depthLast, 3);
     assert.equal(s.gradientRatioLast, null, 'hidden1 frozen: no ratio');
   });
 
   test('an unknown experiment id is its own label', () => {
-    assert.equal(summarizeRun(fakeHistory('my-try', 1, LAYERS)).label, 'my-try');
+    assert.equal(runSummary(fakeHistory('my-try', 1, LAYERS)).label, 'my-try');
   });
 
   test('a run with no epochs: a clear error, with the reason it stopped', () => {
-    assert.throws(() => summarizeRun(fakeHistory('relu', 0, LAYERS)), /run relu has no completed epoch$/);
+    assert.throws(() => runSummary(fakeHistory('relu', 0, LAYERS)), /run relu has no completed epoch$/);
     const stopped = fakeHistory('relu', 0, LAYERS, { history: { stopped: { reason: 'interrupted', epoch: 1, step: 3, message: 'interrupted at epoch 1, step 3' } } });
-    assert.throws(() => summarizeRun(stopped), /run relu has no completed epoch: interrupted at epoch 1, step 3/);
+    assert.throws(() => runSummary(stopped), /run relu has no completed epoch: interrupted at epoch 1, step 3/);
   });
 });
 
-describe('summarizeRuns', () => {
+describe('runSetSummary', () => {
   test('one summary per seed, the spec\'s changes, and no learned epoch where none reaches 50 %', () => {
-    const set = summarizeRuns(fakeRunSet((seed) => fakeHistory('relu', 2, LAYERS, { epoch: (e) => ({ valAcc: seed === 1 && e === 2 ? 0.5 : 0.2 }) })));
+    const set = runSetSummary(fakeRunSet((seed) => fakeHistory('relu', 2, LAYERS, { epoch: (e) => ({ valAcc: seed === 1 && e === 2 ? 0.5 : 0.2 }) })));
     assert.deepEqual(set.seeds, [0, 1, 2]);
     assert.deepEqual(set.changes, []);
     assert.deepEqual(set.perSeed.map((s) => s.firstLearnedEpoch), [null, 2, null], '50 % exactly counts as learned');

@@ -1,14 +1,14 @@
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { confounds, flowVerdict, judgeLengths } from '../../lib/presentation/verdicts';
-import { RunSummary, summarizeRun } from '../../lib/presentation/summary';
+import { RunSummary, runSummary } from '../../lib/presentation/summary';
 import { resolveSpec } from '../../lib/spec/experiments';
 import { describeChanges } from '../../lib/spec/spec';
 import { relu } from './conclusions.fixtures';
 
 /** A seed's summary with chosen final accuracy (and the first epoch that reached 50 %). */
 function seed(s: number, finalValAcc: number, epochs: number, firstLearnedEpoch: number | null = finalValAcc >= 0.5 ? epochs : null): RunSummary {
-  return { ...summarizeRun(relu()), seed: s, finalValAcc, epochs, firstLearnedEpoch };
+  return { ...runSummary(relu()), seed: s, finalValAcc, epochs, firstLearnedEpoch };
 }
 const live = (...accs: number[]) => accs.map((a, i) => seed(i, a, 10));
 const long = (...accs: number[]) => accs.map((a, i) => seed(i, a, 100, a >= 0.5 ? 30 + 10 * i : null));

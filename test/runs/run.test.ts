@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../lib/runtime/backend';
 import { FashionMNIST, loadFashionMNIST } from '../../lib/dataset/fashionmnist';
 import { EXPERIMENT_IDS, resolveSpec } from '../../lib/spec/experiments';
-import { buildModel, runExperiment } from '../../lib/runs/run';
+import { buildModel, runSpec } from '../../lib/runs/run';
 import { REAL_DATA_DIR, hasRealData } from '../helpers';
 
 before(async () => {
@@ -13,7 +13,7 @@ before(async () => {
 
 const LAYERS = ['hidden1', 'hidden2', 'hidden3', 'hidden4', 'hidden5', 'hidden6', 'hidden7', 'output'];
 
-describe('runExperiment', { skip: hasRealData ? false : `${REAL_DATA_DIR} is absent` }, () => {
+describe('runSpec', { skip: hasRealData ? false : `${REAL_DATA_DIR} is absent` }, () => {
   let data: FashionMNIST;
   before(() => {
     data = loadFashionMNIST({ limit: 1000, seed: 0 });
@@ -25,7 +25,7 @@ describe('runExperiment', { skip: hasRealData ? false : `${REAL_DATA_DIR} is abs
       // the first run loads its data itself; the others reuse the same split
       const layerwise = id === 'layerwise';
       const spec = resolveSpec({ from: id, limit: 1000, schedule: layerwise ? { stageEpochs: 1 } : { epochs: 1 } }, { preset: 'smoke' });
-      const h = await runExperiment(spec, id === 'baseline' ? {} : { data });
+      const h = await runSpec(spec, id === 'baseline' ? {} : { data });
       assert.equal(h.experiment, id);
       assert.equal(h.stopped, undefined, h.stopped?.message);
       assert.equal(h.config, spec, 'the record carries the very spec it was run from');
@@ -46,7 +46,7 @@ describe('runExperiment', { skip: hasRealData ? false : `${REAL_DATA_DIR} is abs
 
   test('a derived spec of another depth runs and records its own layers and label', async () => {
     const spec = resolveSpec({ from: 'relu', model: { init: { kind: 'he' }, depth: 12 }, schedule: { epochs: 1 }, limit: 1000 }, { preset: 'smoke' });
-    const h = await runExperiment(spec, { data });
+    const h = await runSpec(spec, { data });
     assert.equal(h.layerNames.length, 13);
     assert.deepEqual(h.layerNames, [...Array.from({ length: 12 }, (_, i) => `hidden${i + 1}`), 'output']);
     assert.deepEqual(h.epochs[0].layers.map((l) => l.name), h.layerNames);

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { initBackend } from '../../lib/runtime/backend';
-import { History, runExperiment } from '../../lib/runs/run';
+import { History, runSpec } from '../../lib/runs/run';
 import { STUDY_METRICS, compactHistory, readStudyFile, studyFilePath, studyRuns, trainStudyRuns } from '../../lib/runs/study';
 import { resolveSpec } from '../../lib/spec/experiments';
 import { REAL_DATA_DIR, hasRealData, makeTmpDir, useTempStore } from '../helpers';
@@ -57,7 +57,7 @@ describe('the committed study runs (data/study-runs.json)', { skip: hasRealData 
     test(`${id}, seed ${seed}: two epochs trained now reproduce the stored ones`, async (t) => {
       const stored = file.runs.find((h) => h.experiment === id && h.seed === seed);
       assert.ok(stored, `${id} seed ${seed} is in the file`);
-      const now = compactHistory(await runExperiment(resolveSpec({ from: id, schedule: { epochs: 2 } }, { preset: file.meta.preset, seed })));
+      const now = compactHistory(await runSpec(resolveSpec({ from: id, schedule: { epochs: 2 } }, { preset: file.meta.preset, seed })));
       const { gap, where } = largestGap(now, stored, 2);
       t.diagnostic(`largest relative gap ${gap.toExponential(1)} (${where})`);
       assert.ok(gap <= TOLERANCE, `the numerics changed since the study runs were written (largest gap ${where}): run \`npm run study-runs\` to write them again`);

@@ -135,7 +135,7 @@ describe('the memory a network needs', () => {
     const script = `
       const tf = require('@tensorflow/tfjs');
       require('./lib/runtime/backend').initBackend().then(async (backend) => {
-        await require('./lib/runs/run').runExperiment(${JSON.stringify(spec)}, {});
+        await require('./lib/runs/run').runSpec(${JSON.stringify(spec)}, {});
         console.log(JSON.stringify({ backend, heap: tf.backend().wasm.HEAPU8.length }));
       });`;
     const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 280_000 });

@@ -12,7 +12,7 @@ import { initBackend } from '../../lib/runtime/backend';
 import { Activation } from '../../lib/network/activations';
 import { MLP, Normalization, buildMLP } from '../../lib/network/models';
 import { hiddenJacobians, jacobianSpectra, singularValues } from '../../lib/theory/jacobian';
-import { assertClose, mlpConfig, randn, sigmoid, syntheticData } from '../helpers';
+import { assertClose, mlpSpec, randn, sigmoid, syntheticData } from '../helpers';
 
 before(async () => {
   await initBackend();
@@ -34,7 +34,7 @@ function parameters(model: MLP) {
  * With a normalisation, its statistics come from `stats` when given (held fixed) and are returned.
  */
 function forward(model: MLP, h: number[][], from: number, to: number, stats?: Array<{ mean: number[]; scale: number[] }>) {
-  const { width, activation, normalization } = model.options;
+  const { width, activation, normalization } = model.spec;
   const params = parameters(model);
   const used: Array<{ mean: number[]; scale: number[] }> = [];
   let x = h;
@@ -60,7 +60,7 @@ function forward(model: MLP, h: number[][], from: number, to: number, stats?: Ar
 
 /** ∂h_L/∂h_1 of one example by central differences, the normalisation's statistics those of the whole batch, held fixed. */
 function finiteDifferenceJacobian(model: MLP, x: number[][], row: number, step = 1e-6): number[][] {
-  const depth = model.options.depth;
+  const depth = model.spec.depth;
   const h1 = forward(model, x, 0, 0).h;
   const { stats } = forward(model, h1, 1, depth - 1);
   const top = (v: number[]) => forward(model, [v], 1, depth - 1, stats).h[0];
@@ -77,7 +77,7 @@ function finiteDifferenceJacobian(model: MLP, x: number[][], row: number, step =
 }
 
 function smallModel(activation: Activation, normalization: Normalization): MLP {
-  const model = buildMLP(mlpConfig({ inputSize: 6, width: 5, depth: 4, classes: 3, activation, normalization, init: { kind: 'normal', std: 0.9 } }));
+  const model = buildMLP(mlpSpec({ inputSize: 6, width: 5, depth: 4, classes: 3, activation, normalization, init: { kind: 'normal', std: 0.9 } }));
   // γ away from 1, so that a wrong per-unit scale would show
   for (const l of model.hidden) l.bn?.gamma.assign(tf.tensor1d([0.5, 2, 1.5, 0.8, 1.2]));
   return model;
@@ -108,7 +108,7 @@ describe('hiddenJacobians', () => {
   }
 
   test('refuses a network that is not a plain chain', () => {
-    const model = buildMLP(mlpConfig({ inputSize: 6, width: 5, depth: 3, classes: 3, skip: [[1, 3]] }));
+    const model = buildMLP(mlpSpec({ inputSize: 6, width: 5, depth: 3, classes: 3, skip: [[1, 3]] }));
     const input = tf.ones([2, 6]) as tf.Tensor2D;
     assert.throws(() => hiddenJacobians(model, input, [0]), /chained/);
     input.dispose();

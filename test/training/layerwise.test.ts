@@ -6,7 +6,7 @@ import { stageLayers, stagesMarkdown, trainLayerwise } from '../../lib/training/
 import { MLP, ModelSpec, buildMLP } from '../../lib/network/models';
 import { LayerwiseSchedule, OPTIMIZER_DEFAULTS, RunSpec, STUDY_BLOCKS, STUDY_STAGES } from '../../lib/spec/spec';
 import { trainWithStats } from '../../lib/training/train';
-import { mlpConfig, studySpec, syntheticData } from '../helpers';
+import { mlpSpec, studySpec, syntheticData } from '../helpers';
 
 before(async () => {
   await initBackend();
@@ -17,7 +17,7 @@ const kernels = (model: MLP) => Object.fromEntries(model.layers.map((l) => [l.na
 
 /** The network part of a run spec that describes `model`. */
 function modelSpec(model: MLP): ModelSpec {
-  const { depth, width, activation, init, normalization, skip, gradNorm } = model.options;
+  const { depth, width, activation, init, normalization, skip, gradNorm } = model.spec;
   return { depth, width, activation, init, normalization, skip, gradNorm };
 }
 
@@ -46,7 +46,7 @@ describe('the study\'s stages', () => {
 describe('trainLayerwise', () => {
   test('7 stages of one epoch: numbered epochs, their stage, null stats for layers not in use, a fresh output each stage', async () => {
     const start = tf.memory().numTensors;
-    const model = buildMLP(mlpConfig({ width: 12, init: { kind: 'normal', std: 0.05 } }));
+    const model = buildMLP(mlpSpec({ width: 12, init: { kind: 'normal', std: 0.05 } }));
     const snapshots: Array<Record<string, number[]>> = [];
     const outputs: tf.Variable[] = [];
     const spec = layerwiseSpec(model, 1, {
@@ -96,7 +96,7 @@ describe('trainLayerwise', () => {
   });
 
   test("a freezing stage run directly: hidden1 and hidden2 kernels unchanged, hidden3-4 trained, hidden5-7 untouched", async () => {
-    const model = buildMLP(mlpConfig({ width: 12 }));
+    const model = buildMLP(mlpSpec({ width: 12 }));
     const { activeDepth, frozen } = stageLayers(STUDY_STAGES[1], STUDY_BLOCKS);
     const before = kernels(model);
     const spec = studySpec({ model: modelSpec(model), batchSize: 50 });
@@ -112,7 +112,7 @@ describe('trainLayerwise', () => {
   });
 
   test('a stop in a stage ends the whole run with what was completed', async () => {
-    const model = buildMLP(mlpConfig({ width: 8 }));
+    const model = buildMLP(mlpSpec({ width: 8 }));
     let steps = 0;
     const result = await trainLayerwise(model, syntheticData(100, 10), layerwiseSpec(model, 1, { batchSize: 50 }), { shouldStop: () => ++steps === 5 });
     // 2 steps per stage: the 5th step is the first of stage 3

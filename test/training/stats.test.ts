@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../lib/runtime/backend';
 import { activate, saturationFraction } from '../../lib/network/activations';
-import { EpochAccumulator, LAYER_METRICS, STEP_DIGITS, StepRecorder, StepSeriesRecorder, activationPass, columnSpread, histogram, summarize } from '../../lib/training/stats';
+import { EpochAccumulator, LAYER_METRICS, STEP_DIGITS, StepRecorder, StepSeriesRecorder, activationPass, columnSpread, histogram, tensorStats } from '../../lib/training/stats';
 import { assertClose, f32, mean, randn, std } from '../helpers';
 
 before(async () => {
@@ -104,17 +104,17 @@ describe('StepSeriesRecorder: every step as columns', () => {
   });
 });
 
-/** `summarize` of a tensor made of `values`, the tensor freed. */
+/** `tensorStats` of a tensor made of `values`, the tensor freed. */
 function summarizeValues(values: ArrayLike<number>, kind?: 'sigmoid' | 'tanh' | 'relu'): number[] {
   const t = tf.tensor1d(values as number[]);
   try {
-    return summarize(t, kind);
+    return tensorStats(t, kind);
   } finally {
     t.dispose();
   }
 }
 
-describe('summarize: one pass over the data', () => {
+describe('tensorStats: one pass over the data', () => {
   test('mean, std, mean |x|, ‖x‖₂ and the saturated fraction against plain JS and tfjs reductions', () => {
     const cases: Array<['sigmoid' | 'tanh' | 'relu', (z: number) => number]> = [
       ['sigmoid', (z) => 1 / (1 + Math.exp(-z))],
@@ -143,14 +143,14 @@ describe('summarize: one pass over the data', () => {
 });
 
 describe('activationPass: the three readings of a layer in one pass', () => {
-  test("summarize's six numbers, columnSpread, and each unit's mean φ'² from its own outputs, for every activation", () => {
+  test("tensorStats's six numbers, columnSpread, and each unit's mean φ'² from its own outputs, for every activation", () => {
     const [rows, cols] = [37, 11];
     const z = f32(randn(rows * cols, 5, 3)); // N(0, 3²): saturated, inactive and middle units alike
     for (const kind of ['sigmoid', 'tanh', 'relu'] as const) {
       const a = tf.tidy(() => activate(kind, tf.tensor2d(z, [rows, cols])));
       try {
         const pass = activationPass(a, kind);
-        const expected = summarize(a, kind);
+        const expected = tensorStats(a, kind);
         pass.summary.forEach((x, i) => assertClose(x, expected[i], { rtol: 1e-6, atol: 1e-12, msg: `${kind} summary[${i}]` }));
         assertClose(pass.spread, columnSpread(a), { rtol: 1e-12, msg: `${kind} spread` });
         const h = a.dataSync();

@@ -3,13 +3,13 @@ import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../lib/runtime/backend';
 import { FashionMNIST, Split, epochBatches, gatherBatch, loadFashionMNIST } from '../../lib/dataset/fashionmnist';
-import { MLP, MLPConfig, ModelSpec, buildMLP } from '../../lib/network/models';
+import { MLP, MLPSpec, ModelSpec, buildMLP } from '../../lib/network/models';
 import { OptimizerSpec } from '../../lib/network/optimizers';
 import { OPTIMIZER_DEFAULTS, RunSpec } from '../../lib/spec/spec';
 import { LAYER_METRICS, LayerStats, STEP_METRICS } from '../../lib/training/stats';
 import { EpochRecord, Progress, STEP_EPOCHS, TrainPlan, batchTensors, countHits, trainWithStats } from '../../lib/training/train';
 import {
-  IMAGE_PIXELS, REAL_DATA_DIR, assertClose, countCorrect, f32, hasRealData, matmul, mean, meanCrossEntropy, mlpConfig, randn, sigmoid,
+  IMAGE_PIXELS, REAL_DATA_DIR, assertClose, countCorrect, f32, hasRealData, matmul, mean, meanCrossEntropy, mlpSpec, randn, sigmoid,
   studySpec, syntheticData, withoutSeconds,
 } from '../helpers';
 
@@ -17,13 +17,13 @@ before(async () => {
   await initBackend();
 });
 
-const SMALL: Partial<MLPConfig> = { depth: 3, width: 16 };
+const SMALL: Partial<MLPSpec> = { depth: 3, width: 16 };
 /** Adam at `lr`, the rest as a run spec fills it in (PyTorch's defaults). */
 const adam = (lr: number): OptimizerSpec => ({ ...OPTIMIZER_DEFAULTS.adam, lr });
 
 /** The network part of a run spec that describes `model`. */
 function modelSpec(model: MLP): ModelSpec {
-  const { depth, width, activation, init, normalization, skip, gradNorm } = model.options;
+  const { depth, width, activation, init, normalization, skip, gradNorm } = model.spec;
   return { depth, width, activation, init, normalization, skip, gradNorm };
 }
 
@@ -35,7 +35,7 @@ function plan(model: MLP, epochs: number, spec: Partial<RunSpec> = {}, changes: 
   return {
     spec: studySpec({ model: modelSpec(model), schedule: { kind: 'plain', epochs }, ...spec }),
     epochs,
-    activeDepth: model.options.depth,
+    activeDepth: model.spec.depth,
     frozen: [],
     epochOffset: 0,
     histogramEpochs: [],
@@ -108,7 +108,7 @@ describe('countHits', () => {
 describe('trainWithStats: a validation loss that is not finite', () => {
   test('stops the run at that epoch, keeping it, instead of an epoch later', async () => {
     const data = syntheticData(300, 100);
-    const model = buildMLP(mlpConfig({ ...SMALL, normalization: 'batchnorm' }));
+    const model = buildMLP(mlpSpec({ ...SMALL, normalization: 'batchnorm' }));
     // Training reads the batch's own statistics, evaluation the running ones: poisoning the running mean
     // after epoch 2's last step leaves every training loss finite and makes epoch 2's validation NaN.
     const onProgress = (p: Progress) => {
@@ -132,7 +132,7 @@ describe('trainWithStats: what it records', () => {
   test('per-layer statistics: every key, input to output, output last, its activation fields null', async () => {
     const data = syntheticData(300, 100);
     for (const gradNorm of [false, true]) {
-      const model = buildMLP(mlpConfig({ ...SMALL, gradNorm }));
+      const model = buildMLP(mlpSpec({ ...SMALL, gradNorm }));
       const { epochs, stopped } = await trainWithStats(model, data, plan(model, 1, { batchSize: 100 }));
       assert.equal(stopped, undefined);
       const r = epochs[0];
@@ -157,7 +157,7 @@ describe('trainWithStats: what it records', () => {
   test('every step of epochs 1 and 2: its loss and each layer\'s RMS dL/dh and update ratio, whose means are the epoch\'s', async () => {
     const batchSize = 100;
     const data = syntheticData(300, 50); // 3 steps an epoch
-    const model = buildMLP(mlpConfig(SMALL));
+    const model = buildMLP(mlpSpec(SMALL));
     const w0 = snapshot(model);
     const { epochs } = await trainWithStats(model, data, plan(model, 3, { batchSize }, { frozen: ['hidden2'] }));
     assert.equal(STEP_EPOCHS, 2);
@@ -194,7 +194,7 @@ describe('trainWithStats: what it records', () => {
     }
     assertClose(epochs[0].steps!.activationGradRms[3][0] as number, Math.sqrt(sq / (batchSize * 10)), { rtol: 5e-4, msg: 'first step RMS dL/dlogits' });
     model.dispose();
-    const off = buildMLP(mlpConfig(SMALL));
+    const off = buildMLP(mlpSpec(SMALL));
     const quiet = await trainWithStats(off, data, plan(off, 1, { batchSize }), { stats: false });
     assert.equal(quiet.epochs[0].steps, undefined, 'no steps without statistics');
     off.dispose();
@@ -206,7 +206,7 @@ describe('trainWithStats: what it records', () => {
     const depth = 3;
     const lr = 0.5;
     const data = syntheticData(n, 1500, 5); // one training step per epoch; 1,500 validation images: 2 eval batches
-    const model = buildMLP(mlpConfig({ depth, width, init: { kind: 'normal', std: 0.3 } }));
+    const model = buildMLP(mlpSpec({ depth, width, init: { kind: 'normal', std: 0.3 } }));
     const w0 = snapshot(model);
     const { epochs } = await trainWithStats(model, data, plan(model, 1, { batchSize: n, optimizer: { kind: 'sgd', lr } }));
     const w1 = snapshot(model);
@@ -290,7 +290,7 @@ describe('trainWithStats: what it records', () => {
 
   test('the epoch train loss is the example-weighted mean of its step losses', async () => {
     const data = syntheticData(250, 20);
-    const model = buildMLP(mlpConfig(SMALL));
+    const model = buildMLP(mlpSpec(SMALL));
     const steps: Progress[] = [];
     const { epochs } = await trainWithStats(model, data, plan(model, 2, { batchSize: 100 }), { onProgress: (p) => steps.push(p) });
     const stepEvents = steps.filter((p) => p.kind === 'step');
@@ -314,7 +314,7 @@ describe('trainWithStats: what it records', () => {
     { skip: hasRealData ? false : `${REAL_DATA_DIR} is absent` },
     async () => {
       const data = loadFashionMNIST({ dir: REAL_DATA_DIR, limit: 2000 });
-      const model = buildMLP(mlpConfig({ activation: 'sigmoid', init: { kind: 'torch-default' } }));
+      const model = buildMLP(mlpSpec({ activation: 'sigmoid', init: { kind: 'torch-default' } }));
       const { epochs } = await trainWithStats(model, data, plan(model, 1, { limit: 2000 }));
       const g = epochs[0].layers.map((l) => l.weightGradMeanAbs as number);
       assert.ok(g[0] / g[7] < 1e-3, `hidden1 / output = ${g[0] / g[7]}`);
@@ -326,7 +326,7 @@ describe('trainWithStats: what it records', () => {
 
   test('layers beyond activeDepth have null statistics', async () => {
     const data = syntheticData(100, 20);
-    const model = buildMLP(mlpConfig({ depth: 4, width: 8 }));
+    const model = buildMLP(mlpSpec({ depth: 4, width: 8 }));
     const w0 = snapshot(model);
     const { epochs } = await trainWithStats(model, data, plan(model, 1, { batchSize: 50 }, { activeDepth: 2 }));
     const measured = (l: LayerStats) => LAYER_METRICS.filter((key) => l[key] !== null);
@@ -347,7 +347,7 @@ describe('trainWithStats: what it records', () => {
 });
 
 describe('trainWithStats: freezing', () => {
-  const cases: Array<{ optimizer: OptimizerSpec; frozen: string[]; options?: Partial<MLPConfig> }> = [
+  const cases: Array<{ optimizer: OptimizerSpec; frozen: string[]; options?: Partial<MLPSpec> }> = [
     { optimizer: { kind: 'sgd', lr: 0.1 }, frozen: ['hidden1', 'hidden3'] },
     { optimizer: adam(1e-2), frozen: ['hidden2', 'output'] },
     { optimizer: adam(1e-2), frozen: ['hidden1'], options: { normalization: 'batchnorm' } },
@@ -355,7 +355,7 @@ describe('trainWithStats: freezing', () => {
   for (const c of cases) {
     test(`${c.optimizer.kind}${c.options ? ' + batchnorm' : ''}: ${c.frozen.join(', ')} stay bit-identical, the others change`, async () => {
       const data = syntheticData(200, 20);
-      const model = buildMLP(mlpConfig({ depth: 4, width: 16, ...c.options }));
+      const model = buildMLP(mlpSpec({ depth: 4, width: 16, ...c.options }));
       const bnBefore = model.hidden[0].bn ? Array.from(model.hidden[0].bn.gamma.dataSync()) : undefined;
       const w0 = snapshot(model);
       const { epochs } = await trainWithStats(model, data, plan(model, 2, { batchSize: 50, optimizer: c.optimizer }, { frozen: c.frozen }));
@@ -383,7 +383,7 @@ describe('trainWithStats: freezing', () => {
 
 describe('trainWithStats: reproducibility', () => {
   const run = async (modelSeed: number, seed: number) => {
-    const model = buildMLP(mlpConfig({ ...SMALL, seed: modelSeed }));
+    const model = buildMLP(mlpSpec({ ...SMALL, seed: modelSeed }));
     const { epochs } = await trainWithStats(model, syntheticData(300, 50), plan(model, 2, { batchSize: 64, seed }, { histogramEpochs: [2] }));
     model.dispose();
     return withoutSeconds(epochs);
@@ -403,7 +403,7 @@ describe('trainWithStats: reproducibility', () => {
 });
 
 describe('trainWithStats: tensor memory', () => {
-  const configs: Array<{ name: string; model: Partial<MLPConfig>; spec?: Partial<RunSpec>; plan?: Partial<TrainPlan>; stats?: boolean }> = [
+  const configs: Array<{ name: string; model: Partial<MLPSpec>; spec?: Partial<RunSpec>; plan?: Partial<TrainPlan>; stats?: boolean }> = [
     { name: 'sigmoid + SGD', model: SMALL },
     { name: 'batchnorm + Adam', model: { ...SMALL, normalization: 'batchnorm' }, spec: { optimizer: adam(1e-3) } },
     { name: 'grad-norm + histograms', model: { ...SMALL, gradNorm: true }, plan: { histogramEpochs: [1, 2, 3] } },
@@ -413,7 +413,7 @@ describe('trainWithStats: tensor memory', () => {
   for (const c of configs) {
     test(`${c.name}: the count is flat across epochs and back to the start after dispose`, async () => {
       const start = tf.memory().numTensors;
-      const model = buildMLP(mlpConfig(c.model));
+      const model = buildMLP(mlpSpec(c.model));
       const counts: number[] = [];
       await trainWithStats(model, syntheticData(150, 30), plan(model, 3, { batchSize: 50, ...c.spec }, c.plan), {
         stats: c.stats,
@@ -435,7 +435,7 @@ describe('trainWithStats: early stops', () => {
   test('a diverging run (relu, N(0, 10²), lr 1e3) stops with non-finite-loss', async () => {
     const start = tf.memory().numTensors;
     for (const seed of [0, 1, 2]) {
-      const model = buildMLP(mlpConfig({ activation: 'relu', init: { kind: 'normal', std: 10 }, width: 32, seed }));
+      const model = buildMLP(mlpSpec({ activation: 'relu', init: { kind: 'normal', std: 10 }, width: 32, seed }));
       const result = await trainWithStats(model, syntheticData(1024, 50), plan(model, 2, { batchSize: 256, seed, optimizer: { kind: 'sgd', lr: 1e3 } }));
       assert.ok(result.stopped, `seed ${seed}: did not stop`);
       assert.equal(result.stopped.reason, 'non-finite-loss');
@@ -455,7 +455,7 @@ describe('trainWithStats: early stops', () => {
       return v;
     };
     const start = tf.memory().numTensors;
-    const model = buildMLP(mlpConfig({ activation: 'relu', depth: 2, width: 128 }));
+    const model = buildMLP(mlpSpec({ activation: 'relu', depth: 2, width: 128 }));
     const result = await trainWithStats(model, syntheticData(200, 20), plan(model, 2, { batchSize: 100 }), {
       onProgress: (p) => {
         if (p.kind === 'step' && p.epoch === 1 && p.step === 1) {
@@ -473,7 +473,7 @@ describe('trainWithStats: early stops', () => {
 
   test('a loss that turns NaN in epoch 2 keeps epoch 1 and names epoch 2, step 2', async () => {
     const start = tf.memory().numTensors;
-    const model = buildMLP(mlpConfig(SMALL));
+    const model = buildMLP(mlpSpec(SMALL));
     const result = await trainWithStats(model, syntheticData(200, 20), plan(model, 3, { batchSize: 50 }), {
       onProgress: (p) => {
         // poison a weight after the first step of epoch 2: the second step's loss is NaN
@@ -494,7 +494,7 @@ describe('trainWithStats: early stops', () => {
   });
 
   test('shouldStop ends the run as interrupted with the completed epochs', async () => {
-    const model = buildMLP(mlpConfig(SMALL));
+    const model = buildMLP(mlpSpec(SMALL));
     let steps = 0;
     const result = await trainWithStats(model, syntheticData(200, 20), plan(model, 3, { batchSize: 50 }), {
       shouldStop: () => ++steps === 6,
@@ -510,7 +510,7 @@ describe('trainWithStats: early stops', () => {
 describe('trainWithStats on a FashionMNIST object', () => {
   test('accepts any FashionMNIST-shaped data', async () => {
     const data: FashionMNIST = syntheticData(40, 10);
-    const model = buildMLP(mlpConfig({ depth: 1, width: 4 }));
+    const model = buildMLP(mlpSpec({ depth: 1, width: 4 }));
     const { epochs } = await trainWithStats(model, data, plan(model, 1), { stats: false });
     assert.deepEqual(epochs[0].layers, []);
     assert.equal(epochs[0].epoch, 1);

@@ -9,7 +9,7 @@ prints a TypeScript `const REF = {...}` to paste over the one in the test. Writt
 PyTorch 1.13; nothing else is needed.
 
 The problem, mirrored exactly by the test:
-  * inputs: 784 pixels (the library's runTrainingSteps always feeds IMAGE_SIZE = 784 pixels / 255), all
+  * inputs: 784 pixels (the library's runBatches always feeds IMAGE_SIZE = 784 pixels / 255), all
     zero except the 6 pixels PIX, whose bytes are BYTES; so the network effectively has 6 input features;
   * 3 hidden layers of width 4, sigmoid, then a Linear to 3 classes; labels LABELS; batches of 4;
   * every weight a multiple of 1/16 (exact in float32). Kernels are written [fan_in, fan_out] as the

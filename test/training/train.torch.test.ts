@@ -1,6 +1,6 @@
 /**
  * Whole-step reference, in the way micrograd checks itself against PyTorch: for a small fixed network
- * (fixed weights, fixed batch), the library's real training step — `runTrainingSteps`, which runs the
+ * (fixed weights, fixed batch), the library's real training step — `runBatches`, which runs the
  * training loop's own step: forward with the statistics recorder listening, backward through the
  * custom gradients (dense, sigmoid, BatchNorm, cross-entropy), the optimizer's update, BatchNorm's
  * running statistics — must give what PyTorch gives in float64.
@@ -11,7 +11,7 @@
  *     /usr/bin/python3 test/training/train.torch.py > /tmp/ref.ts
  * and paste the printed `const REF = {...};` over the one at the end of this file.
  *
- * The problem: a 784-pixel input (runTrainingSteps always builds [n, IMAGE_SIZE] batches of bytes / 255)
+ * The problem: a 784-pixel input (runBatches always builds [n, IMAGE_SIZE] batches of bytes / 255)
  * that is zero except at the 6 pixels PIX, so the network effectively has 6 input features → 3 sigmoid
  * hidden layers of width 4 → 3 classes, batches of 4, CrossEntropyLoss (mean over the batch). Every
  * weight and bias is a multiple of 1/16, exact in float32. hidden1's kernel rows for the 778 pixels that
@@ -63,7 +63,7 @@ import { MLP, Normalization, Probe, buildMLP } from '../../lib/network/models';
 import { OptimizerSpec } from '../../lib/network/optimizers';
 import { gradientTap } from '../../lib/network/taps';
 import { IMAGE_SIZE, Split, gatherBatch } from '../../lib/dataset/fashionmnist';
-import { runTrainingSteps } from '../../lib/training/train';
+import { runBatches } from '../../lib/training/train';
 
 before(async () => {
   await initBackend();
@@ -163,7 +163,7 @@ function gradientsAt(model: MLP, split: Split, indices: number[]): { loss: numbe
   const probe: Probe = {
     activation: () => {},
     signal: () => {},
-    backward: () => {},
+    factorInputs: () => {},
     tap: (layer, kind) => {
       assert.equal(kind, 'output', 'no gradient normalisation here: only output taps');
       return gradientTap((dy) => {
@@ -303,7 +303,7 @@ function checkSteps(ref: Case, model: MLP, split: Split, batches: number[][], op
   const zeroBias = (name: string) => (i: number) =>
     'dzAbsSum' in ref && name !== 'output' && optimizer.kind === 'sgd' ? optimizer.lr * RTOL * ref.dzAbsSum[name as (typeof HIDDEN)[number]][i] : 0;
   const before = paramsOf(model);
-  const losses = runTrainingSteps(model, split, batches, { optimizer, stats: true });
+  const losses = runBatches(model, split, batches, { optimizer, stats: true });
   const after = paramsOf(model);
   expectClose('loss', 'loss of each step', losses, ref.loss);
   for (const name of NAMES) {

@@ -12,7 +12,7 @@ import { dense } from '../../../lib/network/dense';
 import { sigmoid } from '../../../lib/network/activations';
 import { crossEntropy } from '../../../lib/network/loss';
 import { buildMLP } from '../../../lib/network/models';
-import { mlpConfig } from '../../helpers';
+import { mlpSpec } from '../../helpers';
 
 /** Largest |a - b| relative to the largest |b|: float32 products of different summation order. */
 function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -96,7 +96,7 @@ describe('OpenBLAS matrix products on the wasm backend', () => {
 
   it('gives a whole 784-128x7-10 training step the same gradients as the stock kernels', (t) => {
     if (!available) return t.skip('nblas is not installed here');
-    const model = buildMLP(mlpConfig({ seed: 3 }));
+    const model = buildMLP(mlpSpec({ seed: 3 }));
     try {
       const step = () => {
         const x = tf.randomUniform([256, 784], 0, 1, 'float32', 11) as tf.Tensor2D;

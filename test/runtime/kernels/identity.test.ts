@@ -9,9 +9,9 @@ import { initBackend } from '../../../lib/runtime/backend';
 import { disableSharedIdentity, enableSharedIdentity } from '../../../lib/runtime/kernels/identity';
 import { buildMLP } from '../../../lib/network/models';
 import { Split } from '../../../lib/dataset/fashionmnist';
-import { runTrainingSteps } from '../../../lib/training/train';
+import { runBatches } from '../../../lib/training/train';
 import { OPTIMIZER_DEFAULTS } from '../../../lib/spec/spec';
-import { IMAGE_PIXELS, mlpConfig } from '../../helpers';
+import { IMAGE_PIXELS, mlpSpec } from '../../helpers';
 
 before(async () => {
   assert.equal(await initBackend(), 'wasm', 'these tests are about the wasm backend');
@@ -40,9 +40,9 @@ describe('shared Identity', () => {
     const losses = (shared: boolean, normalization: 'none' | 'batchnorm', kind: 'sgd' | 'adam') => {
       if (shared) enableSharedIdentity();
       else disableSharedIdentity();
-      const model = buildMLP(mlpConfig({ depth: 3, width: 32, normalization }));
+      const model = buildMLP(mlpSpec({ depth: 3, width: 32, normalization }));
       try {
-        return runTrainingSteps(model, split, batches, { optimizer: OPTIMIZER_DEFAULTS[kind], stats: true });
+        return runBatches(model, split, batches, { optimizer: OPTIMIZER_DEFAULTS[kind], stats: true });
       } finally {
         model.dispose();
       }
