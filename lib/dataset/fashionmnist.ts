@@ -17,10 +17,6 @@ export const PIXEL_MAX = 255;
 /** The smallest `limit`: 20 images leave 18 to train on and 2 to validate. */
 export const MIN_LIMIT = 20;
 export const NUM_CLASSES = 10;
-export const CLASS_NAMES = [
-  'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat',
-  'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
-] as const;
 
 const FILES = {
   trainImages: 'train-images-idx3-ubyte.gz',

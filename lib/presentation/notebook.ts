@@ -16,7 +16,6 @@ import { loadPlotly, progressBar, showHtml } from './display';
 import { escapeHtml, minuteStamp } from './html';
 import { frameHtml, resultsFrame } from './tables';
 import { EXPERIMENT_IDS, resolveSpec } from '../spec/experiments';
-import { History, buildModel } from '../runs/run';
 import { runSeeds } from '../runs/parallel';
 import { RunSet, Runs, seedList } from '../runs/seeds';
 import { RunSpecInput, checkInput } from '../spec/spec';
