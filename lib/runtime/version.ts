@@ -17,7 +17,7 @@ export function sourceHash(dir: string): string {
   return hash.digest('hex').slice(0, 16);
 }
 
-// Hashed as this module loads, with the rest of lib/ (about 3 ms): the version of the code this
+// Hashed as this module loads, with the rest of lib/: the version of the code this
 // process runs, even after a file is edited while it runs (a notebook's kernel, a test).
 const loaded = sourceHash(path.join(projectRoot(), 'lib'));
 

@@ -12,8 +12,8 @@ import { listenForStop } from './signals';
 
 /**
  * Worker processes to use: `requested`, else `VG_WORKERS`, else up to twice the cores available; never
- * more than `jobs`. Twice: 3 seeds of a 3-epoch run took 15.0 s in 3 processes on 2 cores against
- * 18.4 s in 2 (a second round for the third seed) and 20.6 s one after another.
+ * more than `jobs`. Twice: one more seed running beside the others beats a second round for it (the
+ * README's "Presets, seeds, backends" gives the timings).
  */
 export function workerCount(jobs: number, requested?: number): number {
   const fromEnv = process.env.VG_WORKERS;

@@ -11,13 +11,11 @@
  * their typical size how much of the gradient arrives. Under the mean-field assumptions the mean of σ_k²
  * is the product of the layers' χ, so the RMS singular value is the product of `predictedGradFactor`.
  *
- * s_l is the normalisation's scale, as in stats.ts: γ/√(σ²_B + ε) per unit for BatchNorm, 1/std(z) for
- * the whole-tensor normalisation, 1 without one. A normalisation's centring terms (the example's own
- * share of the batch's mean and variance) are left out: for one example's Jacobian they are O(1/batch),
- * 1/512 here. (`predictedGradFactor` leaves them out too; there, summed over a batch whose gradients
- * are alike, they are not that small: it runs 2–3 % per layer high for BatchNorm at initialisation,
- * whatever the batch size.) φ' is read off the outputs (σ' = h(1 − h), tanh' = 1 − h², ReLU' = [h > 0]),
- * as `predictedGradFactor` reads it.
+ * s_l and φ' are those of `predictedGradFactor` (derived in training/stats.ts): the normalisation's
+ * scale the model reports to its probe, φ' read off the outputs by the activation's table. A
+ * normalisation's centring terms (the example's own share of the batch's mean and variance) are left
+ * out: for one example's Jacobian they are O(1/batch), 1/512 here (for the batch-wide prediction
+ * stats.ts says what they cost).
  */
 import * as tf from '@tensorflow/tfjs';
 import { Matrix, SVD } from 'ml-matrix';

@@ -1,8 +1,9 @@
 /**
  * Matrix products on the wasm backend through OpenBLAS, the BLAS PyTorch's Debian build uses.
  *
- * tfjs's wasm backend multiplies matrices with XNNPACK in 128-bit WebAssembly SIMD (~25 GFLOP/s
- * here, and a naive path whenever a transpose is asked for — every backward pass of a dense layer).
+ * tfjs's wasm backend multiplies matrices with XNNPACK in 128-bit WebAssembly SIMD (far below BLAS,
+ * see the README's "Speed"), and takes a naive path whenever a transpose is asked for — every backward
+ * pass of a dense layer.
  * Where the optional npm package `nblas` (CBLAS bindings, compiled at install against the system's
  * BLAS) is present, this module replaces the wasm backend's `BatchMatMul` kernel by one that hands
  * the very same float32 buffers on the wasm heap to `cblas_sgemm`, transposes included. Same op,
