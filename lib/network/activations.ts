@@ -14,7 +14,6 @@ import { fusedReluBackward, fusedSigmoidBackward } from '../runtime/kernels/elem
 import { SlopeCoefficients, countOutside, slopeFromOutput } from '../runtime/kernels/reductions';
 
 export type Activation = 'sigmoid' | 'relu' | 'tanh';
-export const ACTIVATIONS: readonly Activation[] = ['sigmoid', 'relu', 'tanh'];
 export const SATURATION_MARGIN = 0.01;
 
 /**
@@ -95,6 +94,9 @@ export const ACTIVATION_KINDS: Record<Activation, ActivationKind> = {
     outOfAction: { kind: 'saturated', lo: -(1 - SATURATION_MARGIN), hi: 1 - SATURATION_MARGIN, zEdge: Math.atanh(1 - SATURATION_MARGIN) },
   },
 };
+
+/** The activations a spec may name, in the table's order. */
+export const ACTIVATIONS = Object.keys(ACTIVATION_KINDS) as readonly Activation[];
 
 /** The hidden layers' activation of `kind` applied to `z` (its op in `ACTIVATION_KINDS`). */
 export function activate(kind: Activation, z: tf.Tensor): tf.Tensor {
