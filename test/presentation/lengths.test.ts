@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { atStudyLength, plotBothLengths, plotStudyOverview } from '../../lib/presentation/lengths';
 import { BASELINE_COLOR } from '../../lib/presentation/plots';
-import { RunSetSummary, summarizeRuns } from '../../lib/presentation/summary';
+import { RunSetSummary, runSetSummary } from '../../lib/presentation/summary';
 import { JudgedRunSet, judgeLengths } from '../../lib/presentation/verdicts';
 import { RunSet } from '../../lib/runs/seeds';
 import { StudyRuns } from '../../lib/runs/study';
@@ -99,8 +99,8 @@ describe('plotBothLengths', () => {
 
 describe('plotStudyOverview', () => {
   const judged = (set: RunSet, long: RunSet): RunSetSummary & Partial<JudgedRunSet> => {
-    const s = summarizeRuns(set);
-    const l = summarizeRuns(long);
+    const s = runSetSummary(set);
+    const l = runSetSummary(long);
     return { ...s, study: { provenance: 'p', perSeed: l.perSeed }, verdict: judgeLengths(s.perSeed, l.perSeed) };
   };
 
