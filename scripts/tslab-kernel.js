@@ -24,6 +24,14 @@
 //    threw again, and the tfjs wasm glue (which rethrows unhandled rejections) killed the kernel with
 //    its own stack trace in place of the cell's error.
 // 5. JupyterLab's history requests get an empty history (below) instead of a warning in a cell.
+// 6. tslab compiles cells with TypeScript's watch program, through a timer of its own that holds one
+//    callback at a time and throws "Unexpected pending rebuildTimer" when asked for a second. The
+//    watch program asks for two kinds: a program update (a watched file changed) and, when a folder
+//    that held a failed module lookup changes, a re-check of those lookups. A lib/ file saved while a
+//    notebook's kernel was open (an editor's save-by-rename, a `git pull`) could ask for both, and the
+//    throw, in a file-watch callback, killed the kernel. Here the re-check runs on a real timer of its
+//    own; it only marks lookups to redo and schedules a program update, which tslab's timer then holds
+//    alone, and the next cell compiles against the files as they are now (as tslab intends).
 // `scripts/setup.sh` registers this file as the kernel's binary; its arguments are tslab's.
 'use strict';
 const fs = require('fs');
@@ -145,5 +153,29 @@ ZmqServer.prototype.handleShellMessage = async function (sock, ...frames) {
   reply.signAndSend(this.connInfo.key, sock);
   this.publishStatus('idle', msg);
 };
+
+// tslab's converter builds its compiler system as Object.create(ts.sys) and assigns its own setTimeout
+// and clearTimeout to it: accessors on ts.sys catch those assignments and route the failed-lookup
+// re-check (TypeScript's function invalidateResolutionsOfFailedLookup) to a real timer.
+const ts = require(require.resolve('@tslab/typescript-for-tslab', { paths: [tslabDir] }));
+const realTimers = new WeakSet();
+const ownTimer = (callback) => callback.name === 'invalidateResolutionsOfFailedLookup';
+function routeTimers(name, wrap) {
+  const original = ts.sys[name];
+  Object.defineProperty(ts.sys, name, {
+    configurable: true,
+    get: () => original,
+    set(tslabs) {
+      Object.defineProperty(this, name, { value: wrap(tslabs), writable: true, configurable: true, enumerable: true });
+    },
+  });
+}
+routeTimers('setTimeout', (tslabs) => (callback, ms, ...args) => {
+  if (!ownTimer(callback)) return tslabs(callback, ms, ...args);
+  const timer = setTimeout(callback, ms, ...args);
+  realTimers.add(timer);
+  return timer;
+});
+routeTimers('clearTimeout', (tslabs) => (timer) => (realTimers.has(timer) ? clearTimeout(timer) : tslabs(timer)));
 
 require(path.join(tslabDir, 'dist', 'main.js')).main();

@@ -127,7 +127,11 @@ export function serveJobs<J, R, P>(work: (job: J, report: (p: P) => void, stoppi
       stop = true;
       return;
     }
-    const send = (m: FromWorker<R, P>) => process.send?.(m);
+    // A parent that is gone (a kernel that died) cannot be answered: a failed send ends the worker
+    // quietly, as the disconnect it precedes would (without a callback it threw EPIPE, uncaught).
+    const send = (m: FromWorker<R, P>) => {
+      if (process.connected) process.send?.(m, undefined, undefined, (e) => e && process.exit(0));
+    };
     work(msg.job, (progress) => send({ type: 'progress', index: msg.index, progress }), () => stop).then(
       (result) => send({ type: 'done', index: msg.index, result }),
       (e: Error) => send({ type: 'failed', index: msg.index, message: e.message }),

@@ -4,6 +4,8 @@
  * cell's remaining outputs, its error and its "idle" status, so Jupyter shows it running forever.
  * And it always starts: tslab alone goes deaf when a request arrives while its sockets are still
  * binding (zeromq's "Socket is blocked by a bind"), which a loaded machine makes happen now and then.
+ * And a library file saved while it is open (by an editor's rename, a `git pull`) never breaks it:
+ * tslab alone fails every later cell with "Unexpected pending rebuildTimer", or dies of it.
  */
 import assert from 'node:assert/strict';
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -70,6 +72,38 @@ describe('tslab kernel > the history request JupyterLab sends', () => {
     const res = historyRequest(plainTslab(), 'plain');
     // If this fails, tslab answers history requests itself and the launcher's answer can go.
     assert.equal(res.reply, null);
+  });
+});
+
+interface EditedCell { text: string | null; status: string | null; errors: string[] }
+
+/** lib_edits.py in a fresh folder holding m.ts: the cells' results, and whether the kernel lived. */
+function libEdits(jupyterPath: string, name: string): { cells: Record<'first' | 'missing' | 'edited' | 'added', EditedCell>; alive: boolean } {
+  const folder = fs.mkdtempSync(path.join(tmp, `edits-${name}-`));
+  fs.writeFileSync(path.join(folder, 'm.ts'), 'export const x = 1;\n');
+  const out = path.join(tmp, `edits-${name}.json`);
+  const r = spawnSync(findPython(), [path.join(__dirname, 'lib_edits.py'), 'tslab', folder, out], {
+    cwd: tmp, env: { ...process.env, JUPYTER_PATH: jupyterPath }, encoding: 'utf8', timeout: 3 * 60 * 1000,
+  });
+  assert.equal(r.status, 0, r.stderr.slice(-3000));
+  return JSON.parse(fs.readFileSync(out, 'utf8'));
+}
+
+describe('tslab kernel > library files saved while it is open', () => {
+  it('compiles the next cell against the edited file and a module added since, and lives', () => {
+    const { cells, alive } = libEdits(kernelDir, 'launcher');
+    assert.equal(cells.first.text, '1\n');
+    assert.match(cells.missing.errors.join(''), /Cannot find module '\.\/later'/, 'a lookup that fails, which TypeScript then watches for');
+    assert.deepEqual([cells.edited.status, cells.edited.text, cells.edited.errors], ['ok', '3\n', []], 'm.ts as saved last');
+    assert.deepEqual([cells.added.status, cells.added.text], ['ok', 'later\n'], 'the module created since');
+    assert.equal(alive, true);
+  });
+
+  it('tslab as published fails every cell after such saves ("Unexpected pending rebuildTimer", the defect the launcher works around)', () => {
+    const { cells } = libEdits(plainTslab(), 'plain');
+    assert.equal(cells.first.text, '1\n');
+    assert.match(cells.edited.errors.join(''), /Unexpected pending rebuildTimer/);
+    assert.notEqual(cells.added.status, 'ok');
   });
 });
 

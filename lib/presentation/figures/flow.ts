@@ -6,7 +6,7 @@
 import { EpochSpread, Runs, summarizeSeeds } from '../../runs/seeds';
 import { LayerMetric } from '../../training/stats';
 import {
-  Figure, PREDICTION_MARKER, ProfileSeries, Trace, baseLayout, centre, chainedPrediction, epochAxis, isBaseline, layerAxis, layerCategories, panelTitles, panels, profile,
+  Figure, PREDICTION_MARKER, ProfileSeries, baseLayout, centre, chainedPrediction, epochAxis, isBaseline, layerAxis, layerCategories, panelTitles, panels, profile,
   runColors, runLabels, seedBand, seedNote,
 } from '../plots';
 
