@@ -5,7 +5,7 @@
  */
 import { RunSet, Runs, seedRuns, spreadOf, summarizeSeeds } from '../runs/seeds';
 import { StudyRuns } from '../runs/study';
-import { BASELINE_COLOR, Figure, LEGEND_BELOW, Trace, colorFor, runColors, runLabels, topMargin } from './plots';
+import { BASELINE_COLOR, Figure, LEGEND_BELOW, Trace, colorFor, lossAxis, runColors, runLabels, topMargin } from './plots';
 import { RunSetSummary } from './summary';
 import { JudgedRunSet } from './verdicts';
 import { LEARNED_ACCURACY } from './summary';
@@ -42,7 +42,7 @@ function stageLength(set: RunSet | undefined): number | null {
 }
 
 /**
- * Validation accuracy (left) and training loss (right, log axis) over the study's length: for each run
+ * Validation accuracy (left) and training loss (right, on a log axis where it spans a decade) over the study's length: for each run
  * its study-length twin as the mean over seeds with a min–max band, and the live run's epochs drawn on
  * top as markers over the same epochs. Dashed: 50 %, the accuracy from which a run counts as learned;
  * dotted: the live run's length.
@@ -115,7 +115,7 @@ export function plotBothLengths(runs: Runs[], study: StudyRuns | undefined): Fig
       xaxis: { domain: [0, 0.46], anchor: 'y', title: { text: stageLines.size ? 'epoch (all stages)' : 'epoch' } },
       yaxis: { anchor: 'x', title: { text: 'validation accuracy (%)' }, range: [0, 100] },
       xaxis2: { domain: [0.56, 1], anchor: 'y2', title: { text: stageLines.size ? 'epoch (all stages)' : 'epoch' } },
-      yaxis2: { anchor: 'x2', type: 'log', dtick: 'D2', title: { text: 'training loss (log scale)' } },
+      yaxis2: lossAxis(data.filter((t) => t.yaxis === 'y2' && t.name).flatMap((t) => t.y as Array<number | null>), { anchor: 'x2' }, 'training loss'),
     },
   };
 }

@@ -196,12 +196,11 @@ export function baseLayout(title: string, extra: Record<string, unknown> = {}, n
  * A loss axis: logarithmic where the values drawn on it span a decade or more (N(0, 10²) starts near 100
  * where the others sit near 2.3, and a linear axis flattened every other run), linear otherwise.
  */
-export function lossAxis(values: Array<number | null>, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function lossAxis(values: Array<number | null>, extra: Record<string, unknown> = {}, name = 'cross-entropy loss'): Record<string, unknown> {
   const positive = values.filter((v): v is number => v !== null && v > 0);
   const log = positive.length > 0 && Math.max(...positive) / Math.min(...positive) >= 10;
-  return log
-    ? { type: 'log', dtick: 'D2', title: { text: 'cross-entropy loss (log scale)' }, ...extra }
-    : { title: { text: 'cross-entropy loss' }, ...extra };
+  // 'D2': ticks at 1, 2 and 5 times each power of ten, labelled, where a log axis spans a decade or more
+  return log ? { type: 'log', dtick: 'D2', title: { text: `${name} (log scale)` }, ...extra } : { title: { text: name }, ...extra };
 }
 
 /** An epoch axis with whole-number ticks. */
