@@ -14,7 +14,7 @@ import { Runs, geometricMean, seedRuns } from '../runs/seeds';
 import { StudyRuns } from '../runs/study';
 import { describeChanges } from '../spec/spec';
 import { gradFactors, gradientRatio, isHidden, log10 } from '../theory/ratios';
-import { meanOf, overSeeds, pct, pow10, sentence, share, shareCell } from './format';
+import { meanOf, overSeeds, pct, sci, sentence, share, shareCell } from './format';
 import { atStudyLength } from './lengths';
 import { RunSetSummary, RunSummary, runSummary, runSetSummary } from './summary';
 import { GRADIENT_WORDS, JudgedRunSet, LEARNED_PCT, SIGNAL_WORDS, confounds, flowVerdict, judgeLengths } from './verdicts';
@@ -129,23 +129,28 @@ export function concludeRemedy(baseline: Runs, remedy: Runs, study?: StudyRuns, 
   ].join('\n');
 }
 
-/** Every number of the comparison, as markdown bullets: the baseline and the remedy over their seeds. */
+/**
+ * Every number of the comparison, as markdown bullets: the baseline and the remedy over their seeds, in
+ * the formats the rest of the block uses (shares for what reaches a layer, a whole power of ten for a
+ * step's size, accuracy in %).
+ */
 function fullNumbers(bs: RunSummary[], rs: RunSummary[], relu: boolean): string {
   const b = bs[0];
   const r = rs[0];
-  const log = (runs: RunSummary[], f: NumberField) => overSeeds(field(runs, f), pow10);
+  const shares = (runs: RunSummary[], f: NumberField) => overSeeds(field(runs, f), shareCell);
+  const steps = (runs: RunSummary[], f: NumberField) => overSeeds(field(runs, f), sci);
   const pc = (runs: RunSummary[], f: NumberField) => overSeeds(field(runs, f), pct);
   const depth = (x: RunSummary) => (b.depthLast !== r.depthLast ? ` (${x.depthLast} hidden layers)` : '');
-  const pair = (f: NumberField, at: string) => `${at} ${log(bs, f)} in the baseline${depth(b)} and ${log(rs, f)} with ${r.label}${depth(r)}`;
+  const pair = (f: NumberField, at: string) => `${at} ${shares(bs, f)} in the baseline${depth(b)} and ${shares(rs, f)} with ${r.label}${depth(r)}`;
   const lines: string[] = [];
   if (rs.length > 1 || bs.length > 1) lines.push(`Over ${rs.length} seeds (${rs.map((x) => x.seed).join(', ')}): each number is the mean, with the range over seeds in brackets where it differs.`);
   lines.push(
-    `The gradient that flows (RMS dL/dh), layer 1 over the last hidden layer: ${pair('gradientRatioInit', 'at initialisation')}; ` +
+    `The gradient that flows (RMS dL/dh) at layer 1, as a share of the last hidden layer's: ${pair('gradientRatioInit', 'at initialisation')}; ` +
       `${pair('gradientRatioLast', `at the last epoch (${b.epochs} and ${r.epochs})`)}.`,
-    `The signal going forward (spread of a unit's output across images), last hidden layer over layer 1: ` +
+    `The signal going forward (spread of a unit's output across images) at the last hidden layer, as a share of layer 1's: ` +
       `${pair('signalRatioInit', 'at initialisation')}; ${pair('signalRatioLast', 'at the last epoch')}.`,
-    `What the first weights get (mean |dL/dW|, layer 1 over the output layer, epoch 1): ${log(bs, 'weightGradRatioFirst')} in the baseline and ` +
-      `${log(rs, 'weightGradRatioFirst')} with ${r.label}. dL/dW = hᵀ·δ also carries the layer's input, so it mixes the forward signal into the gradient's figure.`,
+    `What the first weights get (mean |dL/dW| at layer 1, as a share of the output layer's, epoch 1): ${shares(bs, 'weightGradRatioFirst')} in the baseline and ` +
+      `${shares(rs, 'weightGradRatioFirst')} with ${r.label}. dL/dW = hᵀ·δ also carries the layer's input, so it mixes the forward signal into the gradient's figure.`,
   );
   if ([...bs, ...rs].some((x) => (x.saturationFirst ?? 0) > 0.05)) {
     lines.push(
@@ -157,8 +162,8 @@ function fullNumbers(bs: RunSummary[], rs: RunSummary[], relu: boolean): string 
     );
   }
   lines.push(
-    `Layer 1's weights move by ${log(bs, 'updateRatioLast')} of their spread per step in the baseline and by ` +
-      `${log(rs, 'updateRatioLast')} with ${r.label} (rule of thumb: about 10⁻³).`,
+    `Layer 1's weights move by ${steps(bs, 'updateRatioLast')} of their size per step in the baseline and by ` +
+      `${steps(rs, 'updateRatioLast')} with ${r.label} (rule of thumb: about 10⁻³).`,
     `Validation accuracy at the end: ${pc(bs, 'finalValAcc')} for the baseline, ${pc(rs, 'finalValAcc')} with ${r.label} ` +
       `(best ${pc(rs, 'bestValAcc')}${rs.length === 1 ? ` at epoch ${r.bestEpoch}` : ''}; chance is 10 %).`,
   );
@@ -198,9 +203,9 @@ function describeOne(h: History, epochIndex?: number): string {
   if (!flow) return `${h.label}: too few hidden layers with a gradient ${when} to describe its flow.`;
   const { top, bottom, decades, perLayer } = flow;
   return (
-    `${h.label}, ${when}: RMS dL/dh is ${top.activationGradRms!.toExponential(1)} at ${top.name} and ` +
-    `${bottom.activationGradRms!.toExponential(1)} at ${bottom.name}, ${pow10(decades)} of it: on average the gradient is ` +
-    `multiplied by ${pow10(perLayer)} ≈ ${Math.pow(10, perLayer).toPrecision(2)} at each layer it crosses.`
+    `${h.label}, ${when}: RMS dL/dh is ${sci(log10(top.activationGradRms))} at ${top.name} and ` +
+    `${sci(log10(bottom.activationGradRms))} at ${bottom.name}, ${share(decades)} it: on average the gradient is ` +
+    `multiplied by ${Math.pow(10, perLayer).toPrecision(2)} at each layer it crosses.`
   );
 }
 

@@ -7,12 +7,6 @@
 import { spreadOf } from '../runs/seeds';
 import { superscript } from './html';
 
-/** 10^x with one decimal of the exponent, e.g. 10⁻⁶·² (Unicode: readable in an untrusted notebook and in text/plain). */
-export function pow10(x: number | null): string {
-  // + 0 turns the "-0.0" that a small negative exponent rounds to into "0.0"
-  return x === null ? 'n/a' : `10${superscript((Number(x.toFixed(1)) + 0).toFixed(1))}`;
-}
-
 /** A fraction as a percentage with one decimal: 0.8403 → "84.0 %". */
 export function pct(x: number | null): string {
   return x === null ? 'n/a' : `${(x * 100).toFixed(1)} %`;

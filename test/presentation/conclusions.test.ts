@@ -48,11 +48,13 @@ describe('concludeRemedy', () => {
     assert.equal(p.bullets.length, 5, 'no saturation sentence at 2 % saturation');
     assert.equal(
       p.bullets[0],
-      '- The gradient that flows (RMS dL/dh), layer 1 over the last hidden layer: at initialisation 10⁻⁵·⁰ in the baseline and ' +
-        '10⁻⁰·⁷ with ReLU; at the last epoch (3 and 3) 10⁻⁶·⁰ in the baseline and 10⁻¹·⁰ with ReLU.',
+      // 10⁻⁵ = 1/100,000; 10⁻⁰·⁷ = 0.1995; 10⁻⁶ = 1/1,000,000; 10⁻¹ = 1/10
+      "- The gradient that flows (RMS dL/dh) at layer 1, as a share of the last hidden layer's: at initialisation 1/100,000 in the baseline and " +
+        '0.20 with ReLU; at the last epoch (3 and 3) 1/1,000,000 in the baseline and 1/10 with ReLU.',
     );
-    assert.match(p.bullets[2], /^- What the first weights get \(mean \|dL\/dW\|, layer 1 over the output layer, epoch 1\): 10⁻⁶·² in the baseline and 10⁻⁰·⁷ with ReLU\./);
-    assert.equal(p.bullets[3], "- Layer 1's weights move by 10⁻⁵·⁵ of their spread per step in the baseline and by 10⁻²·⁷ with ReLU (rule of thumb: about 10⁻³).");
+    assert.match(p.bullets[2], /^- What the first weights get \(mean \|dL\/dW\| at layer 1, as a share of the output layer's, epoch 1\): 1\/1,600,000 in the baseline and 0\.20 with ReLU\./);
+    // 10⁻⁵·⁵ = 3.2×10⁻⁶ and 10⁻²·⁷ = 2.0×10⁻³, as the verdict writes a step's size
+    assert.equal(p.bullets[3], "- Layer 1's weights move by 3×10⁻⁶ of their size per step in the baseline and by 2×10⁻³ with ReLU (rule of thumb: about 10⁻³).");
     assert.equal(p.bullets[4], '- Validation accuracy at the end: 10.0 % for the baseline, 80.0 % with ReLU (best 80.0 % at epoch 3; chance is 10 %).');
     // a sentence starts with a capital (or a symbol such as dL/dW), at a line's start and after a full stop
     const lower = p.lines.map((l) => l.replace(/^(- |\*\*Verdict: [a-z ]+\.\*\* )/, '')).filter((l) => /(^|[.!?] )(?!dL)[a-z]/.test(l));
@@ -148,13 +150,14 @@ describe('describeGradientFlow', () => {
     // epoch 2: 1e-4 at hidden3, 1e-6 at hidden1: -2 decades over 2 crossings, 0.10 per layer (the output layer left out)
     assert.equal(
       describeGradientFlow(h, 1),
-      'baseline (sigmoid), epoch 2: RMS dL/dh is 1.0e-4 at hidden3 and 1.0e-6 at hidden1, 10⁻²·⁰ of it: ' +
-        'on average the gradient is multiplied by 10⁻¹·⁰ ≈ 0.10 at each layer it crosses.',
+      'baseline (sigmoid), epoch 2: RMS dL/dh is 10⁻⁴ at hidden3 and 10⁻⁶ at hidden1, 1/100 of it: ' +
+        'on average the gradient is multiplied by 0.10 at each layer it crosses.',
     );
     // no atInit: the first epoch. log10(3e-7 / 2e-3) = -3.8239 decades; / 2 = -1.9119 per layer; 10^-1.9119 = 0.0122
-    assert.match(describeGradientFlow(h), /^baseline \(sigmoid\), epoch 1: .*10⁻³·⁸ of it: .*10⁻¹·⁹ ≈ 0\.012 at each/);
+    // 3e-7 / 2e-3 = 1/6,667 → 1/6,700
+    assert.match(describeGradientFlow(h), /^baseline \(sigmoid\), epoch 1: RMS dL\/dh is 2×10⁻³ at hidden3 and 3×10⁻⁷ at hidden1, 1\/6,700 of it: .*by 0\.012 at each/);
     h.atInit = { layers: LAYERS.map((n, li) => fakeLayer(n, { activationGradRms: [1e-3, 1e-2, 1e-1, 1][li] })) };
-    assert.match(describeGradientFlow(h), /^baseline \(sigmoid\), at initialisation: RMS dL\/dh is 1\.0e-1 at hidden3 and 1\.0e-3 at hidden1/);
+    assert.match(describeGradientFlow(h), /^baseline \(sigmoid\), at initialisation: RMS dL\/dh is 10⁻¹ at hidden3 and 10⁻³ at hidden1/);
   });
 
   test('too few hidden layers with a gradient: said so', () => {

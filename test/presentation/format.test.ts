@@ -1,15 +1,8 @@
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { overSeeds, pct, pow10, sci, sentence, share, shareCell } from '../../lib/presentation/format';
+import { overSeeds, pct, sci, sentence, share, shareCell } from '../../lib/presentation/format';
 
 describe('number formats', () => {
-  test('pow10 writes one decimal of the exponent', () => {
-    assert.equal(pow10(-6.2007), '10⁻⁶·²');
-    assert.equal(pow10(3), '10³·⁰');
-    assert.equal(pow10(null), 'n/a');
-    assert.equal(pow10(-0.04), '10⁰·⁰', 'no minus sign on a zero');
-  });
-
   test('share: a fraction 1/N below a tenth (two significant digits), a decimal up to 1, "times" above', () => {
     assert.equal(share(Math.log10(1 / 131826)), '1/130,000 of');
     assert.equal(share(-1), '1/10 of');
