@@ -13,32 +13,42 @@ before(async () => {
 });
 
 /**
- * The largest relative difference between two runs' first `epochs` epochs, over every number the study
- * file keeps (losses, accuracies, the per-layer headline quantities), and where it is.
+ * The largest difference between two runs' first `epochs` epochs, over every number the study file
+ * keeps: relative for the losses and the per-layer headline quantities, absolute for the accuracies
+ * (a share of images); and where it is.
  */
-function largestGap(a: History, b: History, epochs: number): { gap: number; where: string } {
-  let worst = { gap: 0, where: 'nowhere' };
+function largestGaps(a: History, b: History, epochs: number): { gap: number; where: string; accuracy: number; accuracyWhere: string } {
+  let worst = { gap: 0, where: 'nowhere', accuracy: 0, accuracyWhere: 'nowhere' };
   const see = (x: number | null, y: number | null, where: string) => {
     if (x === null && y === null) return;
     const gap = x === null || y === null ? Infinity : Math.abs(x - y) / Math.max(Math.abs(x), Math.abs(y), 1e-30);
-    if (gap > worst.gap) worst = { gap, where: `${where}: ${x} against ${y}` };
+    if (gap > worst.gap) worst = { ...worst, gap, where: `${where}: ${x} against ${y}` };
   };
   for (let i = 0; i < epochs; i++) {
     const [ea, eb] = [a.epochs[i], b.epochs[i]];
-    for (const k of ['trainLoss', 'trainAcc', 'valLoss', 'valAcc'] as const) see(ea[k], eb[k], `epoch ${i + 1} ${k}`);
+    for (const k of ['trainLoss', 'valLoss'] as const) see(ea[k], eb[k], `epoch ${i + 1} ${k}`);
+    for (const k of ['trainAcc', 'valAcc'] as const) {
+      const d = Math.abs(ea[k] - eb[k]);
+      if (d > worst.accuracy) worst = { ...worst, accuracy: d, accuracyWhere: `epoch ${i + 1} ${k}: ${ea[k]} against ${eb[k]}` };
+    }
     ea.layers.forEach((l, j) => { for (const m of STUDY_METRICS) see(l[m], eb.layers[j][m], `epoch ${i + 1} ${l.name} ${m}`); });
   }
   return worst;
 }
 
 /**
- * Re-trained now, the first epochs must match the file. The file keeps 4 significant digits, so two
- * bit-identical trainings differ by at most half a unit of the 4th digit, a relative 5×10⁻⁴ (measured on
- * the same backend: 0, every number equal once rounded). A change to the numerics moves them by far more:
- * another seed, or one more step of any kind, changes the first epoch's numbers by 10⁻² and up (asserted
- * below), so the test fails until the file is written again with `npm run study-runs`.
+ * Re-trained now, the first epochs must match the file. On the machine and BLAS kernels that wrote it,
+ * every kept number comes out equal (gap 0, measured for every experiment). Another CPU's OpenBLAS
+ * kernels sum in another order; forced here with OPENBLAS_CORETYPE=Nehalem (SSE only), these runs'
+ * first two epochs moved by at most 6.5×10⁻⁴ relative (BatchNorm's validation loss; the SGD sigmoid
+ * runs not at all once rounded) and 5×10⁻⁴ in accuracy (3 of 6,000 images). So: 10⁻³ relative, one
+ * unit of the 4th significant digit the file keeps, and 10⁻³ of accuracy (6 images). The runs whose
+ * first steps amplify rounding (Adam without normalisation, N(0, 10²), gradient normalisation: 20–40 %
+ * under Nehalem) are left out; a change to the numerics moves these by far more (another seed: 10⁻²
+ * and up, asserted below), so the test fails until the file is written again with `npm run study-runs`.
  */
 const TOLERANCE = 1e-3;
+const ACCURACY_TOLERANCE = 1e-3;
 
 describe('the committed study runs (data/study-runs.json)', { skip: hasRealData ? false : `${REAL_DATA_DIR} is absent` }, () => {
   const file = readStudyFile();
@@ -53,18 +63,20 @@ describe('the committed study runs (data/study-runs.json)', { skip: hasRealData 
     assert.ok(fs.statSync(studyFilePath()).size < 5e6, 'a few MB at most');
   });
 
-  for (const [id, seed] of [['baseline', 0], ['custom-norm', 1], ['adam', 2]] as const) {
+  for (const [id, seed] of [['baseline', 0], ['custom-norm', 1], ['batchnorm', 0], ['skip', 2]] as const) {
     test(`${id}, seed ${seed}: two epochs trained now reproduce the stored ones`, async (t) => {
       const stored = file.runs.find((h) => h.experiment === id && h.seed === seed);
       assert.ok(stored, `${id} seed ${seed} is in the file`);
       const now = compactHistory(await runSpec(resolveSpec({ from: id, schedule: { epochs: 2 } }, { preset: file.meta.preset, seed })));
-      const { gap, where } = largestGap(now, stored, 2);
-      t.diagnostic(`largest relative gap ${gap.toExponential(1)} (${where})`);
-      assert.ok(gap <= TOLERANCE, `the numerics changed since the study runs were written (largest gap ${where}): run \`npm run study-runs\` to write them again`);
+      const gaps = largestGaps(now, stored, 2);
+      t.diagnostic(`largest relative gap ${gaps.gap.toExponential(1)} (${gaps.where}); accuracy ${gaps.accuracy.toExponential(1)} (${gaps.accuracyWhere})`);
+      const again = 'run `npm run study-runs` to write them again';
+      assert.ok(gaps.gap <= TOLERANCE, `the numerics changed since the study runs were written (largest gap ${gaps.where}): ${again}`);
+      assert.ok(gaps.accuracy <= ACCURACY_TOLERANCE, `the numerics changed since the study runs were written (${gaps.accuracyWhere}): ${again}`);
       if (id === 'baseline') {
         // the guard can fail: the next seed's stored run is far from this one
         const other = file.runs.find((h) => h.experiment === id && h.seed === seed + 1)!;
-        assert.ok(largestGap(now, other, 2).gap > 10 * TOLERANCE, 'another seed differs by more than the tolerance');
+        assert.ok(largestGaps(now, other, 2).gap > 10 * TOLERANCE, 'another seed differs by more than the tolerance');
       }
     });
   }
