@@ -4,18 +4,19 @@ usage: python3 kernel_messages.py KERNEL_NAME COUNT SECONDS OUT.json   (JUPYTER_
 Runs a cell that shows COUNT displays and COUNT prints in a row, then `1 + 1`, and writes what came
 back within SECONDS: how many of each output arrived, whether each cell went idle and its reply's status.
 """
-import json
 import sys
 import time
 
-from jupyter_client.manager import start_new_kernel
+from kernel_session import kernel_session
 
 
 def main():
     name, count, seconds, out = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
-    km, kc = start_new_kernel(kernel_name=name, startup_timeout=120)
-    result = {}
+    with kernel_session(name, out) as (_, kc, result):
+        many_outputs(kc, result, count, seconds)
 
+
+def many_outputs(kc, result, count, seconds):
     def run(key, code, timeout):
         msg_id = kc.execute(code)
         seen = {"display_data": 0, "stream": 0, "idle": False, "status": None}
@@ -45,14 +46,8 @@ def main():
                 break
         result[key] = seen
 
-    try:
-        run("many", f'import * as tslab from "tslab";\nfor (let i = 0; i < {count}; i++) {{ tslab.display.text(`figure ${{i}}`); console.log(`line ${{i}}`); }}', seconds)
-        run("after", "1 + 1", 15)
-    finally:
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
-    with open(out, "w", encoding="utf-8") as f:
-        json.dump(result, f)
+    run("many", f'import * as tslab from "tslab";\nfor (let i = 0; i < {count}; i++) {{ tslab.display.text(`figure ${{i}}`); console.log(`line ${{i}}`); }}', seconds)
+    run("after", "1 + 1", 15)
 
 
 if __name__ == "__main__":

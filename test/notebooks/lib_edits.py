@@ -7,18 +7,21 @@ then m.ts rewritten and files created and renamed in the folder, twice; then m.t
 the new module imported. Writes, per cell, what it printed, its errors and its reply status, and whether the
 kernel was still alive at the end.
 """
-import json
 import os
 import sys
 import time
 
-from jupyter_client.manager import start_new_kernel
+from kernel_session import kernel_session
 
 
 def main():
     name, folder, out = sys.argv[1], sys.argv[2], sys.argv[3]
-    km, kc = start_new_kernel(kernel_name=name, startup_timeout=120, cwd=folder)
-    result = {"cells": {}, "alive": None}
+    with kernel_session(name, out, cwd=folder) as (km, kc, result):
+        edit_while_open(km, kc, result, folder)
+
+
+def edit_while_open(km, kc, result, folder):
+    result["cells"] = {}
 
     def run(key, code, timeout=60):
         msg_id = kc.execute(code)
@@ -56,23 +59,17 @@ def main():
             f.write(text)
         os.replace(tmp, os.path.join(folder, file))
 
-    try:
-        run("first", "import { x } from './m';\nconsole.log(x);")
-        run("missing", "import { y } from './later';\nconsole.log(y);")
-        for value in (2, 3):
-            save_by_rename("m.ts", f"export const x = {value};\n")
-            save_by_rename(f"other{value}.ts", "export const z = 0;\n")
-            time.sleep(1.5)
-        save_by_rename("later.ts", "export const y = 'later';\n")
+    run("first", "import { x } from './m';\nconsole.log(x);")
+    run("missing", "import { y } from './later';\nconsole.log(y);")
+    for value in (2, 3):
+        save_by_rename("m.ts", f"export const x = {value};\n")
+        save_by_rename(f"other{value}.ts", "export const z = 0;\n")
         time.sleep(1.5)
-        run("edited", "import { x as x2 } from './m';\nconsole.log(x2);")
-        run("added", "import { y as y2 } from './later';\nconsole.log(y2);")
-        result["alive"] = km.is_alive()
-    finally:
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
-    with open(out, "w", encoding="utf-8") as f:
-        json.dump(result, f)
+    save_by_rename("later.ts", "export const y = 'later';\n")
+    time.sleep(1.5)
+    run("edited", "import { x as x2 } from './m';\nconsole.log(x2);")
+    run("added", "import { y as y2 } from './later';\nconsole.log(y2);")
+    result["alive"] = km.is_alive()
 
 
 if __name__ == "__main__":
