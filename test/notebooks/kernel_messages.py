@@ -7,7 +7,7 @@ back within SECONDS: how many of each output arrived, whether each cell went idl
 import sys
 import time
 
-from kernel_session import kernel_session
+from kernel_session import kernel_session, reply_status
 
 
 def main():
@@ -36,14 +36,7 @@ def many_outputs(kc, result, count, seconds):
             elif kind == "status" and msg["content"]["execution_state"] == "idle":
                 seen["idle"] = True
                 break
-        while time.time() - started < timeout + 5:
-            try:
-                reply = kc.get_shell_msg(timeout=1)
-            except Exception:
-                continue
-            if reply["parent_header"].get("msg_id") == msg_id:
-                seen["status"] = reply["content"]["status"]
-                break
+        seen["status"] = reply_status(kc, msg_id, started + timeout + 5)
         result[key] = seen
 
     run("many", f'import * as tslab from "tslab";\nfor (let i = 0; i < {count}; i++) {{ tslab.display.text(`figure ${{i}}`); console.log(`line ${{i}}`); }}', seconds)

@@ -8,6 +8,7 @@ and on leaving shuts the kernel down and, unless the script failed, writes the d
 """
 import contextlib
 import json
+import time
 
 from jupyter_client.manager import start_new_kernel
 
@@ -23,3 +24,15 @@ def kernel_session(name, out, **start):
         km.shutdown_kernel(now=True)
     with open(out, "w", encoding="utf-8") as f:
         json.dump(result, f)
+
+
+def reply_status(kc, msg_id, until, alive=lambda: True):
+    """The status ("ok", "error", "abort") of the shell reply to `msg_id`, or None if none came by `until` (a time.time())."""
+    while time.time() < until and alive():
+        try:
+            reply = kc.get_shell_msg(timeout=1)
+        except Exception:
+            continue
+        if reply["parent_header"].get("msg_id") == msg_id:
+            return reply["content"]["status"]
+    return None

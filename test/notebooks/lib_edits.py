@@ -11,7 +11,7 @@ import os
 import sys
 import time
 
-from kernel_session import kernel_session
+from kernel_session import kernel_session, reply_status
 
 
 def main():
@@ -43,14 +43,7 @@ def edit_while_open(km, kc, result, folder):
                 seen["errors"].append(msg["content"]["text"])
             elif kind == "status" and msg["content"]["execution_state"] == "idle":
                 break
-        while time.time() - started < timeout + 5 and km.is_alive():
-            try:
-                reply = kc.get_shell_msg(timeout=1)
-            except Exception:
-                continue
-            if reply["parent_header"].get("msg_id") == msg_id:
-                seen["status"] = reply["content"]["status"]
-                break
+        seen["status"] = reply_status(kc, msg_id, started + timeout + 5, km.is_alive)
         result["cells"][key] = seen
 
     def save_by_rename(file, text):
