@@ -296,9 +296,63 @@ let figureCount = 0;
 export const FIGURE_JSON_DIGITS = 4;
 const rounded = (_key: string, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(FIGURE_JSON_DIGITS)) : v);
 
-/** The figure as it is saved into a notebook: its numbers to `FIGURE_JSON_DIGITS` significant digits. */
+/**
+ * Characters per line of a figure's title and of its subtitle (`<sup>`): what fits about 570 px of plot, the
+ * width a notebook's output gets at 900 px with JupyterLab's file browser open (Plotly does not wrap titles;
+ * longer ones ran off both sides).
+ */
+export const TITLE_CHARS = 55;
+export const SUBTITLE_CHARS = 85;
+
+/** Characters a reader sees of a title (its tags and entities left out). */
+const visibleLength = (html: string) => html.replace(/<[^>]*>/g, '').replace(/&[a-z#0-9]+;/gi, 'x').length;
+
+/** `html` broken at spaces into lines of at most `width` visible characters. */
+function wrapHtml(html: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const word of html.split(' ')) {
+    const last = lines.length - 1;
+    if (last >= 0 && visibleLength(lines[last]) + 1 + visibleLength(word) <= width) lines[last] += ` ${word}`;
+    else lines.push(word);
+  }
+  return lines;
+}
+
+/**
+ * A figure's title with its lines wrapped to `TITLE_CHARS` and its subtitle's to `SUBTITLE_CHARS`, and how
+ * many lines each part gained: the top margin grows by that many lines, so nothing above the plot moves
+ * onto it.
+ */
+export function fitTitle(text: string): { text: string; added: { title: number; subtitle: number } } {
+  const cut = text.indexOf('<sup>');
+  const head = cut < 0 ? text : text.slice(0, cut).replace(/<br>$/, '');
+  const sub = cut < 0 ? null : text.slice(cut + 5).replace(/<\/sup>$/, '');
+  const headLines = head.split('<br>');
+  const title = headLines.flatMap((l) => wrapHtml(l, TITLE_CHARS));
+  const subLines = sub === null ? [] : sub.split('<br>');
+  const subtitle = subLines.flatMap((l) => wrapHtml(l, SUBTITLE_CHARS));
+  return {
+    text: `${title.join('<br>')}${sub === null ? '' : `<br><sup>${subtitle.join('<br>')}</sup>`}`,
+    added: { title: title.length - headLines.length, subtitle: subtitle.length - subLines.length },
+  };
+}
+
+/**
+ * The figure as it is saved into a notebook: its numbers to `FIGURE_JSON_DIGITS` significant digits, its
+ * title fitted to a narrow notebook (`fitTitle`).
+ */
 export function figureJson(figure: Figure): { data: Trace[]; layout: Figure['layout']; config: Record<string, unknown> } {
-  return JSON.parse(JSON.stringify({ data: figure.data, layout: figure.layout, config: figure.config ?? {} }, rounded));
+  const fitted = fitTitle(figure.layout.title.text);
+  const grown = 22 * fitted.added.title + 15 * fitted.added.subtitle;
+  // Plotly's defaults: a top margin of 100 px, a height of 450 px
+  const margin = (figure.layout.margin ?? {}) as { t?: number };
+  const layout = grown === 0 ? figure.layout : {
+    ...figure.layout,
+    title: { ...figure.layout.title, text: fitted.text },
+    margin: { ...margin, t: (margin.t ?? 100) + grown },
+    height: ((figure.layout.height as number | undefined) ?? 450) + grown,
+  };
+  return JSON.parse(JSON.stringify({ data: figure.data, layout, config: figure.config ?? {} }, rounded));
 }
 
 /**
@@ -314,7 +368,7 @@ export function figureHtml(figure: Figure): string {
   const id = `vg-fig-${Date.now().toString(36)}-${++figureCount}`;
   const saved = figureJson(figure);
   const payload = escapeScript(JSON.stringify({ ...saved, config: { responsive: true, ...saved.config } }));
-  const height = (figure.layout.height as number | undefined) ?? 420;
+  const height = (saved.layout.height as number | undefined) ?? 420;
   return (
     `<div id="${id}" class="vg-figure" style="width:100%;height:${height}px"><p class="vg-untrusted">${UNTRUSTED_HINT}</p></div>\n` +
     `<script type="text/javascript">(function () {\n` +

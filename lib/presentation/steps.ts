@@ -70,7 +70,6 @@ export function plotFirstSteps(runs: Runs[]): Figure {
   const labels = runLabels(runs);
   const palette = runColors(runs);
   const domains: Array<[number, number]> = [[0, 0.28], [0.36, 0.64], [0.72, 1]];
-  const titles = ['RMS dL/dh', 'update:data ratio', 'loss of each step'];
   const data: Trace[] = [];
   curves.forEach((c, i) => {
     if (!c) return;
@@ -80,19 +79,20 @@ export function plotFirstSteps(runs: Runs[]): Figure {
       { name: hidden[0], dash: DASHES.first },
       ...(hidden.length > 1 ? [{ name: hidden[hidden.length - 1], dash: DASHES.last }] : []),
     ];
-    const line = (y: Array<number | null>, name: string, dash: string, panel: number, group: string, showlegend: boolean): Trace => ({
-      type: 'scatter', mode: 'lines', name, x, y, line: { color: palette[i], dash, width: 1.5 }, legendgroup: group, showlegend,
+    // One legend entry per run (its loss line, named after the run), the line styles said in the title: nine
+    // entries stacked taller than the figure in a narrow notebook. A run's lines show and hide together.
+    const line = (y: Array<number | null>, name: string, dash: string, panel: number, legend?: string): Trace => ({
+      type: 'scatter', mode: 'lines', name: legend ?? name, x, y, line: { color: palette[i], dash, width: 1.5 }, legendgroup: `${i}`, showlegend: legend !== undefined,
       xaxis: panel === 0 ? 'x' : `x${panel + 1}`, yaxis: panel === 0 ? 'y' : `y${panel + 1}`,
       hovertemplate: `${name}<br>step %{x}<br>%{y:.3g}<extra></extra>`,
     });
     for (const d of drawn) {
       const li = c.layers.indexOf(d.name);
-      const group = `${i}-${d.name}`;
-      data.push(line(c.activationGradRms[li], `${labels[i]}: ${d.name}`, d.dash, 0, group, true));
-      data.push(line(c.updateRatio[li], `${labels[i]}: ${d.name}`, d.dash, 1, group, false));
+      data.push(line(c.activationGradRms[li], `${labels[i]}: ${d.name}`, d.dash, 0));
+      data.push(line(c.updateRatio[li], `${labels[i]}: ${d.name}`, d.dash, 1));
     }
-    data.push(line(c.updateRatio[c.layers.indexOf('output')], `${labels[i]}: output (update ratio)`, DASHES.output, 1, `${i}-output`, true));
-    data.push(line(c.loss, `${labels[i]}: loss`, 'solid', 2, `${i}-loss`, false));
+    data.push(line(c.updateRatio[c.layers.indexOf('output')], `${labels[i]}: output (update ratio)`, DASHES.output, 1));
+    data.push(line(c.loss, `${labels[i]}: loss`, 'solid', 2, labels[i]));
   });
   // Where epoch 2 (and any later kept epoch) starts: one line per distinct step (runs on other data have other epochs' lengths).
   const kept = curves.filter((c): c is StepCurves => c !== null);
@@ -108,6 +108,8 @@ export function plotFirstSteps(runs: Runs[]): Figure {
   const epochMarks = starts.map(({ step, epoch }) => ({
     text: `epoch ${epoch} →`, x: step - 0.5, y: 1, xref: 'x3', yref: 'y3 domain', xanchor: 'left', yanchor: 'top', showarrow: false, font: { size: 11, color: '#666' },
   }));
+  const lossY = lossAxis(kept.flatMap((c) => c.loss), { anchor: 'x3' });
+  const titles = ['RMS dL/dh (log)', 'update:data ratio (log)', `loss of each step${lossY.type === 'log' ? ' (log)' : ''}`];
   const annotations = [...panelTitles(titles, domains.map((domain) => ({ domain }))), ...epochMarks, ruleMark];
   const counts = kept.map((c) => c.seeds);
   const note = Math.max(...counts) > 1
@@ -115,7 +117,7 @@ export function plotFirstSteps(runs: Runs[]): Figure {
     : `seed ${seedRuns(runs[curves.findIndex((c) => c !== null)])[0].seed}`;
   const epochs = [...new Set(kept.flatMap((c) => c.epoch))];
   const layout: Figure['layout'] = {
-    title: { text: `The first ${epochs.length > 1 ? `${epochs.length} epochs` : 'epoch'} step by step (solid: hidden1, dashed: last hidden layer, dotted: output)<br><sup>${note}; dash-dotted black: the 10⁻³ rule of thumb</sup>` },
+    title: { text: `The first ${epochs.length > 1 ? `${epochs.length} epochs` : 'epoch'} step by step<br><sup>solid: hidden1, dashed: the last hidden layer, dotted: the output layer; dash-dotted black: the 10⁻³ rule of thumb; ${note}</sup>` },
     height: 460,
     margin: { t: topMargin(100, annotations), l: 70, r: 30, b: 60 },
     legend: LEGEND_BELOW,
@@ -123,13 +125,11 @@ export function plotFirstSteps(runs: Runs[]): Figure {
     annotations,
     shapes,
   };
-  const yTitles = ['RMS dL/dh (log scale)', 'std(ΔW) / std(W) (log scale)'];
+  // The panels' titles name their quantities: axis titles beside narrow panels ran into the panel to their left.
   domains.forEach((domain, p) => {
     const k = p === 0 ? '' : `${p + 1}`;
     layout[`xaxis${k}`] = { domain, anchor: `y${k}`, title: { text: 'step' } };
-    layout[`yaxis${k}`] = p < 2
-      ? { anchor: `x${k}`, title: { text: yTitles[p] }, type: 'log', exponentformat: 'power' }
-      : lossAxis(kept.flatMap((c) => c.loss), { anchor: `x${k}` });
+    layout[`yaxis${k}`] = p < 2 ? { anchor: `x${k}`, type: 'log', exponentformat: 'power' } : { ...lossY, title: undefined };
   });
   return { data, layout };
 }

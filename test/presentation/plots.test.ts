@@ -2,7 +2,9 @@
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as vm from 'vm';
-import { BASELINE_COLOR, Figure, colorFor, figureHtml, layerAxis, layerColor, panelTitles, runColors, runLabels, topMargin, Trace } from '../../lib/presentation/plots';
+import {
+  BASELINE_COLOR, Figure, SUBTITLE_CHARS, TITLE_CHARS, colorFor, figureHtml, figureJson, fitTitle, layerAxis, layerColor, panelTitles, runColors, runLabels, topMargin, Trace,
+} from '../../lib/presentation/plots';
 import { plotGradientFlow, plotGradientHeatmap, plotSignalFlow } from '../../lib/presentation/figures/flow';
 import { plotActivationDistributions, plotActivationStats, plotRawVsNormalized, plotSaturation } from '../../lib/presentation/figures/units';
 import { plotUpdateRatio } from '../../lib/presentation/figures/updates';
@@ -160,6 +162,31 @@ describe('runs of different depth and runs that share an id', () => {
   });
 });
 
+describe('titles that fit a narrow notebook', () => {
+  test('fitTitle wraps the title and each subtitle line at their widths, tags not counted, and counts the lines added', () => {
+    const long = 'Gradient flow at initialisation: RMS dL/dh per layer, measured (solid) and predicted';
+    const f = fitTitle(`${long}<br><sup>geometric mean over 3 seeds<br>${'word '.repeat(30).trim()}</sup>`);
+    const [head, sub] = f.text.split('<br><sup>');
+    assert.ok(head.split('<br>').every((l) => l.length <= TITLE_CHARS), head);
+    assert.equal(head.split('<br>').join(' '), long, 'no word lost');
+    const subLines = sub.replace('</sup>', '').split('<br>');
+    assert.equal(subLines[0], 'geometric mean over 3 seeds');
+    assert.ok(subLines.every((l) => l.length <= SUBTITLE_CHARS));
+    assert.deepEqual(f.added, { title: 1, subtitle: 1 });
+    assert.deepEqual(fitTitle('N(0, σ<sub>w</sub>²) weights').added, { title: 0, subtitle: 0 }, 'tags are not counted');
+    assert.equal(fitTitle('short').text, 'short');
+  });
+
+  test('figureJson saves the fitted title and grows the top margin and the height by the lines it added', () => {
+    const fig: Figure = { data: [], layout: { title: { text: `${'a '.repeat(40).trim()}<br><sup>note</sup>` }, margin: { t: 90 }, height: 400 } };
+    const saved = figureJson(fig);
+    assert.equal((saved.layout.title.text.match(/<br>/g) ?? []).length, 2);
+    assert.equal((saved.layout.margin as { t: number }).t, 112);
+    assert.equal(saved.layout.height, 422, 'the plot keeps its height');
+    assert.equal(fig.layout.title.text.includes('<br>a'), false, 'the figure itself is left as it was');
+  });
+});
+
 describe('one colour per run in every figure of a notebook', () => {
   test('a run keeps its colour whatever the figure and the order of its runs; the baseline is grey everywhere', () => {
     const base = fakeHistory('baseline', 2, ['hidden1', 'output']);
@@ -254,10 +281,10 @@ describe('runs of several seeds: the mean over seeds and a min–max band', () =
     const fig = plotLearningCurves([three()]);
     const line = fig.data.find((t) => t.name === 'ReLU validation' && t.xaxis === 'x2')!;
     const band = fig.data[fig.data.indexOf(line) - 1];
-    const mean = (0.1 + 0.4 + 0.7) / 3;
-    assertClose(line.y as number[], [mean, mean], { rtol: 1e-12, msg: 'accuracy: the arithmetic mean 0.4, not the geometric 0.30' });
+    const mean = (10 + 40 + 70) / 3;
+    assertClose(line.y as number[], [mean, mean], { rtol: 1e-12, msg: 'accuracy: the arithmetic mean 40 %, not the geometric 30 %' });
     assert.deepEqual(band.x, [1, 2, 2, 1]);
-    assert.deepEqual(band.y, [0.7, 0.7, 0.1, 0.1]);
+    assertClose(band.y as number[], [70, 70, 10, 10], { rtol: 1e-12, msg: 'the band in %' });
   });
 
   test('saturation: bars at the mean with asymmetric min–max error bars', () => {

@@ -75,7 +75,10 @@ describe('plotFirstSteps', () => {
     const out = one(fig, 'Adam: output (update ratio)', 'y2');
     assertClose(out.y as number[], range(5, (k) => 1e-5 * (k + 1)), { rtol: 1e-12 });
     assert.equal((out.line as { dash: string }).dash, 'dot');
-    assertClose(one(fig, 'Adam: loss', 'y3').y as number[], range(5, (k) => 2.3 - 0.1 * k), { rtol: 1e-12 });
+    assertClose(one(fig, 'Adam', 'y3').y as number[], range(5, (k) => 2.3 - 0.1 * k), { rtol: 1e-12 });
+    // one legend entry per run, its loss line, named after the run; a run's lines in one legend group
+    assert.deepEqual(fig.data.filter((t) => t.showlegend).map((t) => t.name), ['baseline (sigmoid)', 'Adam']);
+    assert.equal(new Set(fig.data.filter((t) => String(t.name).startsWith('Adam')).map((t) => t.legendgroup)).size, 1);
     // baseline grey, the other run a colour of its own, the same in every panel
     const color = (t: Trace) => (t.line as { color: string }).color;
     assert.equal(color(h1), '#7f7f7f');

@@ -1,8 +1,14 @@
 /**
  * Loss and accuracy over training, with the layer-wise schedule's stage boundaries.
  */
-import { Runs, summarizeSeeds } from '../../runs/seeds';
+import { Runs, Spread, summarizeSeeds } from '../../runs/seeds';
 import { Figure, Trace, baseLayout, centre, epochAxis, lossAxis, panelTitles, panels, runColors, runLabels, seedBand, seedNote } from '../plots';
+
+/** A spread over seeds times `k` (a fraction as %). */
+function scaled(v: Spread | null, k: number): Spread | null {
+  if (v === null || k === 1) return v;
+  return { ...v, mean: k * v.mean, sd: k * v.sd, min: k * v.min, max: k * v.max, geoMean: v.geoMean === null ? null : k * v.geoMean };
+}
 
 /** Epochs at which a layer-wise run starts a new stage (for dotted boundaries); over seeds, of the longest. */
 export function stageStarts(r: Runs): Array<{ epoch: number; stage: number }> {
@@ -23,7 +29,9 @@ export function plotLearningCurves(runs: Runs[]): Figure {
   runs.map(summarizeSeeds).forEach((s, i) => {
     const x = s.epochs.map((e) => e.epoch);
     const line = (key: 'trainLoss' | 'valLoss' | 'trainAcc' | 'valAcc', p: number, dash: string, show: boolean, name: string) => {
-      const spreads = s.epochs.map((e) => e[key]);
+      // accuracy in %, as everywhere else
+      const scale = key.endsWith('Acc') ? 100 : 1;
+      const spreads = s.epochs.map((e) => scaled(e[key], scale));
       const where = { xaxis: ps[p].x, yaxis: ps[p].y, legendgroup: labels[i] };
       return [
         ...seedBand(x, spreads, colors[i], false, where),
@@ -47,6 +55,6 @@ export function plotLearningCurves(runs: Runs[]): Figure {
   layout[ps[0].xKey] = epochAxis(runs, { domain: ps[0].domain, anchor: 'y' });
   layout[ps[0].yKey] = lossAxis(losses, { anchor: 'x' });
   layout[ps[1].xKey] = epochAxis(runs, { domain: ps[1].domain, anchor: 'y2' });
-  layout[ps[1].yKey] = { anchor: 'x2', title: { text: 'accuracy' }, range: [0, 1] };
+  layout[ps[1].yKey] = { anchor: 'x2', title: { text: 'accuracy (%)' }, range: [0, 100] };
   return { data, layout };
 }

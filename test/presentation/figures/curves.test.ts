@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { plotLearningCurves, stageStarts } from '../../../lib/presentation/figures/curves';
-import { fakeHistory } from '../../helpers';
+import { assertClose, fakeHistory } from '../../helpers';
 import { LAYERS, axis, title, baseline, relu } from '../plots.fixtures';
 
 describe('learning curves and stages', () => {
@@ -17,16 +17,16 @@ describe('learning curves and stages', () => {
     const fig = plotLearningCurves([baseline(), relu()]);
     assert.equal(fig.data.length, 8);
     const b = baseline().epochs;
-    assert.deepEqual(fig.data.slice(0, 4).map((t) => t.y), [
-      b.map((e) => e.trainLoss), b.map((e) => e.valLoss), b.map((e) => e.trainAcc), b.map((e) => e.valAcc),
-    ]);
+    assert.deepEqual(fig.data.slice(0, 2).map((t) => t.y), [b.map((e) => e.trainLoss), b.map((e) => e.valLoss)]);
+    fig.data.slice(2, 4).forEach((t, k) => assertClose(t.y as number[], b.map((e) => 100 * (k === 0 ? e.trainAcc : e.valAcc)), { rtol: 1e-12, msg: 'accuracy in %' }));
     assert.deepEqual(fig.data.slice(0, 4).map((t) => [t.xaxis, (t.line as { dash: string }).dash]), [
       ['x', 'dash'], ['x', 'solid'], ['x2', 'dash'], ['x2', 'solid'],
     ]);
     assert.deepEqual(fig.data[4].x, [1, 2, 3]);
     assert.deepEqual(fig.layout.shapes, [], 'no stage boundaries without layer-wise runs');
     assert.equal(title(fig, 'yaxis'), 'cross-entropy loss');
-    assert.equal(title(fig, 'yaxis2'), 'accuracy');
+    assert.equal(title(fig, 'yaxis2'), 'accuracy (%)');
+    assert.deepEqual(axis(fig, 'yaxis2').range, [0, 100]);
   });
 
   test('dotted boundaries between layer-wise stages, in both panels: (stages - 1) × 2', () => {
