@@ -12,12 +12,15 @@ import { LEARNED_ACCURACY } from './summary';
 
 /**
  * The study-length runs of the same spec as `runs`: a named experiment unchanged (what `vg.run('relu')`
- * trains); undefined for a derived spec (`vg.run({ from: 'relu', … })`), which the study did not train.
+ * trains) on the same data and batches; undefined for a derived spec (`vg.run({ from: 'relu', … })`),
+ * which the study did not train, and for a run on fewer images (the `smoke` preset's 2,000), whose
+ * epochs are not the study's.
  */
 export function atStudyLength(runs: Runs, study: StudyRuns | undefined): RunSet | undefined {
   const h = seedRuns(runs)[0];
   if (!study || h.config.changes.length > 0) return undefined;
-  return study.sets.get(h.config.experiment);
+  const twin = study.sets.get(h.config.experiment);
+  return twin && twin.config.limit === h.config.limit && twin.config.batchSize === h.config.batchSize ? twin : undefined;
 }
 
 /**

@@ -49,6 +49,9 @@ describe('atStudyLength', () => {
     assert.equal(atStudyLength(derive(plain('relu', 10, () => 0.2), 'He init'), s), undefined, 'the study did not train a derived spec');
     assert.equal(atStudyLength(plain('adam', 10, () => 0.2), s), undefined);
     assert.equal(atStudyLength(plain('relu', 10, () => 0.2), undefined), undefined);
+    const fewer = plain('relu', 2, () => 0.2);
+    fewer.runs = fewer.runs.map((h) => ({ ...h, config: { ...h.config, limit: 2000 } }));
+    assert.equal(atStudyLength(fewer, s), undefined, 'a run on 2,000 images (the smoke preset) is not the study\'s');
   });
 });
 
