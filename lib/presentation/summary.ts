@@ -26,7 +26,10 @@ export interface RunSummary {
   finalValAcc: number;
   bestValAcc: number;
   bestEpoch: number;
-  /** The first epoch whose validation accuracy reaches LEARNED_ACCURACY (50 %), or null. */
+  /**
+   * The first epoch whose validation accuracy reaches LEARNED_ACCURACY (50 %) with every layer of the
+   * network in use, or null: a layer-wise run's early stages are shallower networks, which learn sooner.
+   */
   firstLearnedEpoch: number | null;
   /** The headline: log10(RMS dL/dh at hidden1 / RMS dL/dh at the last hidden layer in use), at initialisation. */
   gradientRatioInit: number | null;
@@ -78,7 +81,7 @@ export function runSummary(h: History): RunSummary {
     finalValAcc: last.valAcc,
     bestValAcc: best.valAcc,
     bestEpoch: best.epoch,
-    firstLearnedEpoch: h.epochs.find((e) => e.valAcc >= LEARNED_ACCURACY)?.epoch ?? null,
+    firstLearnedEpoch: h.epochs.find((e) => e.valAcc >= LEARNED_ACCURACY && depthInUse(e, h) === depthInUse(last, h))?.epoch ?? null,
     gradientRatioInit: h.atInit ? gradientRatio(h.atInit) : null,
     gradientRatioLast: gradientRatio(last),
     depthLast: depthInUse(last, h),

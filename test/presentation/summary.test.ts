@@ -65,6 +65,17 @@ describe('runSummary', () => {
     assert.equal(s.gradientRatioLast, null, 'hidden1 frozen: no ratio');
   });
 
+  test('layer-wise: learned counts from the first epoch with every layer in use, not a shallow stage\'s', () => {
+    // stage 1 (epochs 1-2): two hidden layers, 60 %; stage 2 (3-4): three, 20 % then 55 %
+    const h = fakeHistory('layerwise', 4, LAYERS, {
+      layer: (e, li) => ({ activationGradRms: li === 2 && e <= 2 ? null : 1, signalSpread: li === 2 && e <= 2 ? null : 1 }),
+      epoch: (e) => ({ valAcc: [0.6, 0.6, 0.2, 0.55][e - 1], stage: e <= 2 ? 1 : 2 }),
+    });
+    const s = runSummary(h);
+    assert.equal(s.depthLast, 3);
+    assert.equal(s.firstLearnedEpoch, 4, 'not epoch 1, where the network had two layers');
+  });
+
   test('an unknown experiment id is its own label', () => {
     assert.equal(runSummary(fakeHistory('my-try', 1, LAYERS)).label, 'my-try');
   });
