@@ -99,11 +99,14 @@ describe('tslab kernel > library files saved while it is open', () => {
     assert.equal(alive, true);
   });
 
-  it('tslab as published fails every cell after such saves ("Unexpected pending rebuildTimer", the defect the launcher works around)', () => {
-    const { cells } = libEdits(plainTslab(), 'plain');
+  it('tslab as published fails the cells after such saves or dies ("Unexpected pending rebuildTimer", the defect the launcher works around)', () => {
+    const { cells, alive } = libEdits(plainTslab(), 'plain');
     assert.equal(cells.first.text, '1\n');
-    assert.match(cells.edited.errors.join(''), /Unexpected pending rebuildTimer/);
-    assert.notEqual(cells.added.status, 'ok');
+    // which cell the throw reaches depends on the order the watchers fire in: a later cell fails, or the kernel dies
+    const after = [cells.edited, cells.added];
+    assert.ok(!alive || after.some((c) => c.status !== 'ok'), `every cell ran: ${JSON.stringify(after)}`);
+    const errors = after.flatMap((c) => c.errors).join('');
+    if (errors) assert.match(errors, /Unexpected pending rebuildTimer/);
   });
 });
 
