@@ -10,7 +10,7 @@
  * a secondary figure, in the fold.
  */
 import { History } from '../runs/run';
-import { Runs, geometricMean, seedRuns } from '../runs/seeds';
+import { Runs, geometricMean, seedRuns, spreadOf } from '../runs/seeds';
 import { StudyRuns } from '../runs/study';
 import { describeChanges } from '../spec/spec';
 import { gradFactors, gradientRatio, isHidden, log10 } from '../theory/ratios';
@@ -56,6 +56,16 @@ function flowLine(rs: RunSummary[]): string {
   return `At epoch ${rs[0].epochs}, ${g}; ${s}${n > 1 ? ` (${n} seeds)` : ''}.`;
 }
 
+/** Seeds whose accuracies span less than this (2 points) or whose log10 shares span less than this (a factor 2) agree, for the compact table. */
+const ACC_WIDE = 0.02;
+const SHARE_WIDE = Math.log10(2);
+
+/** `overSeeds`, but the mean alone where the seeds span less than `wide`: the compact table shows ranges that matter, the fold all of them. */
+function wideOnly(values: Array<number | null>, show: (x: number | null) => string, wide: number): string {
+  const s = spreadOf(values);
+  return s !== null && s.max - s.min < wide ? show(s.mean) : overSeeds(values, show);
+}
+
 /** The compact table: a row per run, the three questions' numbers over seeds, both lengths' accuracy. */
 function compactTable(rows: Array<{ label: string; live: RunSummary[]; study: RunSummary[] | null }>): string {
   const depth = rows[0].live[0].depthLast;
@@ -69,7 +79,7 @@ function compactTable(rows: Array<{ label: string; live: RunSummary[]; study: Ru
   const studyEpochs = shared((r) => epochsOf(r.study));
   const hasStudy = rows.some((r) => r.study);
   const acc = (runs: RunSummary[] | null, header: number | null) =>
-    runs ? `${overSeeds(field(runs, 'finalValAcc'), pct)}${header === null ? ` (${runs[0].epochs} epochs)` : ''}` : '—';
+    runs ? `${wideOnly(field(runs, 'finalValAcc'), pct, ACC_WIDE)}${header === null ? ` (${runs[0].epochs} epochs)` : ''}` : '—';
   const head = ['run', `gradient at layer 1, of layer ${depth}'s`, `signal at layer ${depth}, of layer 1's`,
     liveEpochs !== null ? `val acc, ${liveEpochs} epochs` : 'val acc, this run',
     ...(hasStudy ? [studyEpochs !== null ? `val acc, ${studyEpochs} epochs` : 'val acc, study length'] : [])];
@@ -79,8 +89,8 @@ function compactTable(rows: Array<{ label: string; live: RunSummary[]; study: Ru
     line(head.map(() => '---')),
     ...rows.map((r) => line([
       r.label,
-      overSeeds(field(r.live, 'gradientRatioLast'), shareCell),
-      overSeeds(field(r.live, 'signalRatioLast'), shareCell),
+      wideOnly(field(r.live, 'gradientRatioLast'), shareCell, SHARE_WIDE),
+      wideOnly(field(r.live, 'signalRatioLast'), shareCell, SHARE_WIDE),
       acc(r.live, liveEpochs),
       ...(hasStudy ? [acc(r.study, studyEpochs)] : []),
     ])),
@@ -118,7 +128,7 @@ export function concludeRemedy(baseline: Runs, remedy: Runs, study?: StudyRuns, 
     '',
     compactTable(rows),
     '',
-    [`Learned means at least ${LEARNED_PCT} validation accuracy (chance is 10 %); each number is the mean over seeds, with their range where it differs.`,
+    [`Learned means at least ${LEARNED_PCT} validation accuracy (chance is 10 %); each number is the mean over seeds, with their range where they differ by a factor 2 or 2 points (all ranges are in the fold).`,
       source ? `${sentence(source)}.` : '', confound ? `*${confound}*` : ''].filter(Boolean).join(' '),
     '',
     '<details><summary>All numbers of this comparison</summary>',

@@ -81,6 +81,10 @@ describe('concludeRemedy', () => {
     const p = parts(concludeRemedy(base, seeds((s) => ({ acc: [0.1, 0.1, [0.7, 0.8, 0.9][s]], g1: g1s[s] }))));
     assert.equal(p.table[2], '| baseline (sigmoid) | 1/1,000,000 | 1/100,000 | 10.0 % |', 'no range where every seed prints the same');
     assert.equal(p.table[3], '| ReLU | 0.20 (1/10 to 0.40) | 1.0× | 80.0 % (70.0 % to 90.0 %) |');
+    // seeds within a factor 2 and within 2 points: the compact table gives the mean alone, the fold the range
+    const near = parts(concludeRemedy(base, seeds((s) => ({ acc: [0.1, 0.1, [0.80, 0.81, 0.82][s]], g1: [[2e-3, 1e-3], [2e-3, 1.2e-3], [2e-3, 1.4e-3]][s] as [number, number] }))));
+    assert.equal(near.table[3], '| ReLU | 0.12 | 1.0× | 81.0 % |');
+    assert.match(near.bullets.join('\n'), /81\.0 % \(80\.0 % to 82\.0 %\) with ReLU/, 'the fold keeps the range');
     assert.equal(p.verdict[0], '**Verdict: works.** Learns within 3 epochs in all 3 seeds (80.0 %).');
     assert.equal(p.verdict[2], 'At epoch 3, the gradient reaches layer 1; the signal reaches the output (3 seeds).');
     const mixed = parts(concludeRemedy(base, seeds((s) => ({ acc: [0.1, 0.1, 0.8], g1: [2e-3, s === 1 ? 1e-6 : 1e-3] }))));
