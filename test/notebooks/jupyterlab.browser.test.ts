@@ -16,7 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { hasRealData } from '../helpers';
 import {
-  CHROMIUM, CellState, Server, cells, launchBrowser, menu, notebookFolder, openNotebook, screenshotAt, scrollThrough, showFigureCalls,
+  CHROMIUM, CellState, Server, cells, launchBrowser, menu, notebookFolder, openNotebook, screenshotAt, scrollThrough, figureCalls,
   startServer, waitForAllRun, waitForIdle,
 } from './jupyterlab';
 
@@ -49,7 +49,7 @@ describe('JupyterLab 4 and Notebook 7 in a real browser', { skip }, () => {
   let lab: Server | undefined;
   let browser: Browser | undefined;
   let dir = '';
-  const expected = showFigureCalls(path.join(__dirname, '..', '..', 'notebooks', NOTEBOOK));
+  const expected = figureCalls(path.join(__dirname, '..', '..', 'notebooks', NOTEBOOK));
 
   before(async () => {
     fs.mkdirSync(shots, { recursive: true });
@@ -75,7 +75,7 @@ describe('JupyterLab 4 and Notebook 7 in a real browser', { skip }, () => {
   });
 
   it('Run > Run All Cells: every figure drawn, no error; save, close, reopen: trusted, drawn again', async () => {
-    assert.ok(expected >= 8, `${expected} showFigure calls`);
+    assert.ok(expected >= 8, `${expected} figures`);
     const page = await openNotebook(browser as Browser, lab as Server, 'lab', NOTEBOOK);
     await menu(page, 'Run', 'Run All Cells');
     const ran = await waitForAllRun(page, 600);

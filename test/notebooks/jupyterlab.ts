@@ -22,10 +22,14 @@ export function freePort(): Promise<number> {
   });
 }
 
-export const showFigureCalls = (file: string) =>
+/**
+ * The figures a notebook draws: one per `vg.plot…(` call in its code cells, whether `vg.showFigure` shows it
+ * or `vg.showFolded` puts it behind a fold (folded figures are drawn too, closed).
+ */
+export const figureCalls = (file: string) =>
   (JSON.parse(fs.readFileSync(file, 'utf8')) as { cells: Array<{ cell_type: string; source: string[] | string }> }).cells
     .filter((c) => c.cell_type === 'code')
-    .reduce((n, c) => n + ((Array.isArray(c.source) ? c.source.join('') : c.source).match(/vg\.showFigure\(/g) ?? []).length, 0);
+    .reduce((n, c) => n + ((Array.isArray(c.source) ? c.source.join('') : c.source).match(/vg\.plot\w+\(/g) ?? []).length, 0);
 
 /** A server on a folder of its own, with its own Jupyter config, data, settings and workspaces. */
 export interface Server {
