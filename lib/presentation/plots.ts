@@ -338,6 +338,12 @@ export function fitTitle(text: string): { text: string; added: { title: number; 
 }
 
 /**
+ * Where a saved figure's title hangs: from the top of the figure. A title Plotly centres in the top margin
+ * grows down into the panel titles above the plot by half of every line it gains.
+ */
+export const TITLE_ANCHOR = { yref: 'container', y: 1, yanchor: 'top', pad: { t: 12 } };
+
+/**
  * The figure as it is saved into a notebook: its numbers to `FIGURE_JSON_DIGITS` significant digits, its
  * title fitted to a narrow notebook (`fitTitle`).
  */
@@ -346,9 +352,10 @@ export function figureJson(figure: Figure): { data: Trace[]; layout: Figure['lay
   const grown = 22 * fitted.added.title + 15 * fitted.added.subtitle;
   // Plotly's defaults: a top margin of 100 px, a height of 450 px
   const margin = (figure.layout.margin ?? {}) as { t?: number };
-  const layout = grown === 0 ? figure.layout : {
+  const title = { ...TITLE_ANCHOR, ...figure.layout.title, text: fitted.text };
+  const layout = grown === 0 ? { ...figure.layout, title } : {
     ...figure.layout,
-    title: { ...figure.layout.title, text: fitted.text },
+    title,
     margin: { ...margin, t: (margin.t ?? 100) + grown },
     height: ((figure.layout.height as number | undefined) ?? 450) + grown,
   };

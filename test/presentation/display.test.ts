@@ -2,7 +2,7 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Figure } from '../../lib/presentation/plots';
+import { Figure, TITLE_ANCHOR } from '../../lib/presentation/plots';
 import { Progress } from '../../lib/training/train';
 import { fakeEpoch } from '../helpers';
 
@@ -83,7 +83,7 @@ describe('in a kernel (stubbed writer)', () => {
     assert.ok(isPlotlyBundle(calls[0]), 'the plotly bundle is sent before the first figure');
     const m = calls[1];
     assert.deepEqual(Object.keys(m.msg.data).sort(), ['application/vnd.plotly.v1+json', 'text/html', 'text/plain']);
-    assert.deepEqual(m.msg.data['application/vnd.plotly.v1+json'], { data: fig.data, layout: fig.layout, config: {} });
+    assert.deepEqual(m.msg.data['application/vnd.plotly.v1+json'], { data: fig.data, layout: { ...fig.layout, title: { ...TITLE_ANCHOR, ...fig.layout.title } }, config: {} });
     assert.match(String(m.msg.data['text/html']), /<div id="vg-fig-[^"]+" class="vg-figure" style="width:100%;height:300px">/);
     assert.equal(m.msg.data['text/plain'], '[Plotly figure: Gradient flow]');
     assert.equal(m.update, false);

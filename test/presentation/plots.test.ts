@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as vm from 'vm';
 import {
-  BASELINE_COLOR, Figure, SUBTITLE_CHARS, TITLE_CHARS, colorFor, figureHtml, figureJson, fitTitle, layerAxis, layerColor, panelTitles, runColors, runLabels, topMargin, Trace,
+  BASELINE_COLOR, Figure, SUBTITLE_CHARS, TITLE_ANCHOR, TITLE_CHARS, colorFor, figureHtml, figureJson, fitTitle, layerAxis, layerColor, panelTitles, runColors, runLabels, topMargin, Trace,
 } from '../../lib/presentation/plots';
 import { plotGradientFlow, plotGradientHeatmap, plotSignalFlow } from '../../lib/presentation/figures/flow';
 import { plotActivationDistributions, plotActivationStats, plotRawVsNormalized, plotSaturation } from '../../lib/presentation/figures/units';
@@ -62,7 +62,7 @@ describe('figureHtml', () => {
     const [, data, layout, config] = JSON.parse(JSON.stringify(calls[0])) as [unknown, Trace[], Figure['layout'], Record<string, unknown>];
     const f = figure();
     assert.deepEqual(data, f.data);
-    assert.deepEqual(layout, f.layout);
+    assert.deepEqual(layout, { ...f.layout, title: { ...TITLE_ANCHOR, ...f.layout.title } }, 'the layout, its title hung from the top');
     assert.deepEqual(config, { responsive: true });
   });
 

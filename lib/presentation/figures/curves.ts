@@ -24,7 +24,7 @@ export function stageStarts(r: Runs): Array<{ epoch: number; stage: number }> {
 export function plotLearningCurves(runs: Runs[]): Figure {
   const colors = runColors(runs);
   const labels = runLabels(runs);
-  const ps = panels(2, 0.1);
+  const ps = panels(2, 0.16);
   const data: Trace[] = [];
   runs.map(summarizeSeeds).forEach((s, i) => {
     const x = s.epochs.map((e) => e.epoch);

@@ -41,7 +41,7 @@ export function plotGradientFlow(runs: Runs[]): Figure {
     { metric: 'activationGradRms', title: 'the gradient that flows: RMS dL/dh' },
     { metric: 'weightGradMeanAbs', title: 'what the weights get: mean |dL/dW|' },
   ];
-  const ps = panels(2, 0.1);
+  const ps = panels(2, 0.16);
   const under = runs.map((r) => runs.length > 1 && isBaseline(r));
   const data = metrics.flatMap(({ metric }, k) => summaries.flatMap((s, i) => {
     const first = s.epochs[0];
