@@ -23,7 +23,7 @@ export type SkipSpec = 'none' | 'study' | 'residual' | ReadonlyArray<readonly [n
 export const SKIP_NAMES = ['none', 'study', 'residual'] as const;
 
 /**
- * What a network is, every field given (spec/spec.ts holds the defaults and checks the values):
+ * What a network is, every field given (spec/spec.ts holds the defaults, spec/check.ts checks the values):
  * Flatten → `depth` × [Linear(·, width) → normalisation → activation (+ skips) (→ gradient normalisation)]
  * → Linear(width, classes).
  */

@@ -23,7 +23,7 @@ export interface AdamSpec {
   epsilon: number;
 }
 
-/** An optimizer with every hyper-parameter given (spec/spec.ts resolves and checks them). */
+/** An optimizer with every hyper-parameter given (spec/spec.ts holds their defaults, spec/check.ts checks them). */
 export type OptimizerSpec = SGDSpec | AdamSpec;
 export const OPTIMIZER_KINDS = ['sgd', 'adam'] as const;
 

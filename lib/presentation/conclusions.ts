@@ -12,7 +12,7 @@
 import { History } from '../runs/run';
 import { Runs, geometricMean, seedRuns, spreadOf } from '../runs/seeds';
 import { StudyRuns } from '../runs/study';
-import { describeChanges } from '../spec/spec';
+import { describeChanges } from '../spec/wording';
 import { gradFactors, gradientRatio, isHidden, log10 } from '../theory/ratios';
 import { meanOf, overSeeds, pct, sci, sentence, share, shareCell } from './format';
 import { atStudyLength } from './lengths';

@@ -3,10 +3,9 @@
  * turns an experiment id or a spec derived from one into a checked `RunSpec`.
  */
 import { getPreset } from './presets';
-import {
-  DEFAULT_BATCH_SIZE, DEFAULT_MODEL, DEFAULT_SEED, OPTIMIZER_DEFAULTS, RunSpec, RunSpecInput, SpecError, checkInput, checkSpec,
-  describeChanges, mergeSpec, scheduleDefaults,
-} from './spec';
+import { SpecError, checkInput, checkSpec, mergeSpec } from './check';
+import { DEFAULT_BATCH_SIZE, DEFAULT_MODEL, DEFAULT_SEED, OPTIMIZER_DEFAULTS, RunSpec, RunSpecInput, scheduleDefaults } from './spec';
+import { describeChanges } from './wording';
 
 export interface Experiment {
   id: string;
@@ -100,7 +99,7 @@ const INPUT_FIELDS = ['from', 'label', 'model', 'optimizer', 'schedule', 'batchS
 
 /**
  * The named experiment `input` names (or derives from), with the input's fields deep-merged onto it
- * (spec.ts's merge rule), the preset's sizes and the context's seed filling what neither gives, checked
+ * (check.ts's merge rule), the preset's sizes and the context's seed filling what neither gives, checked
  * once. Throws a `SpecError` listing every bad field with what it accepts.
  */
 export function resolveSpec(input: string | RunSpecInput, context: SpecContext = {}): RunSpec {

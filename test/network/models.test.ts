@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../lib/runtime/backend';
 import { MLP, MLPSpec, buildMLP } from '../../lib/network/models';
-import { checkSpec } from '../../lib/spec/spec';
+import { checkSpec } from '../../lib/spec/check';
 import { STUDY_MODEL, assertClose, f32, matmul, mean, mlpSpec, randn, sigmoid, studySpec, variance } from '../helpers';
 
 before(async () => {

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { confounds, flowVerdict, judgeLengths } from '../../lib/presentation/verdicts';
 import { RunSummary, runSummary } from '../../lib/presentation/summary';
 import { resolveSpec } from '../../lib/spec/experiments';
-import { describeChanges } from '../../lib/spec/spec';
+import { describeChanges } from '../../lib/spec/wording';
 import { relu } from './conclusions.fixtures';
 
 /** A seed's summary with chosen final accuracy (and the first epoch that reached 50 %). */

@@ -2,7 +2,8 @@ import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { EXPERIMENTS, EXPERIMENT_IDS, getExperiment, resolveSpec } from '../../lib/spec/experiments';
 import { PRESETS } from '../../lib/spec/presets';
-import { SpecError, totalEpochs } from '../../lib/spec/spec';
+import { SpecError } from '../../lib/spec/check';
+import { totalEpochs } from '../../lib/spec/spec';
 import { STUDY_MODEL } from '../helpers';
 
 describe('the experiments table', () => {
