@@ -32,7 +32,7 @@ type NumberField = Exclude<{ [K in keyof RunSummary]-?: RunSummary[K] extends nu
 const field = (runs: RunSummary[], f: NumberField) => runs.map((r) => r[f]);
 
 /** A remedy's summaries at both lengths and its verdict: what its conclusions say and `saveSummary` keeps. */
-export function judgeRuns(remedy: Runs, study?: StudyRuns): JudgedRunSet {
+export function judgeRuns(remedy: Runs, study?: StudyRuns, baseline?: Runs): JudgedRunSet {
   const set = runSetSummary(remedy);
   const twin = atStudyLength(remedy, study);
   const studySummaries = twin ? twin.runs.map(runSummary) : null;
@@ -40,7 +40,15 @@ export function judgeRuns(remedy: Runs, study?: StudyRuns): JudgedRunSet {
     ...set,
     study: twin && study ? { provenance: study.provenance, perSeed: studySummaries! } : null,
     verdict: judgeLengths(set.perSeed, studySummaries),
+    confound: baseline && !set.baseline ? confoundOf(baseline, remedy) : null,
   };
+}
+
+/** `confounds` of a remedy's spec against the baseline's. */
+function confoundOf(baseline: Runs, remedy: Runs): string | null {
+  const base = seedRuns(baseline)[0].config;
+  const spec = seedRuns(remedy)[0].config;
+  return confounds(base, spec, describeChanges(base, spec));
 }
 
 /** At the last epoch, whether the gradient reaches layer 1 and the signal the output, counted over seeds. */
@@ -107,7 +115,7 @@ function compactTable(rows: Array<{ label: string; live: RunSummary[]; study: Ru
 export function concludeRemedy(baseline: Runs, remedy: Runs, study?: StudyRuns, options: ConcludeOptions = {}): string {
   const showBaseline = options.showBaseline ?? true;
   const b = judgeRuns(baseline, study);
-  const r = judgeRuns(remedy, study);
+  const r = judgeRuns(remedy, study, baseline);
   const v = r.verdict;
   const depth = r.perSeed[0].depthLast;
   const gets = (s: RunSetSummary) => share(meanOf(field(s.perSeed, 'gradientRatioLast')));
@@ -116,8 +124,6 @@ export function concludeRemedy(baseline: Runs, remedy: Runs, study?: StudyRuns, 
     ? `In the baseline, layer 1 gets ${gets(b)} layer ${b.perSeed[0].depthLast}'s gradient at epoch ${b.perSeed[0].epochs}; with ${r.label}, ${gets(r)} layer ${depth}'s.`
     : `With ${r.label}, layer 1 gets ${gets(r)} layer ${depth}'s gradient at epoch ${epoch}.`;
   const rows = [...(showBaseline ? [b] : []), r].map((s) => ({ label: s.label, live: s.perSeed, study: s.study?.perSeed ?? null }));
-  const spec = seedRuns(remedy)[0].config;
-  const confound = confounds(seedRuns(baseline)[0].config, spec, describeChanges(seedRuns(baseline)[0].config, spec));
   const source = r.study ? r.study.provenance : b.study ? `${b.study.provenance}; no study run of ${r.label}` : null;
   return [
     key,
@@ -129,11 +135,11 @@ export function concludeRemedy(baseline: Runs, remedy: Runs, study?: StudyRuns, 
     compactTable(rows),
     '',
     [`Learned means at least ${LEARNED_PCT} validation accuracy (chance is 10 %); each number is the mean over seeds, with their range where they differ by a factor 2 or 2 points (all ranges are in the fold).`,
-      source ? `${sentence(source)}.` : '', confound ? `*${confound}*` : ''].filter(Boolean).join(' '),
+      source ? `${sentence(source)}.` : '', r.confound ? `*${r.confound}*` : ''].filter(Boolean).join(' '),
     '',
     '<details><summary>All numbers of this comparison</summary>',
     '',
-    fullNumbers(seedRuns(baseline).map(runSummary), seedRuns(remedy).map(runSummary), spec.model.activation === 'relu'),
+    fullNumbers(seedRuns(baseline).map(runSummary), seedRuns(remedy).map(runSummary), seedRuns(remedy)[0].config.model.activation === 'relu'),
     '',
     '</details>',
   ].join('\n');

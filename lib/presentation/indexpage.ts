@@ -104,7 +104,8 @@ export function remedyTableHtml(runs: Array<RunSetSummary & Partial<JudgedRunSet
     cell(escapeHtml(factor(r))),
     cell(`${acc(r.perSeed)}<br><small>${escapeHtml(epochsText(r.perSeed))} epochs</small>`, 'text-align:right'),
     cell(r.study ? `${acc(r.study.perSeed)}<br><small>${escapeHtml(epochsText(r.study.perSeed))} epochs</small>` : '—', 'text-align:right'),
-    cell(r.verdict ? `<b>${escapeHtml(r.verdict.outcome)}</b> — ${escapeHtml(r.verdict.summary)}<br><small>${escapeHtml(r.verdict.reason)}</small>` : r.baseline ? 'the reference' : '—'),
+    cell(r.verdict ? `<b>${escapeHtml(r.verdict.outcome)}</b> — ${escapeHtml(r.verdict.summary)}<br><small>${escapeHtml(r.verdict.reason)}` +
+      `${r.confound ? ` <i>${escapeHtml(r.confound)}</i>` : ''}</small>` : r.baseline ? 'the reference' : '—'),
   ].join('')}</tr>`).join('\n');
   const head = ['remedy', 'factor of the gradient it changes', 'final val acc, this job', 'final val acc, study length', 'verdict']
     .map((h) => `<th style="text-align:left;padding:4px 8px;border-bottom:1px solid #999">${h}</th>`).join('');

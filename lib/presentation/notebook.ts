@@ -17,7 +17,8 @@ import { escapeHtml, minuteStamp } from './html';
 import { frameHtml, resultsFrame } from './tables';
 import { EXPERIMENT_IDS, resolveSpec } from '../spec/experiments';
 import { runSeeds } from '../runs/parallel';
-import { RunSet, Runs, seedList } from '../runs/seeds';
+import { RunSet, Runs, seedList, seedRuns } from '../runs/seeds';
+import { isBaseline } from './plots';
 import { checkInput } from '../spec/check';
 import { RunSpecInput } from '../spec/spec';
 import { writeJsonAtomic } from '../runtime/files';
@@ -113,7 +114,8 @@ export async function run(input: string | RunSpecInput, options: { seeds?: numbe
  */
 export function saveSummary(notebook: string, runs: Runs[], study?: StudyRuns): void {
   const preset = context?.preset.name ?? getPreset().name;
-  writeJsonAtomic(path.join(reportsDir(preset), 'summary', `${notebook}.json`), { notebook, runs: runs.map((r) => judgeRuns(r, study)) });
+  const baseline = runs.find((r) => isBaseline(seedRuns(r)[0]));
+  writeJsonAtomic(path.join(reportsDir(preset), 'summary', `${notebook}.json`), { notebook, runs: runs.map((r) => judgeRuns(r, study, baseline)) });
 }
 
 /** Reads the summaries written by `saveSummary` (by default the preset of `VG_PRESET`), in notebook order. */

@@ -31,6 +31,8 @@ export interface RunSummary {
    * network in use, or null: a layer-wise run's early stages are shallower networks, which learn sooner.
    */
   firstLearnedEpoch: number | null;
+  /** The first epoch with every layer of the network in use: 1, unless layer-wise training grows the network. */
+  fullDepthEpoch: number;
   /** The headline: log10(RMS dL/dh at hidden1 / RMS dL/dh at the last hidden layer in use), at initialisation. */
   gradientRatioInit: number | null;
   /** The same at the last epoch (mean over its steps). */
@@ -82,6 +84,7 @@ export function runSummary(h: History): RunSummary {
     bestValAcc: best.valAcc,
     bestEpoch: best.epoch,
     firstLearnedEpoch: h.epochs.find((e) => e.valAcc >= LEARNED_ACCURACY && depthInUse(e, h) === depthInUse(last, h))?.epoch ?? null,
+    fullDepthEpoch: h.epochs.find((e) => depthInUse(e, h) === depthInUse(last, h))!.epoch,
     gradientRatioInit: h.atInit ? gradientRatio(h.atInit) : null,
     gradientRatioLast: gradientRatio(last),
     depthLast: depthInUse(last, h),

@@ -104,12 +104,15 @@ export function judgeLengths(live: RunSummary[], study: RunSummary[] | null): Le
   }
   if (count('slow') === n) {
     const by = study!.map((s) => s.firstLearnedEpoch).filter((e): e is number => e !== null);
-    return {
-      outcome: 'slow', epochs, studyEpochs,
-      summary: `Not within ${epochs} epochs, but by ${studyEpochs}${all}${at}.`,
-      reason: `${f.perLayer !== null ? `Each layer keeps about ${f.perLayer} of the gradient, so ` : ''}${f.gets}, and its weights move by about ` +
-        `${f.step} (about 10⁻³ is healthy): it passes ${LEARNED_PCT} only at ${epochRange(by)} of ${studyEpochs}.`,
-    };
+    const grown = study![0].fullDepthEpoch > 1;
+    // A network grown stage by stage is slow because the whole of it exists only late in the schedule.
+    const reason = grown
+      ? `The stages build the whole network only at epoch ${study![0].fullDepthEpoch} of ${studyEpochs} (${live[0].fullDepthEpoch} of ${epochs} here), ` +
+        `after training its blocks in shallower networks; it passes ${LEARNED_PCT} at ${epochRange(by)}. ` +
+        `Here, after ${epochs} epochs, ${f.gets}, and its weights move by about ${f.step} (about 10⁻³ is healthy).`
+      : `${f.perLayer !== null ? `Each layer keeps about ${f.perLayer} of the gradient, so ` : ''}${f.gets}, and its weights move by about ` +
+        `${f.step} (about 10⁻³ is healthy): it passes ${LEARNED_PCT} only at ${epochRange(by)} of ${studyEpochs}.`;
+    return { outcome: 'slow', epochs, studyEpochs, summary: `Not within ${epochs} epochs, but by ${studyEpochs}${all}${at}.`, reason };
   }
   if (count('does not work') === n) {
     const g = flowNumbers(study!);
@@ -160,4 +163,6 @@ export interface JudgedRunSet extends RunSetSummary {
   /** The same spec at the study's length, with where it came from; null when there is none. */
   study: { provenance: string; perSeed: RunSummary[] } | null;
   verdict: LengthVerdict;
+  /** What the run changes against the baseline besides its remedy (`confounds`); null when it changes one thing or has no baseline beside it. */
+  confound: string | null;
 }

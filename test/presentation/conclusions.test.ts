@@ -146,6 +146,17 @@ describe('concludeRemedy', () => {
     assert.deepEqual(j.study?.perSeed.map((s) => s.finalValAcc), [0.9, 0.9, 0.9]);
     assert.equal(judgeRuns(baseline(), study(long)).study, null, 'no study run of the baseline here');
   });
+
+  test('judgeRuns names what a run changes besides its remedy, against the baseline saved beside it', () => {
+    const b = baseline();
+    const r = relu();
+    r.config = { ...r.config, model: { ...r.config.model, activation: 'relu', init: { kind: 'normal', std: 0.05 } }, optimizer: { kind: 'sgd', lr: 1e-3 } };
+    assert.equal(judgeRuns(r, undefined, b).confound,
+      "This run changes 3 things at once (ReLU, N(0, 0.05²) init, SGD lr 0.001) — its learning rate is 10x smaller than the baseline's: what it shows is theirs together.");
+    assert.equal(judgeRuns(r).confound, null, 'no baseline beside it: nothing to compare with');
+    assert.equal(judgeRuns(b, undefined, b).confound, null, 'the baseline itself');
+    assert.match(concludeRemedy(b, r), /\*This run changes 3 things at once \(ReLU, N\(0, 0\.05²\) init, SGD lr 0\.001\)/, 'the conclusions say the same');
+  });
 });
 
 describe('describeGradientFlow', () => {

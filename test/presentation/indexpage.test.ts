@@ -9,7 +9,7 @@ import { NotebookReport, distinctRuns, indexHtml, remedyTableHtml, plotRemedySum
 import { assertClose, fakeHistory, fakeRunSet, makeTmpDir } from '../helpers';
 
 const summary = (experiment: string, label: string, finalValAcc: number, gradientRatioInit: number | null, seconds = 10): RunSummary => ({
-  experiment, label, key: `key-of-${label}`, seed: 0, baseline: experiment === 'baseline', epochs: 5, finalValAcc, bestValAcc: finalValAcc, bestEpoch: 5, firstLearnedEpoch: null,
+  experiment, label, key: `key-of-${label}`, seed: 0, baseline: experiment === 'baseline', epochs: 5, finalValAcc, bestValAcc: finalValAcc, bestEpoch: 5, firstLearnedEpoch: null, fullDepthEpoch: 1,
   gradientRatioInit, gradientRatioLast: gradientRatioInit === null ? null : gradientRatioInit / 2, depthLast: 7, signalRatioInit: null, signalRatioLast: null,
   weightGradRatioFirst: null, weightGradRatioLast: null, saturationFirst: 0, updateRatioLast: -3, seconds, backend: 'cpu',
 });
@@ -246,5 +246,13 @@ describe('remedyTableHtml', () => {
     assert.match(rows[1], /<td[^>]*>—<\/td><td[^>]*><b>slow/, 'no study run: a dash');
     assert.match(html, /100 epochs: from the study runs of 2026-12-04\./);
     assert.match(html, /Learned means at least 50 % validation accuracy/);
+  });
+
+  test("a run that changes more than its remedy says so in its verdict", () => {
+    const confound = "This run changes 3 things at once (ReLU, N(0, 0.05²) init, SGD lr 0.001) — its learning rate is 10x smaller than the baseline's: what it shows is theirs together.";
+    const html = remedyTableHtml([{ ...judged('relu', 'ReLU', [0.13, 0.13, 0.13], [0.2, 0.2, 0.2]), confound }, { ...judged('adam', 'Adam', [0.7, 0.7, 0.7], [0.8, 0.8, 0.8]), confound: null }]);
+    const rows = html.split('<tr>').slice(2);
+    assert.match(rows[0], /It takes 40 epochs\. <i>This run changes 3 things at once \(ReLU, N\(0, 0\.05²\) init, SGD lr 0\.001\) — its learning rate is 10x smaller than the baseline's: what it shows is theirs together\.<\/i><\/small>/);
+    assert.doesNotMatch(rows[1].split('</tr>')[0], /<i>/, 'one change: nothing to add');
   });
 });

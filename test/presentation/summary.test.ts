@@ -74,6 +74,8 @@ describe('runSummary', () => {
     const s = runSummary(h);
     assert.equal(s.depthLast, 3);
     assert.equal(s.firstLearnedEpoch, 4, 'not epoch 1, where the network had two layers');
+    assert.equal(s.fullDepthEpoch, 3, 'every layer in use from stage 2');
+    assert.equal(runSummary(fakeHistory('baseline', 4, LAYERS)).fullDepthEpoch, 1, 'a plain run has its whole network from the start');
   });
 
   test('an unknown experiment id is its own label', () => {

@@ -52,7 +52,7 @@ describe('resultsFrame', () => {
 
   test('accepts run summaries as well as histories, in the given order', () => {
     const summary: RunSummary = {
-      experiment: 'relu', label: 'ReLU', key: 'k', seed: 0, baseline: false, epochs: 20, finalValAcc: 0.81249, bestValAcc: 0.8125, bestEpoch: 19, firstLearnedEpoch: 3,
+      experiment: 'relu', label: 'ReLU', key: 'k', seed: 0, baseline: false, epochs: 20, finalValAcc: 0.81249, bestValAcc: 0.8125, bestEpoch: 19, firstLearnedEpoch: 3, fullDepthEpoch: 1,
       gradientRatioInit: -1.234, gradientRatioLast: null, depthLast: 7, signalRatioInit: 0, signalRatioLast: 0.04, weightGradRatioFirst: -0.5,
       weightGradRatioLast: null, saturationFirst: 0, updateRatioLast: -3, seconds: 99.96, backend: 'wasm',
     };

@@ -39,6 +39,15 @@ describe('judgeLengths', () => {
     assert.equal(v.reason, "Each layer keeps about 0.32 of the gradient, so layer 1 gets 1/10 of layer 3's gradient, and its weights move by about 2×10⁻³ of their size per step (about 10⁻³ is healthy): it passes 50 % only at epochs 30 to 50 of 100.");
   });
 
+  test('slow for a network grown in stages: when the whole network exists, when it learned, and the run\'s own gradient', () => {
+    const grown = (runs: RunSummary[], full: number) => runs.map((r) => ({ ...r, fullDepthEpoch: full }));
+    const study = grown(long(0.76, 0.76, 0.76), 501).map((r, i) => ({ ...r, epochs: 700, firstLearnedEpoch: 503 + Math.min(i, 1) }));
+    const v = judgeLengths(grown(live(0.1, 0.1, 0.1), 16).map((r) => ({ ...r, epochs: 21 })), study);
+    assert.equal(v.outcome, 'slow');
+    assert.equal(v.reason, 'The stages build the whole network only at epoch 501 of 700 (16 of 21 here), after training its blocks in shallower networks; ' +
+      "it passes 50 % at epochs 503 to 504. Here, after 21 epochs, layer 1 gets 1/10 of layer 3's gradient, and its weights move by about 2×10⁻³ of their size per step (about 10⁻³ is healthy).");
+  });
+
   test('does not work: not learned by the study\'s length in any seed', () => {
     const v = judgeLengths(live(0.1, 0.1, 0.1), long(0.2, 0.3, 0.49));
     assert.equal(v.outcome, 'does not work');
