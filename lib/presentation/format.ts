@@ -19,14 +19,14 @@ function twoDigits(x: number): string {
 
 /**
  * How much of something a layer gets, from its log10 ratio, as the words before "… the last hidden
- * layer's gradient": "1/130,000 of" below a tenth, "0.35 of" up to 1, "4.1 times" above.
+ * layer's gradient": "1/130,000 of" below a tenth, "0.35 of" up to 1, "4.1 times" or "200 times" above.
  */
 export function share(log: number | null): string {
   if (log === null) return 'n/a of';
   const x = 10 ** log;
   if (log <= -1) return `1/${twoDigits(1 / x)} of`;
   if (x < 0.995) return `${x.toPrecision(2)} of`;
-  return `${x.toPrecision(2)} times`;
+  return `${x < 9.95 ? x.toPrecision(2) : twoDigits(x)} times`;
 }
 
 /** The same share as a table cell: "1/130,000", "0.35", "4.1×". */

@@ -40,6 +40,12 @@ export interface LengthVerdict {
   studyEpochs: number | null;
 }
 
+/**
+ * The share of hidden units out of action (saturated, or inactive for ReLU) above which a run that does
+ * not learn is said to have lost its units: N(0, 1) learns with 58 % of its units saturated; N(0, 10²) has 96 %.
+ */
+const NEARLY_ALL_OUT = 0.9;
+
 type SeedOutcome = 'works' | 'slow' | 'does not work' | 'forgets' | 'not yet';
 
 /** "50 %". */
@@ -116,10 +122,12 @@ export function judgeLengths(live: RunSummary[], study: RunSummary[] | null): Le
   }
   if (count('does not work') === n) {
     const g = flowNumbers(study!);
+    const out = meanOf(live.map((r) => r.saturationFirst));
+    const outNote = out !== null && out >= NEARLY_ALL_OUT ? ` From the first epoch ${pct(out)} of its hidden units are out of action (slope near 0).` : '';
     return {
       outcome: 'does not work', epochs, studyEpochs,
       summary: `Has not learned after ${studyEpochs} epochs${all}${at}.`,
-      reason: `After ${studyEpochs} epochs ${g.gets}, and its weights move by ${g.step}.`,
+      reason: `After ${studyEpochs} epochs ${g.gets}, and its weights move by ${g.step}.${outNote}`,
     };
   }
   if (count('not yet') === n) {

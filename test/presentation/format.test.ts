@@ -8,6 +8,9 @@ describe('number formats', () => {
     assert.equal(share(-1), '1/10 of');
     assert.equal(share(Math.log10(0.35)), '0.35 of');
     assert.equal(share(Math.log10(4.07)), '4.1 times');
+    assert.equal(share(Math.log10(9.96)), '10 times');
+    assert.equal(share(Math.log10(203.7)), '200 times', 'no exponent notation: 2.0e+2 read as noise');
+    assert.equal(share(Math.log10(123456)), '120,000 times');
     assert.equal(share(null), 'n/a of');
     assert.equal(shareCell(Math.log10(4.07)), '4.1×');
     assert.equal(shareCell(Math.log10(1 / 250)), '1/250');

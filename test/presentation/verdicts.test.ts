@@ -52,6 +52,9 @@ describe('judgeLengths', () => {
     const v = judgeLengths(live(0.1, 0.1, 0.1), long(0.2, 0.3, 0.49));
     assert.equal(v.outcome, 'does not work');
     assert.equal(v.summary, 'Has not learned after 100 epochs in all 3 seeds (10.0 % after 10 epochs, 33.0 % after 100).');
+    assert.doesNotMatch(v.reason, /out of action/);
+    const saturated = judgeLengths(live(0.1, 0.1, 0.1).map((r) => ({ ...r, saturationFirst: 0.96 })), long(0.1, 0.1, 0.1));
+    assert.match(saturated.reason, / From the first epoch 96\.0 % of its hidden units are out of action \(slope near 0\)\.$/);
   });
 
   test('inconclusive where the seeds disagree, each kind counted', () => {
