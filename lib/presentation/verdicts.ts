@@ -138,14 +138,17 @@ export function judgeLengths(live: RunSummary[], study: RunSummary[] | null): Le
         'to tell slow from not working (`VG_PRESET=study` trains one).',
     };
   }
-  const words: Record<SeedOutcome, string> = {
-    works: `learn within ${epochs} epochs`,
-    slow: `learn only by ${studyEpochs}`,
-    'does not work': `have not learned by ${studyEpochs}`,
-    forgets: `learn within ${epochs} epochs but fall back below ${LEARNED_PCT} by ${studyEpochs}`,
-    'not yet': `have not learned within ${epochs} epochs`,
+  // [one seed, several seeds]: "1 of 3 seeds has not learned", "2 of 3 seeds learn".
+  const words: Record<SeedOutcome, [string, string]> = {
+    works: [`learns within ${epochs} epochs`, `learn within ${epochs} epochs`],
+    slow: [`learns only by ${studyEpochs}`, `learn only by ${studyEpochs}`],
+    'does not work': [`has not learned by ${studyEpochs}`, `have not learned by ${studyEpochs}`],
+    forgets: [`learns within ${epochs} epochs but falls back below ${LEARNED_PCT} by ${studyEpochs}`,
+      `learn within ${epochs} epochs but fall back below ${LEARNED_PCT} by ${studyEpochs}`],
+    'not yet': [`has not learned within ${epochs} epochs`, `have not learned within ${epochs} epochs`],
   };
-  const parts = (Object.keys(words) as SeedOutcome[]).filter((o) => count(o) > 0).map((o) => `${count(o)} of ${n} seeds ${words[o]}`);
+  const parts = (Object.keys(words) as SeedOutcome[]).filter((o) => count(o) > 0)
+    .map((o) => `${count(o)} of ${n} seeds ${words[o][count(o) === 1 ? 0 : 1]}`);
   return {
     outcome: 'inconclusive', epochs, studyEpochs,
     summary: `The seeds disagree${at}.`,

@@ -60,7 +60,8 @@ describe('judgeLengths', () => {
   test('inconclusive where the seeds disagree, each kind counted', () => {
     const v = judgeLengths(live(0.1, 0.6, 0.1), long(0.8, 0.3, 0.2));
     assert.equal(v.outcome, 'inconclusive');
-    assert.equal(v.reason, '1 of 3 seeds learn only by 100, 1 of 3 seeds have not learned by 100, 1 of 3 seeds learn within 10 epochs but fall back below 50 % by 100: more seeds would tell which is typical.');
+    assert.equal(v.reason, '1 of 3 seeds learns only by 100, 1 of 3 seeds has not learned by 100, 1 of 3 seeds learns within 10 epochs but falls back below 50 % by 100: more seeds would tell which is typical.');
+    assert.equal(judgeLengths(live(0.1, 0.1, 0.1), long(0.8, 0.8, 0.3)).reason, '2 of 3 seeds learn only by 100, 1 of 3 seeds has not learned by 100: more seeds would tell which is typical.');
   });
 
   test('without a study run: works, or "not yet" (cannot tell slow from not working)', () => {
