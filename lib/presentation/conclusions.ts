@@ -139,7 +139,7 @@ export function concludeRemedy(baseline: Runs, remedy: Runs, study?: StudyRuns, 
     '',
     '<details><summary>All numbers of this comparison</summary>',
     '',
-    fullNumbers(seedRuns(baseline).map(runSummary), seedRuns(remedy).map(runSummary), seedRuns(remedy)[0].config.model.activation === 'relu'),
+    fullNumbers(b.perSeed, r.perSeed, seedRuns(remedy)[0].config.model.activation === 'relu'),
     '',
     '</details>',
   ].join('\n');

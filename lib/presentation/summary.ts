@@ -73,6 +73,7 @@ export function runSummary(h: History): RunSummary {
   const first = h.epochs[0];
   const last = h.epochs[h.epochs.length - 1];
   const best = h.epochs.reduce((a, b) => (b.valAcc > a.valAcc ? b : a));
+  const fullDepth = depthInUse(last, h);
   return {
     experiment: h.experiment,
     label: h.label,
@@ -83,11 +84,11 @@ export function runSummary(h: History): RunSummary {
     finalValAcc: last.valAcc,
     bestValAcc: best.valAcc,
     bestEpoch: best.epoch,
-    firstLearnedEpoch: h.epochs.find((e) => e.valAcc >= LEARNED_ACCURACY && depthInUse(e, h) === depthInUse(last, h))?.epoch ?? null,
-    fullDepthEpoch: h.epochs.find((e) => depthInUse(e, h) === depthInUse(last, h))!.epoch,
+    firstLearnedEpoch: h.epochs.find((e) => e.valAcc >= LEARNED_ACCURACY && depthInUse(e, h) === fullDepth)?.epoch ?? null,
+    fullDepthEpoch: h.epochs.find((e) => depthInUse(e, h) === fullDepth)!.epoch,
     gradientRatioInit: h.atInit ? gradientRatio(h.atInit) : null,
     gradientRatioLast: gradientRatio(last),
-    depthLast: depthInUse(last, h),
+    depthLast: fullDepth,
     signalRatioInit: h.atInit ? signalRatio(h.atInit) : null,
     signalRatioLast: signalRatio(last),
     weightGradRatioFirst: weightGradientRatio(first),

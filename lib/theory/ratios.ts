@@ -49,7 +49,6 @@ export function weightGradientRatio(e: EpochRecord): number | null {
   return a !== null && b !== null ? a - b : null;
 }
 
-
 /** The gradient's factor across one layer on its way down, measured and as mean-field theory predicts it. */
 export interface GradFactor {
   /** The layer crossed, from its output down to the output of the layer below. */
